@@ -1,0 +1,82 @@
+// Static server for the demo: `npm start` (PORT overrides 8000).
+//
+// Serves the repo root, plus node_modules/pyodide/ at /pyodide/ and build/wheels/ at
+// /wheels/.  Sends COOP same-origin + COEP require-corp so the page is cross-origin
+// isolated (SharedArrayBuffer, precise timers).  Development use only.
+import fs from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const port = Number(process.env.PORT || 8000);
+const mounts = [  // URL prefix -> folder; the first match wins
+  ["/pyodide/", path.join(root, "node_modules", "pyodide")],
+  ["/wheels/", path.join(root, "build", "wheels")],
+  ["/", root],
+];
+const types = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+  ".json": "application/json; charset=utf-8", ".map": "application/json; charset=utf-8",
+  ".py": "text/x-python; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+  ".md": "text/markdown; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png",
+  ".ico": "image/x-icon", ".wasm": "application/wasm", ".whl": "application/zip",
+  ".zip": "application/zip", ".mp4": "video/mp4", ".m4s": "video/iso.segment",
+  ".m4a": "audio/mp4", ".webm": "video/webm", ".mkv": "video/x-matroska",
+};
+const isolation = {
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Embedder-Policy": "require-corp",
+  "Cross-Origin-Resource-Policy": "same-origin",
+};
+
+function resolve(urlPath) {
+  for (const [prefix, dir] of mounts) {
+    if (urlPath.startsWith(prefix)) {
+      const file = path.join(dir, urlPath.slice(prefix.length));
+      return file === dir || file.startsWith(dir + path.sep) ? file : null;  // no ../ escapes
+    }
+  }
+  return null;
+}
+
+const server = http.createServer((req, res) => {
+  let urlPath;
+  try {
+    urlPath = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  } catch {
+    res.writeHead(400, isolation).end("bad request\n");
+    return;
+  }
+  if (urlPath === "/") {
+    res.writeHead(302, { ...isolation, Location: "/web/" }).end();
+    return;
+  }
+  let file = resolve(urlPath);
+  try {
+    if (file && fs.statSync(file).isDirectory()) {
+      if (!urlPath.endsWith("/")) {
+        res.writeHead(301, { ...isolation, Location: urlPath + "/" }).end();
+        return;
+      }
+      file = path.join(file, "index.html");
+    }
+    const stat = file && fs.statSync(file);
+    if (!stat || !stat.isFile()) throw new Error("not a file");
+    res.writeHead(200, {
+      ...isolation,
+      "Content-Type": types[path.extname(file).toLowerCase()] || "application/octet-stream",
+      "Content-Length": stat.size,
+      "Cache-Control": "no-cache",
+    });
+    if (req.method === "HEAD") res.end();
+    else fs.createReadStream(file).pipe(res);
+  } catch {
+    res.writeHead(404, { ...isolation, "Content-Type": "text/plain" }).end(`not found: ${urlPath}\n`);
+  }
+});
+
+server.listen(port, "127.0.0.1", () => {
+  console.log(`msepy demo: http://localhost:${port}/web/  (Ctrl-C to stop)`);
+});
