@@ -1,0 +1,163 @@
+"""Boundary types between the byte stream parsers and the engine.
+
+Theory of operation
+-------------------
+A byte stream parser (one per SourceBuffer, chosen by MIME type in
+``msepy.bytestream.parser_for``) is sans-IO: the engine feeds it the bytes of each
+``appendBuffer()`` call (``feed``) and then pulls *segment events* from it
+(``parse``).  The engine owns the spec's ``[[append state]]`` and the segment parser
+loop; the parser only says what the bytes are:
+
+    InitSegment        a complete initialization segment was parsed
+    MediaSegmentStart  the input buffer now starts a media segment
+    CodedFrames        one or more complete coded frames of the current media segment
+    MediaSegmentEnd    the current media segment is complete
+
+``parse`` yields as many events as the buffered bytes allow and stops when it needs more
+data.  Bytes that violate the format raise ``ParseError`` (the engine then runs the
+append error algorithm); nothing else may escape a parser.  ``reset`` is the byte stream
+side of the spec's "reset parser state" algorithm: drop every partial segment.
+
+Time is exact: every timestamp here is an integer count of ``timescale`` ticks
+(``pts / timescale`` seconds).  Frame payloads are ``memoryview`` slices of the appended
+buffers: a payload is copied at most once, and only when it straddles two appends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator, Literal, Protocol
+
+TrackKind = Literal["audio", "video", "text"]
+
+
+class ParseError(Exception):
+    """The appended bytes violate the byte stream format.
+
+    The message is what a developer reads in ``MediaError.message``: say which
+    structure was wrong and why (``"moof: traf without tfdt"``).
+    """
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DecoderConfig:
+    """What WebCodecs needs to configure a decoder for one track."""
+
+    codec: str
+    """WebCodecs codec string derived from the bitstream, e.g. ``"avc1.64001f"``,
+    ``"mp4a.40.2"``, ``"vp09.00.10.08"``, ``"opus"``, ``"flac"``, ``"vorbis"``."""
+    description: bytes | None = None
+    """Codec private data as WebCodecs wants it: avcC/hvcC/av1C box payload, AAC
+    AudioSpecificConfig, FLAC ``fLaC`` + metadata blocks, Vorbis Xiph-laced headers,
+    Opus ``OpusHead``.  ``None`` where the codec needs none (VP8, VP9, Annex-B)."""
+    coded_width: int | None = None
+    coded_height: int | None = None
+    display_width: int | None = None
+    """Display aspect width (from pasp / DisplayWidth); ``None`` when equal to coded."""
+    display_height: int | None = None
+    sample_rate: int | None = None
+    channel_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrackInfo:
+    """One track description of an initialization segment."""
+
+    track_id: int
+    """The byte stream's Track ID (tkhd track_ID, TrackNumber, PID)."""
+    kind: TrackKind
+    codec: str
+    """The codec as a MIME ``codecs`` parameter would name it (same as
+    ``config.codec`` for audio/video; ``"wvtt"`` / ``"webvtt"`` for text)."""
+    timescale: int
+    """Ticks per second of every timestamp of this track's coded frames."""
+    config: DecoderConfig | None
+    """``None`` for text tracks."""
+    language: str = "und"
+    label: str = ""
+    default: bool = True
+    """The byte stream's "default track" flag (tkhd enabled / FlagDefault)."""
+    kinds: tuple[str, ...] = ()
+    """Track kinds from the byte stream (``("main",)``, ``("captions",)``); empty when
+    the format has none and the engine picks the spec's default."""
+    encrypted: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InitSegment:
+    """A complete initialization segment."""
+
+    tracks: tuple[TrackInfo, ...]
+    duration: tuple[int, int] | None
+    """``(ticks, timescale)`` when the segment gives a duration; ``None`` when it
+    is absent, zero in fMP4 (mvhd/mehd), or unknown."""
+
+
+@dataclass(slots=True)
+class CodedFrame:
+    """One coded frame, times in its track's timescale.
+
+    Mutable and slotted on purpose: the engine rewrites the times in place while it
+    applies ``timestampOffset`` (coded frame processing), so no second object is made.
+    """
+
+    track_id: int
+    pts: int
+    dts: int
+    duration: int
+    is_rap: bool
+    """A random access point (keyframe / SAP type 1 or 2)."""
+    data: memoryview
+    group: int = 0
+    """Engine bookkeeping, not for parsers: the serial of the coded frame group the
+    engine added this frame in (so dependency removal never takes a frame of the group
+    being appended)."""
+
+    def __repr__(self) -> str:
+        key = "K" if self.is_rap else " "
+        return (f"<CodedFrame t{self.track_id} {key} pts={self.pts} dts={self.dts} "
+                f"dur={self.duration} {len(self.data)}B>")
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSegmentStart:
+    """The input buffer now starts a media segment (append state becomes
+    PARSING_MEDIA_SEGMENT)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CodedFrames:
+    """Complete coded frames, in decode order per track, ready for coded frame
+    processing."""
+
+    frames: list[CodedFrame] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class MediaSegmentEnd:
+    """The current media segment is complete (append state becomes
+    WAITING_FOR_SEGMENT)."""
+
+
+SegmentEvent = InitSegment | MediaSegmentStart | CodedFrames | MediaSegmentEnd
+
+
+class ByteStreamParser(Protocol):
+    """What every byte stream parser provides (see the module docstring)."""
+
+    generate_timestamps: bool
+    """The registry's generate timestamps flag for this format."""
+
+    def feed(self, data: memoryview) -> None:
+        """Add an append's bytes to the end of the input buffer (no copy)."""
+
+    def parse(self) -> Iterator[SegmentEvent]:
+        """Yield what the buffered bytes hold; stop when more data is needed.
+        Raises ParseError on bytes that violate the format."""
+
+    def reset(self) -> None:
+        """Reset parser state: drop the input buffer and any partial segment."""
+
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes fed but not yet consumed (the input buffer's size)."""

@@ -1,0 +1,459 @@
+"""The HTMLMediaElement side that MSE depends on, as a model without rendering.
+
+Theory of operation
+-------------------
+This module is the one home of the element's ``readyState`` (HAVE_NOTHING …
+HAVE_ENOUGH_DATA) and of the events HTML fires when it changes (``_set_ready_state``
+walks the HTML "ready states" rules one level at a time, so a jump from HAVE_METADATA to
+HAVE_ENOUGH_DATA fires loadeddata, canplay and canplaythrough in order).  It also owns
+network state, the current playback position, seeking, paused/ended, duration and the
+error state.
+
+Nothing here renders.  A host advances the clock with ``advance(seconds)`` (the CPython
+replay tool, tests) or ``set_playback_position(t)`` (the browser renderer, whose audio
+clock is the master); the element then runs "SourceBuffer Monitoring" and HTML's
+time-marches-on steps.  The MediaSource calls the ``_ms_*`` methods; each cites the
+MSE step that calls it.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any
+
+from ._time import from_double
+from .events import EventTarget, TaskQueue, default_queue
+from .timeranges import TimeRanges
+from .tracks import AudioTrackList, TextTrackList, VideoTrackList
+
+__all__ = ["HTMLMediaElement", "MediaError"]
+
+HAVE_NOTHING, HAVE_METADATA, HAVE_CURRENT_DATA, HAVE_FUTURE_DATA, HAVE_ENOUGH_DATA = range(5)
+NETWORK_EMPTY, NETWORK_IDLE, NETWORK_LOADING, NETWORK_NO_SOURCE = range(4)
+
+ENOUGH_DATA_AHEAD = Fraction(1, 2)
+""""Enough data to ensure uninterrupted playback" (implementation-defined): half a
+second buffered ahead of the current position, or buffered to the end of the stream.
+The spec's own example: drop below HAVE_ENOUGH_DATA 500 ms before the buffered end."""
+
+
+class MediaError:
+    MEDIA_ERR_ABORTED = 1
+    MEDIA_ERR_NETWORK = 2
+    MEDIA_ERR_DECODE = 3
+    MEDIA_ERR_SRC_NOT_SUPPORTED = 4
+
+    def __init__(self, code: int, message: str = "") -> None:
+        self.code = code
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"MediaError(code={self.code}, message={self.message!r})"
+
+
+class HTMLMediaElement(EventTarget):
+    _event_types = ("loadstart", "progress", "suspend", "abort", "error", "emptied",
+                    "stalled", "loadedmetadata", "loadeddata", "canplay", "canplaythrough",
+                    "playing", "waiting", "seeking", "seeked", "ended", "durationchange",
+                    "timeupdate", "play", "pause", "ratechange", "resize", "volumechange")
+
+    HAVE_NOTHING, HAVE_METADATA, HAVE_CURRENT_DATA = 0, 1, 2
+    HAVE_FUTURE_DATA, HAVE_ENOUGH_DATA = 3, 4
+    NETWORK_EMPTY, NETWORK_IDLE, NETWORK_LOADING, NETWORK_NO_SOURCE = 0, 1, 2, 3
+
+    def __init__(self, *, queue: TaskQueue | None = None) -> None:
+        super().__init__()
+        self._queue = queue if queue is not None else default_queue()
+        self.audio_tracks = AudioTrackList(self._queue)
+        self.video_tracks = VideoTrackList(self._queue)
+        self.text_tracks = TextTrackList(self._queue)
+        self.autoplay = False
+        self.loop = False
+        self._src_object: Any = None
+        self._ms: Any = None
+        self._reset_media_state()
+        self.network_state = NETWORK_EMPTY
+        self._playback_rate = 1.0
+        self._volume = 1.0
+        self._muted = False
+
+    def _reset_media_state(self) -> None:
+        self.ready_state = HAVE_NOTHING
+        self._position = Fraction(0)
+        self.seeking = False
+        self.paused = True
+        self.error: MediaError | None = None
+        self._duration: Fraction | float = math.nan
+        self._loadeddata_fired = False
+        self._all_data = False
+        self._played: list[tuple[Fraction, Fraction]] = []
+
+    def __repr__(self) -> str:
+        return (f"<HTMLMediaElement readyState={self.ready_state} "
+                f"networkState={self.network_state} t={float(self._position):.6g} "
+                f"{'paused' if self.paused else 'playing'}{' seeking' if self.seeking else ''}>")
+
+    # -- source ------------------------------------------------------------------------------
+    @property
+    def src_object(self) -> Any:
+        return self._src_object
+
+    @src_object.setter
+    def src_object(self, source: Any) -> None:
+        self._src_object = source
+        self.load()
+
+    def load(self) -> None:
+        """The media element load algorithm, then resource selection for srcObject."""
+        if self.network_state in (NETWORK_LOADING, NETWORK_IDLE):
+            self._queue.fire(self, "abort")
+        if self.network_state != NETWORK_EMPTY:
+            self._detach()  # MSE "Detaching from a media element", before emptied
+            self._queue.fire(self, "emptied")
+            for lst in (self.audio_tracks, self.video_tracks, self.text_tracks):
+                for track in list(lst):
+                    lst._remove(track)
+            self.network_state = NETWORK_EMPTY
+            was_ready = self.ready_state != HAVE_NOTHING
+            self._reset_media_state()
+            if was_ready:
+                pass  # readyState is reset silently (HTML: no event)
+        self._playback_rate = self._playback_rate
+        if self._src_object is None:
+            return
+        # Resource selection: the srcObject is a MediaSource ("local" mode).
+        self.network_state = NETWORK_LOADING
+        self._queue.fire(self, "loadstart")
+        ms = self._src_object
+        if not hasattr(ms, "_attach") or not ms._attach(self):
+            # A MediaSource that is not "closed" cannot attach: the resource fetch
+            # algorithm fails (MSE "Attaching to a media element").
+            self._media_source_failure("the MediaSource is already attached or not closed")
+            return
+        self._ms = ms
+
+    def _detach(self) -> None:
+        if self._ms is not None:
+            self._ms._detach()
+            self._ms = None
+
+    # -- attributes ----------------------------------------------------------------------------
+    @property
+    def current_time(self) -> float:
+        return float(self._position)
+
+    @current_time.setter
+    def current_time(self, value: float) -> None:
+        value = float(value)
+        if math.isnan(value) or math.isinf(value):
+            raise TypeError("currentTime must be a finite number")
+        if self.ready_state == HAVE_NOTHING:
+            self._position = from_double(value)  # the default playback start position
+            return
+        self._seek(from_double(value))
+
+    @property
+    def duration(self) -> float:
+        return float(self._duration)
+
+    @property
+    def ended(self) -> bool:
+        return self._ended_playback() and self._playback_rate >= 0
+
+    @property
+    def buffered(self) -> TimeRanges:
+        return self._ms._element_buffered() if self._ms is not None else TimeRanges()
+
+    @property
+    def seekable(self) -> TimeRanges:
+        return self._ms._element_seekable() if self._ms is not None else TimeRanges()
+
+    @property
+    def played(self) -> TimeRanges:
+        return TimeRanges(self._played)
+
+    @property
+    def playback_rate(self) -> float:
+        return self._playback_rate
+
+    @playback_rate.setter
+    def playback_rate(self, value: float) -> None:
+        if value != self._playback_rate:
+            self._playback_rate = float(value)
+            self._queue.fire(self, "ratechange")
+
+    @property
+    def volume(self) -> float:
+        return self._volume
+
+    @volume.setter
+    def volume(self, value: float) -> None:
+        if not 0 <= value <= 1:
+            from .errors import DOMException
+
+            class IndexSizeError(DOMException):
+                name = "IndexSizeError"
+            raise IndexSizeError("volume must be in [0, 1]")
+        if value != self._volume:
+            self._volume = float(value)
+            self._queue.fire(self, "volumechange")
+
+    @property
+    def muted(self) -> bool:
+        return self._muted
+
+    @muted.setter
+    def muted(self, value: bool) -> None:
+        if bool(value) != self._muted:
+            self._muted = bool(value)
+            self._queue.fire(self, "volumechange")
+
+    # -- play / pause ---------------------------------------------------------------------
+    def play(self) -> None:
+        """HTML play() (the promise is the browser front end's; here it returns None)."""
+        if self.network_state == NETWORK_EMPTY:
+            self.load()
+        if self._ended_playback():
+            self._seek(Fraction(0))
+        if self.paused:
+            self.paused = False
+            self._queue.fire(self, "play")
+            if self.ready_state <= HAVE_CURRENT_DATA:
+                self._queue.fire(self, "waiting")
+            else:
+                self._queue.fire(self, "playing")
+
+    def pause(self) -> None:
+        if self.network_state == NETWORK_EMPTY:
+            self.load()
+        if not self.paused:
+            self.paused = True
+            self._queue.fire(self, "timeupdate")
+            self._queue.fire(self, "pause")
+
+    # -- the clock ------------------------------------------------------------------------------
+    def potentially_playing(self) -> bool:
+        return (not self.paused and not self._ended_playback() and self.error is None
+                and self.ready_state >= HAVE_FUTURE_DATA and not self.seeking)
+
+    def advance(self, seconds: float | Fraction) -> None:
+        """Play for ``seconds`` of wall time (if potentially playing): the position moves
+        by ``seconds × playbackRate``, but not past the buffered data or the duration."""
+        if not self.potentially_playing():
+            return
+        step = Fraction(seconds) * from_double(self._playback_rate)
+        target = self._position + step
+        limit = self._playable_until()
+        self.set_playback_position(min(target, limit))
+
+    def set_playback_position(self, t: Fraction | float) -> None:
+        """The renderer reports the current playback position (time marches on)."""
+        t = from_double(t) if isinstance(t, float) else Fraction(t)
+        if not math.isnan(float(self._duration)) and t > self._duration:
+            t = self._duration  # type: ignore[assignment]
+        if t != self._position:
+            self._played.append((min(self._position, t), max(self._position, t)))
+            self._position = t
+            self._queue.fire(self, "timeupdate")
+        self._monitor()
+        if self._ended_playback() and not self.paused and not self.loop:
+            # HTML "reaches the end": timeupdate was queued; pause then ended.
+            self.paused = True
+            self._queue.fire(self, "pause")
+            self._queue.fire(self, "ended")
+        elif self._ended_playback() and self.loop and not self.paused:
+            self._seek(Fraction(0))
+
+    def _playable_until(self) -> Fraction | float:
+        rng = self.buffered.range_containing(self._position)
+        end = rng[1] if rng else self._position
+        if not math.isnan(float(self._duration)):
+            end = min(end, self._duration)
+        return end
+
+    def _ended_playback(self) -> bool:
+        d = self._duration
+        return (self.ready_state >= HAVE_METADATA and not math.isnan(float(d))
+                and d != math.inf and self._position >= d and self._all_data)
+
+    # -- seeking ----------------------------------------------------------------------------
+    def _seek(self, new: Fraction) -> None:
+        """HTML's seek algorithm, with MSE's "Seeking" steps for the wait."""
+        if self.ready_state == HAVE_NOTHING:  # 2.
+            return
+        self.seeking = True  # 4.
+        d = self._duration
+        if not math.isnan(float(d)) and new > d:  # 6.
+            new = d  # type: ignore[assignment]
+        if new < 0:
+            new = Fraction(0)
+        seekable = self.seekable  # 7. nearest seekable position
+        if seekable and not any(s <= new <= e for s, e in seekable):
+            candidates = [b for r in seekable for b in r]
+            new = min(candidates, key=lambda b: (abs(b - new), b))  # type: ignore[assignment]
+        self._queue.fire(self, "seeking")  # 9.
+        self._position = new  # 10.
+        if self._ms is not None:
+            buffered = self.buffered
+            # MSE: the very start snaps to a first range beginning within 1 s (Chromium).
+            if not buffered.contains(new) and buffered and new < buffered.ranges[0][0] \
+                    and new == 0 and buffered.ranges[0][0] <= 1:
+                pass
+            if not self._position_playable(buffered):  # MSE Seeking 1.
+                if self.ready_state > HAVE_METADATA:
+                    self._set_ready_state(HAVE_METADATA)
+                return  # wait for an append (see _ms_frames_processed)
+        self._finish_seek()
+
+    def _position_playable(self, buffered: TimeRanges) -> bool:
+        if buffered.contains(self._position):
+            return True
+        # The ended stream's final position: at the end of the last range.
+        return bool(buffered) and self._all_data and self._position == buffered.highest_end
+
+    def _finish_seek(self) -> None:
+        self.seeking = False  # 13.
+        self._queue.fire(self, "timeupdate")  # 15.
+        self._queue.fire(self, "seeked")  # 16.
+        self._monitor()
+
+    # -- readyState ---------------------------------------------------------------------------
+    def _set_ready_state(self, new: int) -> None:
+        """Apply HTML's ready state change rules, one level at a time upwards."""
+        old = self.ready_state
+        if new == old:
+            return
+        fire = self._queue.fire
+        if new < old:
+            self.ready_state = new
+            if old >= HAVE_FUTURE_DATA and new <= HAVE_CURRENT_DATA:
+                if not self.paused and not self._ended_playback() and self.error is None:
+                    fire(self, "timeupdate")
+                    fire(self, "waiting")
+            return
+        for level in range(old + 1, new + 1):
+            prev, self.ready_state = self.ready_state, level
+            if prev == HAVE_NOTHING and level == HAVE_METADATA:
+                fire(self, "durationchange")  # the duration is known (Chromium order)
+                fire(self, "loadedmetadata")
+            elif level == HAVE_CURRENT_DATA and not self._loadeddata_fired:
+                self._loadeddata_fired = True
+                fire(self, "loadeddata")
+            elif level == HAVE_FUTURE_DATA:
+                fire(self, "canplay")
+                if not self.paused:
+                    fire(self, "playing")
+            elif level == HAVE_ENOUGH_DATA:
+                if self.autoplay and self.paused:
+                    self.paused = False
+                    fire(self, "play")
+                    fire(self, "playing")
+                fire(self, "canplaythrough")
+        if self.ready_state > HAVE_CURRENT_DATA and not self._loadeddata_fired:
+            self._loadeddata_fired = True
+
+    def _monitor(self) -> None:
+        """"SourceBuffer Monitoring": readyState from what is buffered at the position."""
+        if self.ready_state == HAVE_NOTHING or self._ms is None or self.seeking:
+            return
+        self._set_ready_state(self._buffered_ready_state(self.buffered))
+
+    def _buffered_ready_state(self, buffered: TimeRanges) -> int:
+        pos = self._position
+        rng = buffered.range_containing(pos)
+        if rng is None:
+            if self._position_playable(buffered):
+                return HAVE_ENOUGH_DATA if self._all_data else HAVE_CURRENT_DATA
+            return HAVE_METADATA
+        end = rng[1]
+        at_end = self._all_data and end == buffered.highest_end
+        if end - pos >= ENOUGH_DATA_AHEAD or at_end:
+            return HAVE_ENOUGH_DATA
+        if end > pos:
+            return HAVE_FUTURE_DATA
+        return HAVE_CURRENT_DATA
+
+    # -- called by the MediaSource --------------------------------------------------------------
+    def _ms_duration_changed(self, new: Fraction | float) -> None:
+        """"Duration change" step 6 (HTML's duration change): Chromium reports it only
+        once metadata is known (loadedmetadata carries the first one)."""
+        old = self._duration
+        self._duration = new
+        if self.ready_state >= HAVE_METADATA and old != new:
+            self._queue.fire(self, "durationchange")
+            if not math.isnan(float(new)) and self._position > new:
+                self._seek(new)  # type: ignore[arg-type]
+
+    def _ms_active_track_added(self) -> None:
+        """"Initialization Segment Received" step 7."""
+        if self.ready_state > HAVE_CURRENT_DATA:
+            self._set_ready_state(HAVE_METADATA)
+
+    def _ms_sourcebuffers_ready(self) -> None:
+        """"Initialization Segment Received" step 8."""
+        if self.ready_state == HAVE_NOTHING:
+            self._set_ready_state(HAVE_METADATA)
+
+    def _ms_frames_processed(self) -> None:
+        """"Coded Frame Processing" steps 2-4, and the wait in "Seeking" step 1.2."""
+        self._all_data = False if self._ms is not None and \
+            self._ms.ready_state == "open" else self._all_data
+        if self.ready_state < HAVE_METADATA:
+            return
+        buffered = self.buffered
+        if self.seeking:
+            if self._position_playable(buffered):
+                self._set_ready_state(max(HAVE_CURRENT_DATA, self._buffered_ready_state(buffered)))
+                self._finish_seek()
+            return
+        target = self._buffered_ready_state(buffered)
+        if target > self.ready_state:
+            self._set_ready_state(target)
+
+    def _ms_buffered_changed(self) -> None:
+        self._monitor()
+
+    def _data_removed(self, start: Fraction, end: Fraction | float) -> None:
+        """"Coded Frame Removal" step 3.5: the current position lost its data."""
+        if start <= self._position < end and self.ready_state > HAVE_METADATA:
+            self._set_ready_state(HAVE_METADATA)
+
+    def _ms_all_data(self) -> None:
+        """"End of stream" step 3.2: the element has all the media data."""
+        self._all_data = True
+        if self.seeking and self._position_playable(self.buffered):
+            self._finish_seek()
+        self._monitor()
+
+    def _ms_network_error(self, message: str) -> None:
+        if self.ready_state == HAVE_NOTHING:
+            self._media_source_failure(message)
+        else:  # "connection is interrupted after some media data has been received"
+            self.error = MediaError(MediaError.MEDIA_ERR_NETWORK, message)
+            self.network_state = NETWORK_IDLE
+            self._queue.fire(self, "error")
+
+    def _ms_decode_error(self, message: str) -> None:
+        if self.ready_state == HAVE_NOTHING:
+            self._media_source_failure(message)
+        else:  # "the media data is corrupted"
+            self.error = MediaError(MediaError.MEDIA_ERR_DECODE, message)
+            self.network_state = NETWORK_IDLE
+            self._queue.fire(self, "error")
+
+    def _media_source_failure(self, message: str) -> None:
+        """HTML's "dedicated media source failure steps"."""
+        self.error = MediaError(MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED, message)
+        self.network_state = NETWORK_NO_SOURCE
+        self._queue.fire(self, "error")
+
+    def _ms_add_track(self, track: Any) -> None:
+        from .tracks import AudioTrack, VideoTrack
+        lst = self.audio_tracks if isinstance(track, AudioTrack) else \
+            self.video_tracks if isinstance(track, VideoTrack) else self.text_tracks
+        lst._add(track)
+
+    def _ms_remove_track(self, track: Any) -> None:
+        for lst in (self.audio_tracks, self.video_tracks, self.text_tracks):
+            lst._remove(track)

@@ -1,0 +1,175 @@
+"""Events, EventTarget, and the deterministic task queue.
+
+Theory of operation
+-------------------
+The spec says "queue a task to fire an event".  msepy has no threads and no asyncio:
+every MediaSource, SourceBuffer and media element model shares one ``TaskQueue``,
+a FIFO of callables that the *host* drains (``run_until_idle``).  A test appends and
+then drains, and sees events in the exact order the spec's steps queued them.  In the
+browser the worker drains after every message it handles.
+
+``EventTarget`` mirrors the DOM: ``add_event_listener`` / ``remove_event_listener`` /
+``dispatch_event`` and ``on<type>`` handler attributes (set to a callable or None).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any, Callable
+
+__all__ = ["Event", "TrackEvent", "EventTarget", "TaskQueue", "default_queue",
+           "set_default_queue"]
+
+
+class Event:
+    """A DOM Event: ``type``, ``target`` and ``current_target`` (set on dispatch)."""
+
+    __slots__ = ("type", "target", "current_target", "_stop")
+
+    def __init__(self, type: str) -> None:
+        self.type = type
+        self.target: EventTarget | None = None
+        self.current_target: EventTarget | None = None
+        self._stop = False
+
+    def stop_immediate_propagation(self) -> None:
+        self._stop = True
+
+    def __repr__(self) -> str:
+        return f"<Event {self.type}>"
+
+
+class TrackEvent(Event):
+    """Fired at track lists (addtrack/removetrack): ``track`` is the track."""
+
+    __slots__ = ("track",)
+
+    def __init__(self, type: str, track: Any) -> None:
+        super().__init__(type)
+        self.track = track
+
+
+class _HandlerAttribute:
+    """An ``on<type>`` event handler IDL attribute (a callable or None)."""
+
+    def __init__(self, type: str) -> None:
+        self.type = type
+
+    def __get__(self, obj: "EventTarget | None", owner: type) -> Any:
+        if obj is None:
+            return self
+        return obj._handlers.get(self.type)
+
+    def __set__(self, obj: "EventTarget", value: Any) -> None:
+        obj._handlers[self.type] = value if callable(value) else None
+
+
+class EventTarget:
+    """DOM-style listeners plus ``on<type>`` handler attributes.
+
+    Subclasses list their event types in ``_event_types``; an ``on<type>`` attribute
+    is made for each.
+    """
+
+    _event_types: tuple[str, ...] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for type_ in cls.__dict__.get("_event_types", ()):
+            setattr(cls, "on" + type_, _HandlerAttribute(type_))
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, list[Callable[[Event], Any]]] = {}
+        self._handlers: dict[str, Callable[[Event], Any] | None] = {}
+
+    def add_event_listener(self, type: str, listener: Callable[[Event], Any]) -> None:
+        listeners = self._listeners.setdefault(type, [])
+        if listener not in listeners:
+            listeners.append(listener)
+
+    def remove_event_listener(self, type: str, listener: Callable[[Event], Any]) -> None:
+        listeners = self._listeners.get(type)
+        if listeners and listener in listeners:
+            listeners.remove(listener)
+
+    def dispatch_event(self, event: Event) -> bool:
+        """Fire ``event`` now: the handler attribute first if it was set before any
+        listener (as the DOM orders them, simplified: handler, then listeners)."""
+        event.target = self
+        event.current_target = self
+        handler = self._handlers.get(event.type)
+        if handler is not None:
+            handler(event)
+        for listener in list(self._listeners.get(event.type, ())):
+            if event._stop:
+                break
+            listener(event)
+        return True
+
+
+class TaskQueue:
+    """The event loop's task queue, drained by the host."""
+
+    __slots__ = ("_tasks", "observers")
+
+    def __init__(self) -> None:
+        self._tasks: deque[tuple[Callable[[], Any], str]] = deque()
+        self.observers: list[Callable[[EventTarget, Event], Any]] = []
+        """Called for every event fired through ``fire`` (the replay tool's log)."""
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    def __repr__(self) -> str:
+        names = ", ".join(label for _, label in list(self._tasks)[:8])
+        more = f", … {len(self._tasks) - 8} more" if len(self._tasks) > 8 else ""
+        return f"<TaskQueue [{names}{more}]>"
+
+    def queue(self, task: Callable[[], Any], label: str = "task") -> None:
+        """Queue a task."""
+        self._tasks.append((task, label))
+
+    def fire(self, target: EventTarget, event: Event | str) -> None:
+        """Queue a task to fire an event at ``target``."""
+        ev = Event(event) if isinstance(event, str) else event
+        self._tasks.append((lambda: self.fire_now(target, ev), f"{ev.type}"))
+
+    def fire_now(self, target: EventTarget, event: Event | str) -> None:
+        """Fire an event synchronously (for steps that say "fire", not "queue")."""
+        ev = Event(event) if isinstance(event, str) else event
+        for observer in self.observers:
+            observer(target, ev)
+        target.dispatch_event(ev)
+
+    def run_one(self) -> bool:
+        if not self._tasks:
+            return False
+        task, _ = self._tasks.popleft()
+        task()
+        return True
+
+    def run_until_idle(self, limit: int = 1_000_000) -> int:
+        """Run tasks (including ones they queue) until none are left."""
+        n = 0
+        while self._tasks:
+            if n >= limit:
+                raise RuntimeError(f"task queue did not go idle after {limit} tasks")
+            task, _ = self._tasks.popleft()
+            task()
+            n += 1
+        return n
+
+
+_default = TaskQueue()
+
+
+def default_queue() -> TaskQueue:
+    """The queue objects use when none is given."""
+    return _default
+
+
+def set_default_queue(queue: TaskQueue) -> TaskQueue:
+    """Replace the default queue (tests give each test its own); returns the old one."""
+    global _default
+    old, _default = _default, queue
+    return old

@@ -1,0 +1,216 @@
+"""Coded frame processing and coded frame removal, with the splice frame algorithms.
+
+Every step below cites the spec section ("Coded Frame Processing" step N).  The spec
+states the steps in doubles; here each track buffer's times are integer ticks
+(``TrackBuffer.timescale``) and the SourceBuffer-wide values (``timestampOffset``,
+group start/end timestamps, the append window) are exact ``Fraction`` seconds, turned
+into ticks once per track buffer.  Comparisons are therefore exact, and the inner loop
+is integer arithmetic.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import TYPE_CHECKING, Iterable
+
+from ._time import ceil_ticks, floor_ticks
+from .bytestream import CodedFrame
+from .trackbuffer import SpliceFrame, TrackBuffer
+
+if TYPE_CHECKING:
+    from .sourcebuffer import SourceBuffer
+
+__all__ = ["AppendError", "coded_frame_processing", "coded_frame_removal"]
+
+SPLICE_MS = 5  # "Audio Splice Frame" step 10: the splice duration of 5 milliseconds
+
+
+class AppendError(Exception):
+    """Internal: the bytes or frames call for the append error algorithm."""
+
+
+def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame]) -> None:
+    """"Coded Frame Processing" step 1 for each frame; steps 2-5 are run by the caller
+    (``SourceBuffer._after_coded_frames``) once per batch."""
+    track_buffers = sb._track_buffers
+    windows: dict[int, tuple[int, int, int | float, int | float]] = {}
+    for frame in frames:
+        tb = track_buffers.get(frame.track_id)
+        if tb is None:
+            raise AppendError(f"coded frame for track {frame.track_id}, which the "
+                              "initialization segment did not describe")
+        in_ts = tb.info.timescale
+        # 1. Loop Top (re-entered after a discontinuity, step 6).
+        while True:
+            if sb._generate_timestamps:
+                pts_s = Fraction(0)
+            else:
+                pts_s = None  # computed lazily: only sequence mode needs seconds
+            # 3. Sequence mode with a group start timestamp: re-anchor the offset.
+            if sb._mode == "sequence" and sb._group_start is not None:
+                if pts_s is None:
+                    pts_s = Fraction(frame.pts, in_ts)
+                sb._timestamp_offset = sb._group_start - pts_s
+                sb._set_group_end(sb._group_start)
+                for other in track_buffers.values():
+                    other.need_random_access_point = True
+                sb._group_start = None
+            # 4. Add timestampOffset (ticks; may rescale the track buffer first).
+            offset = sb._timestamp_offset
+            off = tb.offset_ticks(offset) if offset else 0
+            factor = tb.timescale // in_ts
+            if sb._generate_timestamps:
+                pts = dts = off
+            else:
+                pts = frame.pts * factor + off
+                dts = frame.dts * factor + off
+            dur = frame.duration * factor
+            # 6. Discontinuity detection.
+            last = tb.last_decode_timestamp
+            if last is not None and (dts < last or dts - last > 2 * tb.last_frame_duration):
+                if sb._mode == "segments":
+                    sb._set_group_end(Fraction(pts, tb.timescale))
+                else:
+                    sb._group_start = sb.group_end_timestamp
+                for other in track_buffers.values():
+                    other.reset_group_state()
+                continue  # Jump to the Loop Top step
+            break
+        ts = tb.timescale
+        # 7. Frame end timestamp.
+        end = pts + dur
+        # 8-9. Append window (bounds in ticks, exact: pts is an integer).
+        win = windows.get(frame.track_id)
+        if win is None or win[0] != ts:
+            win = (ts, ts, ceil_ticks(sb._append_window_start, ts),
+                   floor_ticks(sb._append_window_end, ts))
+            windows[frame.track_id] = win
+        if pts < win[2] or end > win[3]:
+            tb.need_random_access_point = True
+            continue
+        # 10. Need random access point.
+        if tb.need_random_access_point:
+            if not frame.is_rap:
+                continue
+            tb.need_random_access_point = False
+        if tb.last_decode_timestamp is None:
+            tb.group_serial += 1  # a new coded frame group starts in this track buffer
+        serial = tb.group_serial
+        to_remove: list[int] = []
+        spliced: CodedFrame | None = None
+        # 13. Overlap with an existing frame at the start of a coded frame group.
+        if tb.last_decode_timestamp is None and pts < tb.end_of_frames():
+            overlapped = tb.frame_containing(pts)
+            if overlapped is not None:
+                if tb.kind == "audio":
+                    spliced = audio_splice_frame(tb, frame, pts, dts, dur, overlapped)
+                elif tb.kind == "video":
+                    # 13.2: remove window timestamp = overlapped pts + 1 microsecond.
+                    if (pts - overlapped.pts) * 1_000_000 < ts:
+                        to_remove.extend(tb.indices_of([overlapped]))
+                else:
+                    text_splice_frame(tb, pts, end, overlapped)
+        # 14. Remove existing coded frames overlapped by this one.
+        het = tb.highest_end_timestamp
+        start = pts if het is None else (het if het <= pts else None)
+        if start is not None and start <= tb.max_pts():
+            to_remove.extend(tb.frames_in(start, end))
+        # 15. ... and every frame depending on them, up to the next random access point.
+        if to_remove:
+            tb.remove_indices(to_remove, protect_group=serial)
+        # 16. Add the coded frame (or the splice frame) with its new timestamps.
+        frame.pts = pts
+        frame.dts = dts
+        frame.duration = dur
+        frame.group = serial
+        if spliced is not None:
+            spliced.group = serial
+            tb.add(spliced)
+        else:
+            tb.add(frame)
+        # 17-19.
+        tb.last_decode_timestamp = dts
+        tb.last_frame_duration = dur
+        if het is None or end > het:
+            tb.highest_end_timestamp = end
+        # 20. Group end timestamp.
+        g_ticks, g_scale = sb._group_end
+        if end * g_scale > g_ticks * ts:
+            sb._group_end = (end, ts)
+        # 21. Generated timestamps: the next frame follows this one.
+        if sb._generate_timestamps:
+            sb._timestamp_offset = Fraction(end, ts)
+
+
+def audio_splice_frame(tb: TrackBuffer, new: CodedFrame, pts: int, dts: int, dur: int,
+                       overlapped: CodedFrame) -> SpliceFrame | None:
+    """"Audio Splice Frame": crossfade ``overlapped`` (and what follows it within 5 ms)
+    into ``new``.  Track buffers of audio are kept in a timescale that is a multiple of
+    the sample rate and of 200 (5 ms), so every step here is integer arithmetic."""
+    ts = tb.timescale
+    rate = (tb.info.config.sample_rate if tb.info.config else None) or 0
+    # 7. Round to the nearest audio sample of the overlapped frame (ties go up).
+    if rate and ts % rate == 0:
+        k = ts // rate
+        pts = ((2 * pts + k) // (2 * k)) * k
+        dts = ((2 * dts + k) // (2 * k)) * k
+    # 9-10.
+    end = pts + dur
+    splice_end = pts + ts * SPLICE_MS // 1000
+    # 11-12. Fade out the overlapped frame and the frames starting inside the splice.
+    fade_out = [overlapped] + [tb.frames[i] for i in tb.frames_in(pts + 1, splice_end)
+                               if tb.frames[i] is not overlapped]
+    for f in fade_out:
+        tb.remove_frame(f)
+    # 13.
+    return SpliceFrame(track_id=new.track_id, pts=overlapped.pts, dts=overlapped.dts,
+                       duration=end - overlapped.pts, is_rap=True, data=new.data,
+                       fade_out=fade_out, fade_in=new, splice_pts=pts)
+
+
+def text_splice_frame(tb: TrackBuffer, pts: int, end: int, first: CodedFrame) -> None:
+    """"Text Splice Frame": truncate the cue that ``pts`` falls in and drop the cues
+    starting inside the new frame; the new frame is then added as usual."""
+    overlapped = [first] + [tb.frames[i] for i in tb.frames_in(pts + 1, end)
+                            if tb.frames[i] is not first]
+    for f in overlapped:  # 10.
+        tb.remove_frame(f)
+    first.duration = pts - first.pts  # 11.
+    if first.duration > 0:
+        tb.add(first)  # 12.
+
+
+def coded_frame_removal(sb: "SourceBuffer", start: Fraction, end: Fraction | float) -> None:
+    """"Coded Frame Removal" for ``[start, end)`` on every track buffer of ``sb``."""
+    duration = sb._source._duration if sb._source is not None else float("inf")
+    element = sb._source._element if sb._source is not None else None
+    for tb in list(sb._track_buffers.values()):
+        ts = tb.timescale
+        start_t = ceil_ticks(start, ts)
+        # 1-2. Remove up to the next random access point at or after end, else to the
+        # duration.
+        remove_end: int | float = ceil_ticks(duration, ts) if duration == duration else float("inf")
+        end_t = ceil_ticks(end, ts)
+        if end_t != float("inf"):
+            rap = tb.first_rap_at_or_after(end_t)
+            if rap is not None:
+                remove_end = rap
+        if remove_end == float("inf"):
+            remove_end = tb.end_of_frames() + 1
+        # 3-4. Remove the frames starting in [start, remove end) and their dependents.
+        removed = tb.remove_indices(tb.frames_in(start_t, remove_end))
+        if any(f.dts == tb.last_decode_timestamp for f in removed):
+            # 3.1: the last appended frame went: the next one starts a new group.
+            if sb._mode == "segments":
+                sb._set_group_end(Fraction(removed[-1].pts, ts))
+            else:
+                sb._group_start = sb.group_end_timestamp
+            for other in sb._track_buffers.values():
+                other.reset_group_state()
+        # 5. The current position lost its data: back to HAVE_METADATA and stall.
+        if removed and element is not None and sb in sb._source._active:
+            element._data_removed(Fraction(start_t, ts), Fraction(remove_end, ts)
+                                  if remove_end != float("inf") else remove_end)
+    # 4. Buffer full flag.
+    if sb._buffer_full and not sb._over_limit(0):
+        sb._buffer_full = False

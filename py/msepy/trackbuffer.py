@@ -1,0 +1,398 @@
+"""Track buffers: the coded frames of one track, in decode order, in exact ticks.
+
+Theory of operation
+-------------------
+A ``TrackBuffer`` holds the spec's per-track state (last decode timestamp, last frame
+duration, highest end timestamp, need random access point flag) and the coded frames
+themselves.  Every timestamp is an integer count of ``timescale`` ticks; when frames or
+a ``timestampOffset`` arrive that the current timescale cannot express exactly, the
+buffer rescales itself (``ensure_timescale``): ints only, so 29.97 fps and 44.1 kHz
+never drift.
+
+``frames`` is a list sorted by decode timestamp (ties keep insertion order).  Frames
+that start a presentation interval in ``[a, b)`` have a decode timestamp in
+``(a - max_lead, b - min_lead]`` where ``lead = pts - dts``, so presentation-order
+queries bisect on dts and filter a short window instead of scanning (WebKit keeps two
+maps, decode and presentation order; one list plus the lead bounds is enough here).
+
+Track buffer ranges are the union of the frames' presentation intervals with gaps no
+larger than ``2 × max inter-frame distance`` coalesced — Chromium's rule (the spec
+lets the threshold be implementation-specific, see "Track Buffers").  They are kept
+incrementally while frames are appended at the end and recomputed after removals.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+from fractions import Fraction
+from math import gcd
+from typing import Iterable
+
+from .bytestream import CodedFrame, TrackInfo
+
+__all__ = ["TrackBuffer", "SpliceFrame"]
+
+_DTS = lambda f: f.dts  # noqa: E731  (bisect key)
+
+
+@dataclass(slots=True, repr=False)
+class SpliceFrame(CodedFrame):
+    """An audio splice frame (spec: "Audio Splice Frame" step 13).
+
+    ``data`` is the fade-in frame's payload; pts/dts/duration are the splice frame's
+    (starting at the overlapped frame).  The renderer decodes ``fade_out`` and the
+    fade-in frame and crossfades over 5 ms from ``splice_pts`` ("Audio Splice
+    Rendering").
+    """
+
+    fade_out: list[CodedFrame] = field(default_factory=list)
+    fade_in: CodedFrame | None = None
+    splice_pts: int = 0
+
+    def __repr__(self) -> str:
+        return (f"<SpliceFrame t{self.track_id} pts={self.pts} dur={self.duration} "
+                f"splice@{self.splice_pts} fade_out={len(self.fade_out)}>")
+
+
+class TrackBuffer:
+    def __init__(self, info: TrackInfo) -> None:
+        self.info = info
+        """The track description (replaced by later initialization segments)."""
+        self.track_id = info.track_id
+        self.kind = info.kind
+        self.timescale = info.timescale
+        self.frames: list[CodedFrame] = []
+        # The spec's per-track coded frame processing variables (in ticks).
+        self.last_decode_timestamp: int | None = None
+        self.last_frame_duration: int | None = None
+        self.highest_end_timestamp: int | None = None
+        self.need_random_access_point = True
+        # Bookkeeping.
+        self.size = 0
+        """Bytes of coded frame payload held."""
+        self.max_lead = 0
+        self.min_lead = 0
+        self.max_distance = 0
+        """Largest inter-frame distance seen (dts delta or duration), for coalescing."""
+        self._ranges: list[list[int]] = []
+        self._ranges_dirty = False
+        self.modified_from_dts: int | float = float("inf")
+        """Lowest dts touched by a removal or out-of-order insert since the frame feed
+        last looked (the feed resets its decoder when this is at/before its cursor)."""
+        self._offset_cache: tuple[object, int] | None = None
+        self.group_serial = 0
+        """Serial of the current coded frame group (bumped when one starts)."""
+        self._max_pts: int | None = None
+        self._max_end: int | None = None
+
+    def __repr__(self) -> str:
+        return (f"<TrackBuffer {self.kind} id={self.track_id} {len(self.frames)} frames "
+                f"{self.size}B ts={self.timescale} ranges={self.ranges_seconds()}>")
+
+    # -- exact time -------------------------------------------------------------------
+    def ensure_timescale(self, timescale: int) -> int:
+        """Make ``timescale`` ticks expressible; return the factor from ``timescale``
+        ticks to this buffer's ticks."""
+        if self.timescale % timescale:
+            self.rescale(timescale // gcd(self.timescale, timescale))
+        return self.timescale // timescale
+
+    def rescale(self, factor: int) -> None:
+        """Multiply the timescale (and every stored tick count) by ``factor``."""
+        if factor == 1:
+            return
+        self.timescale *= factor
+        for f in self.frames:
+            f.pts *= factor
+            f.dts *= factor
+            f.duration *= factor
+            if isinstance(f, SpliceFrame):
+                f.splice_pts *= factor
+        for name in ("last_decode_timestamp", "last_frame_duration", "highest_end_timestamp"):
+            v = getattr(self, name)
+            if v is not None:
+                setattr(self, name, v * factor)
+        if isinstance(self._max_pts, int):
+            self._max_pts *= factor
+        if isinstance(self._max_end, int):
+            self._max_end *= factor
+        self.max_lead *= factor
+        self.min_lead *= factor
+        self.max_distance *= factor
+        for r in self._ranges:
+            r[0] *= factor
+            r[1] *= factor
+        if self.modified_from_dts != float("inf"):
+            self.modified_from_dts *= factor
+        self._offset_cache = None
+
+    def ticks(self, t: Fraction) -> int:
+        """``t`` seconds in ticks, rescaling first if ``t`` falls between ticks."""
+        num = t.numerator * self.timescale
+        if num % t.denominator:
+            self.rescale(t.denominator // gcd(num, t.denominator))
+            num = t.numerator * self.timescale
+        return num // t.denominator
+
+    def offset_ticks(self, offset: Fraction) -> int:
+        """``timestampOffset`` in ticks (cached per value; may rescale once)."""
+        cache = self._offset_cache
+        if cache is not None and cache[0] == offset:
+            return cache[1]
+        ticks = self.ticks(offset)
+        self._offset_cache = (offset, ticks)
+        return ticks
+
+    def seconds(self, ticks: int) -> Fraction:
+        return Fraction(ticks, self.timescale)
+
+    # -- adding -------------------------------------------------------------------------
+    def add(self, frame: CodedFrame) -> None:
+        """Add a frame (coded frame processing step 16): decode order by dts."""
+        frames = self.frames
+        if not frames or frame.dts >= frames[-1].dts:
+            frames.append(frame)
+        else:
+            frames.insert(bisect_right(frames, frame.dts, key=_DTS), frame)
+            if frame.dts < self.modified_from_dts:
+                self.modified_from_dts = frame.dts
+        self.size += len(frame.data)
+        if self._max_pts is not None and frame.pts > self._max_pts:
+            self._max_pts = frame.pts
+        e = frame.pts + frame.duration
+        if self._max_end is not None and e > self._max_end:
+            self._max_end = e
+        lead = frame.pts - frame.dts
+        if lead > self.max_lead:
+            self.max_lead = lead
+        elif lead < self.min_lead:
+            self.min_lead = lead
+        dist = frame.duration
+        last = self.last_decode_timestamp
+        if last is not None and frame.dts - last > dist:
+            dist = frame.dts - last
+        if dist > self.max_distance:
+            self.max_distance = dist
+            self._ranges_dirty = True  # a larger fudge may join ranges
+        if not self._ranges_dirty:
+            self._extend_ranges(frame.pts, frame.pts + frame.duration)
+
+    def _extend_ranges(self, start: int, end: int) -> None:
+        ranges = self._ranges
+        if ranges:
+            last = ranges[-1]
+            fudge = self.fudge
+            if last[0] <= start <= last[1] + fudge:
+                if end > last[1]:
+                    last[1] = end
+                return
+            if start > last[1] + fudge:
+                ranges.append([start, end])
+                return
+            self._ranges_dirty = True
+        else:
+            ranges.append([start, end])
+
+    @property
+    def fudge(self) -> int:
+        """Largest gap coalesced into one range: 2 × max inter-frame distance, and
+        at least 1 ms (Chromium)."""
+        return max(2 * self.max_distance, -(-self.timescale // 1000))
+
+    # -- presentation-order queries -------------------------------------------------------
+    def max_pts(self) -> int | float:
+        """Highest presentation timestamp held (-inf when empty)."""
+        if self._max_pts is None:
+            self._extent()
+        return self._max_pts  # type: ignore[return-value]
+
+    def end_of_frames(self) -> int | float:
+        """Highest presentation end timestamp held (-inf when empty)."""
+        if self._max_end is None:
+            self._extent()
+        return self._max_end  # type: ignore[return-value]
+
+    def _extent(self) -> None:
+        if not self.frames:
+            self._max_pts = self._max_end = float("-inf")  # type: ignore[assignment]
+            return
+        self._max_pts = max(f.pts for f in self.frames)
+        self._max_end = max(f.pts + f.duration for f in self.frames)
+
+    def indices_of(self, frames: list[CodedFrame]) -> list[int]:
+        wanted = {id(f) for f in frames}
+        lo = bisect_left(self.frames, min(f.dts for f in frames), key=_DTS)
+        return [i for i in range(lo, len(self.frames)) if id(self.frames[i]) in wanted]
+
+    def _window(self, start: int, end: int) -> tuple[int, int]:
+        """Index window of frames whose pts may lie in ``[start, end)``."""
+        lo = bisect_right(self.frames, start - self.max_lead - 1, key=_DTS)
+        hi = bisect_right(self.frames, end - self.min_lead, key=_DTS)
+        return lo, hi
+
+    def frame_containing(self, t: int) -> CodedFrame | None:
+        """The frame whose presentation interval ``[pts, pts + duration)`` holds ``t``."""
+        frames = self.frames
+        if not frames:
+            return None
+        # A frame holding t starts at or before t; its dts is <= t - min_lead.
+        hi = bisect_right(frames, t - self.min_lead, key=_DTS)
+        best = None
+        # Scan back far enough to cover the longest frame (durations are bounded by
+        # max_distance) plus the lead spread.
+        reach = t - self.max_distance - self.max_lead - 1
+        i = hi - 1
+        while i >= 0:
+            f = frames[i]
+            if f.dts < reach:
+                break
+            if f.pts <= t < f.pts + f.duration and (best is None or f.pts > best.pts):
+                best = f
+            i -= 1
+        return best
+
+    def frames_in(self, start: int, end: int) -> list[int]:
+        """Indices (decode order) of frames with ``start <= pts < end``."""
+        lo, hi = self._window(start, end)
+        frames = self.frames
+        return [i for i in range(lo, hi) if start <= frames[i].pts < end]
+
+    def first_rap_at_or_after(self, t: int) -> int | None:
+        """The lowest pts >= t of a random access point (coded frame removal step 3.2)."""
+        best = None
+        for f in self.frames[bisect_left(self.frames, t - self.max_lead, key=_DTS):]:
+            if f.is_rap and f.pts >= t and (best is None or f.pts < best):
+                best = f.pts
+                # RAPs are not reordered past each other: the first found is lowest.
+                break
+        return best
+
+    # -- removal ----------------------------------------------------------------------
+    def remove_indices(self, indices: Iterable[int], protect_group: int | None = None
+                       ) -> list[CodedFrame]:
+        """Remove the frames at ``indices`` and, per the spec's dependency rule, every
+        frame after each of them in decode order up to the next random access point
+        (frames of coded frame group ``protect_group`` are new and kept).  Returns the
+        removed frames."""
+        doomed = set(indices)
+        if not doomed:
+            return []
+        frames = self.frames
+        keep: list[CodedFrame] = []
+        removed: list[CodedFrame] = []
+        first = min(doomed)
+        dropping = False
+        for i in range(first, len(frames)):
+            f = frames[i]
+            if i in doomed:
+                removed.append(f)
+                dropping = True
+            elif dropping and not f.is_rap and f.group != protect_group:
+                removed.append(f)
+            else:
+                if f.is_rap and f.group != protect_group:
+                    dropping = False
+                keep.append(f)
+        if removed:
+            del frames[first:]
+            frames.extend(keep)
+            self.size -= sum(len(f.data) for f in removed)
+            self._ranges_dirty = True
+            self._max_pts = self._max_end = None
+            low = removed[0].dts
+            if low < self.modified_from_dts:
+                self.modified_from_dts = low
+        return removed
+
+    def remove_frame(self, frame: CodedFrame) -> None:
+        """Remove exactly one frame (no dependency removal)."""
+        for i in range(bisect_left(self.frames, frame.dts, key=_DTS), len(self.frames)):
+            if self.frames[i] is frame:
+                del self.frames[i]
+                self.size -= len(frame.data)
+                self._ranges_dirty = True
+                self._max_pts = self._max_end = None
+                if frame.dts < self.modified_from_dts:
+                    self.modified_from_dts = frame.dts
+                return
+
+    def clear(self) -> None:
+        if self.frames:
+            self.modified_from_dts = min(self.modified_from_dts, self.frames[0].dts)
+        self.frames.clear()
+        self._max_pts = self._max_end = None
+        self.size = 0
+        self._ranges = []
+        self._ranges_dirty = False
+
+    # -- ranges -------------------------------------------------------------------------
+    def ranges(self) -> list[list[int]]:
+        """Track buffer ranges in ticks (normalized, coalesced)."""
+        if self._ranges_dirty:
+            self._ranges = self._compute_ranges()
+            self._ranges_dirty = False
+        return self._ranges
+
+    def _compute_ranges(self) -> list[list[int]]:
+        fudge = self.fudge
+        out: list[list[int]] = []
+        for s, e in sorted((f.pts, f.pts + f.duration) for f in self.frames):
+            if out and s <= out[-1][1] + fudge:
+                if e > out[-1][1]:
+                    out[-1][1] = e
+            else:
+                out.append([s, e])
+        return out
+
+    def ranges_seconds(self) -> list[tuple[Fraction, Fraction]]:
+        ts = self.timescale
+        return [(Fraction(s, ts), Fraction(e, ts)) for s, e in self.ranges()]
+
+    def highest_end(self) -> Fraction | None:
+        r = self.ranges()
+        return Fraction(r[-1][1], self.timescale) if r else None
+
+    def highest_pts(self) -> Fraction | None:
+        """The highest presentation timestamp buffered (duration change step 2)."""
+        if not self.frames:
+            return None
+        lo = bisect_left(self.frames, self.frames[-1].dts - self.max_lead + self.min_lead,
+                         key=_DTS)
+        return Fraction(max(f.pts for f in self.frames[lo:]), self.timescale)
+
+    # -- GOPs (eviction, frame feed) ------------------------------------------------------
+    def gops(self) -> list[tuple[int, int]]:
+        """``(first, end)`` index spans of the GOPs in decode order: each starts at a
+        random access point (a leading run without one counts as a GOP too)."""
+        spans = []
+        start = 0
+        for i, f in enumerate(self.frames):
+            if f.is_rap and i > start:
+                spans.append((start, i))
+                start = i
+        if self.frames:
+            spans.append((start, len(self.frames)))
+        return spans
+
+    def pts_span(self, first: int, end: int) -> tuple[int, int]:
+        frames = self.frames[first:end]
+        return min(f.pts for f in frames), max(f.pts + f.duration for f in frames)
+
+    def rap_index_for(self, t: int) -> int | None:
+        """Index of the random access point to start decoding from to present ``t``:
+        the last RAP in decode order whose pts is <= t (Seeking step 3)."""
+        frames = self.frames
+        hi = bisect_right(frames, t - self.min_lead, key=_DTS)
+        for i in range(min(hi, len(frames)) - 1, -1, -1):
+            if frames[i].is_rap and frames[i].pts <= t:
+                return i
+        return None
+
+    def reset_group_state(self) -> None:
+        """Unset last decode timestamp, last frame duration and highest end timestamp;
+        set the need random access point flag (shared by several algorithms)."""
+        self.last_decode_timestamp = None
+        self.last_frame_duration = None
+        self.highest_end_timestamp = None
+        self.need_random_access_point = True

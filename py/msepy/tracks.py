@@ -1,0 +1,198 @@
+"""AudioTrack, VideoTrack, TextTrack and their lists (HTML, with MSE's extensions).
+
+A track made by a SourceBuffer lives in two lists: the SourceBuffer's and the media
+element's.  Changing ``enabled`` / ``selected`` / ``mode`` fires ``change`` at every
+list holding the track and tells the MediaSource, which runs "Changes to
+selected/enabled track state" to update ``active_source_buffers``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from .events import EventTarget, TaskQueue, TrackEvent
+
+if TYPE_CHECKING:
+    from .sourcebuffer import SourceBuffer
+
+__all__ = ["AudioTrack", "VideoTrack", "TextTrack", "AudioTrackList", "VideoTrackList",
+           "TextTrackList"]
+
+_ids = itertools.count(1)
+
+
+def new_track_id() -> str:
+    """"Generate a unique ID" (initialization segment received, step 5.2.6.3)."""
+    return str(next(_ids))
+
+
+class _Track:
+    kind_default = ""
+
+    def __init__(self, *, id: str, kind: str, label: str, language: str,
+                 source_buffer: "SourceBuffer | None", byte_stream_track_id: int) -> None:
+        self.id = id
+        self.kind = kind
+        self.label = label
+        self.language = language
+        self._source_buffer = source_buffer
+        self.byte_stream_track_id = byte_stream_track_id
+        self._lists: list[_TrackList] = []
+        self._on_change: Callable[[Any], None] | None = None
+        """Set by the MediaSource: runs "Changes to selected/enabled track state"."""
+
+    @property
+    def source_buffer(self) -> "SourceBuffer | None":
+        """The SourceBuffer that created this track, or None once it was removed."""
+        sb = self._source_buffer
+        return sb if sb is not None and sb._source is not None else None
+
+    def _changed(self) -> None:
+        for lst in self._lists:
+            lst._queue.fire(lst, "change")
+        if self._on_change is not None:
+            self._on_change(self)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} id={self.id} kind={self.kind!r} lang={self.language!r}>"
+
+
+class AudioTrack(_Track):
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._enabled = False
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        value = bool(value)
+        if value != self._enabled:
+            self._enabled = value
+            self._changed()
+
+
+class VideoTrack(_Track):
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._selected = False
+
+    @property
+    def selected(self) -> bool:
+        return self._selected
+
+    @selected.setter
+    def selected(self, value: bool) -> None:
+        value = bool(value)
+        if value == self._selected:
+            return
+        self._selected = value
+        if value:
+            # Selecting one video track unselects the others in the same lists (HTML).
+            for lst in self._lists:
+                for other in lst._tracks:
+                    if other is not self and other._selected:
+                        other._selected = False
+                        if other._on_change is not None:
+                            other._on_change(other)
+        self._changed()
+
+
+class TextTrack(_Track, EventTarget):
+    _event_types = ("cuechange",)
+
+    def __init__(self, **kw: Any) -> None:
+        EventTarget.__init__(self)
+        _Track.__init__(self, **kw)
+        self._mode = "disabled"
+        self.in_band_metadata_track_dispatch_type = ""
+        self.cues: list[Any] = []
+        self.active_cues: list[Any] = []
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    @mode.setter
+    def mode(self, value: str) -> None:
+        if value not in ("disabled", "hidden", "showing"):
+            return  # an invalid enum value is ignored, as WebIDL enums are on setting
+        if value != self._mode:
+            self._mode = value
+            self._changed()
+
+
+class _TrackList(EventTarget):
+    _event_types = ("change", "addtrack", "removetrack")
+
+    def __init__(self, queue: TaskQueue) -> None:
+        super().__init__()
+        self._queue = queue
+        self._tracks: list[_Track] = []
+
+    @property
+    def length(self) -> int:
+        return len(self._tracks)
+
+    def __len__(self) -> int:
+        return len(self._tracks)
+
+    def __getitem__(self, index: int) -> _Track:
+        return self._tracks[index]
+
+    def __iter__(self) -> Iterator[_Track]:
+        return iter(self._tracks)
+
+    def get_track_by_id(self, id: str) -> _Track | None:
+        return next((t for t in self._tracks if t.id == id), None)
+
+    def _add(self, track: _Track) -> None:
+        """Add a track and queue ``addtrack`` (HTML track list logic)."""
+        self._tracks.append(track)
+        track._lists.append(self)
+        self._queue.fire(self, TrackEvent("addtrack", track))
+
+    def _remove(self, track: _Track) -> None:
+        """Remove a track; queue ``removetrack`` (and ``change`` if it was active)."""
+        if track not in self._tracks:
+            return
+        self._tracks.remove(track)
+        track._lists.remove(self)
+        self._queue.fire(self, TrackEvent("removetrack", track))
+        if _is_active(track):
+            self._queue.fire(self, "change")
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._tracks}>"
+
+
+def _is_active(track: _Track) -> bool:
+    if isinstance(track, AudioTrack):
+        return track.enabled
+    if isinstance(track, VideoTrack):
+        return track.selected
+    if isinstance(track, TextTrack):
+        return track.mode in ("showing", "hidden")
+    return False
+
+
+class AudioTrackList(_TrackList):
+    pass
+
+
+class VideoTrackList(_TrackList):
+    @property
+    def selected_index(self) -> int:
+        return next((i for i, t in enumerate(self._tracks) if t.selected), -1)
+
+
+class TextTrackList(_TrackList):
+    pass
+
+
+def is_active(track: _Track) -> bool:
+    """Enabled audio, selected video, or a showing/hidden text track."""
+    return _is_active(track)

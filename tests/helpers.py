@@ -1,0 +1,131 @@
+"""Test helpers: a media element ⇄ MediaSource pair in memory, and a text byte stream.
+
+``Pair`` (after h11's ConnectionPair) attaches a MediaSource to an element model on a
+fresh TaskQueue and logs every event as ``"target:type"``.
+
+``FrameScript`` is a line-based stand-in byte stream so the algorithm tests can state
+coded frames exactly (one line per segment boundary or frame)::
+
+    I v1/1000 a2/48000:44100      init segment: kind+TrackID/timescale[:sample rate]
+    M                             a media segment starts
+    F 1 K 0 0 33                  frame of track 1, K=keyframe (or .), pts dts duration
+    E                             the media segment ends
+    X bad bytes                   a byte stream violation with that message
+
+It is fed through ``append_buffer`` like real bytes (appends may split lines anywhere).
+"""
+
+from __future__ import annotations
+
+from msepy import HTMLMediaElement, MediaSource, TaskQueue
+from msepy.bytestream import (CodedFrame, CodedFrames, DecoderConfig, InitSegment,
+                              MediaSegmentEnd, MediaSegmentStart, ParseError, TrackInfo)
+
+KIND = {"v": "video", "a": "audio", "t": "text"}
+
+
+class FrameScriptParser:
+    generate_timestamps = False
+
+    def __init__(self) -> None:
+        self._buf = b""
+
+    @property
+    def buffered_bytes(self) -> int:
+        return len(self._buf)
+
+    def feed(self, data) -> None:
+        self._buf += bytes(data)
+
+    def reset(self) -> None:
+        self._buf = b""
+
+    def parse(self):
+        batch = []
+        while b"\n" in self._buf:
+            line, self._buf = self._buf.split(b"\n", 1)
+            parts = line.decode().split()
+            if not parts:
+                continue
+            op = parts[0]
+            if op == "F":
+                tid, key, pts, dts, dur = parts[1:6]
+                size = int(parts[6]) if len(parts) > 6 else 100
+                batch.append(CodedFrame(track_id=int(tid), pts=int(pts), dts=int(dts),
+                                        duration=int(dur), is_rap=key == "K",
+                                        data=memoryview(bytes(size))))
+                continue
+            if batch:
+                yield CodedFrames(batch)
+                batch = []
+            if op == "I":
+                tracks = []
+                for spec in parts[1:]:
+                    kind, rest = KIND[spec[0]], spec[1:]
+                    tid, ts = rest.split("/")
+                    rate = None
+                    if ":" in ts:
+                        ts, rate = ts.split(":")
+                    cfg = DecoderConfig(codec="test", sample_rate=int(rate) if rate else None)
+                    tracks.append(TrackInfo(track_id=int(tid), kind=kind, codec="test",
+                                            timescale=int(ts), config=cfg))
+                yield InitSegment(tracks=tuple(tracks), duration=None)
+            elif op == "M":
+                yield MediaSegmentStart()
+            elif op == "E":
+                yield MediaSegmentEnd()
+            elif op == "X":
+                raise ParseError(" ".join(parts[1:]))
+        if batch:
+            yield CodedFrames(batch)
+
+
+class Pair:
+    """An element model with a MediaSource attached (sourceopen already fired)."""
+
+    def __init__(self, **ms_kwargs) -> None:
+        self.queue = TaskQueue()
+        self.ms = MediaSource(queue=self.queue, **ms_kwargs)
+        self.el = HTMLMediaElement(queue=self.queue)
+        self.log: list[str] = []
+        self.names = {id(self.ms): "ms", id(self.el): "el",
+                      id(self.ms.source_buffers): "sbl",
+                      id(self.ms.active_source_buffers): "asbl"}
+        self.queue.observers.append(self._observe)
+        self.el.src_object = self.ms
+        self.run()
+        assert self.ms.ready_state == "open"
+        self.log.clear()
+
+    def _observe(self, target, event) -> None:
+        self.log.append(f"{self.names.get(id(target), type(target).__name__)}:{event.type}")
+
+    def run(self) -> list[str]:
+        """Drain the task queue; return (and clear) the events fired."""
+        self.queue.run_until_idle()
+        out = list(self.log)
+        self.log.clear()
+        return out
+
+    def add(self, name: str = "sb", type_: str = 'video/mp4; codecs="avc1.64001f"',
+            script: bool = True):
+        if script:
+            import msepy.sourcebuffer as module
+            real, module.parser_for = module.parser_for, lambda essence: FrameScriptParser()
+            try:
+                sb = self.ms.add_source_buffer(type_)
+            finally:
+                module.parser_for = real
+        else:
+            sb = self.ms.add_source_buffer(type_)
+        self.names[id(sb)] = name
+        self.run()  # sbl:addsourcebuffer
+        return sb
+
+    def append(self, sb, data: str | bytes) -> list[str]:
+        sb.append_buffer(data.encode() if isinstance(data, str) else data)
+        return self.run()
+
+
+def ranges(tr) -> list[tuple[float, float]]:
+    return [(round(s, 6), round(e, 6)) for s, e in tr.as_floats()]

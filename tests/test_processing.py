@@ -1,0 +1,154 @@
+"""Coded frame processing, step by step (spec "Coded Frame Processing")."""
+
+from fractions import Fraction
+
+import pytest
+
+from helpers import Pair, ranges
+
+INIT_V = "I v1/1000\n"
+
+
+def gop(start: int, n: int = 3, dur: int = 100, track: int = 1) -> str:
+    """A closed GOP of ``n`` frames: keyframe then n-1 others (ms timescale)."""
+    lines = [f"F {track} {'K' if i == 0 else '.'} {start + i * dur} {start + i * dur} {dur}"
+             for i in range(n)]
+    return "\n".join(lines) + "\n"
+
+
+def test_append_fires_updatestart_update_updateend_in_order():
+    p = Pair()
+    sb = p.add()
+    sb.append_buffer(INIT_V.encode())
+    assert sb.updating
+    events = [e for e in p.run() if e.startswith("sb:")]
+    assert events == ["sb:updatestart", "sb:update", "sb:updateend"]
+    assert not sb.updating
+
+
+def test_media_segment_buffers_its_presentation_interval():
+    p = Pair()
+    sb = p.add()
+    p.append(sb, INIT_V + "M\n" + gop(0) + "E\n")
+    assert ranges(sb.buffered) == [(0.0, 0.3)]
+    # The init segment gave no duration: Infinity (Initialization Segment Received 1).
+    assert p.ms.duration == float("inf")
+
+
+def test_frames_before_a_random_access_point_are_dropped():
+    # Step 10: the need random access point flag drops non-keyframes first.
+    p = Pair()
+    sb = p.add()
+    p.append(sb, INIT_V + "M\nF 1 . 0 0 100\n" + gop(100) + "E\n")
+    assert ranges(sb.buffered) == [(0.1, 0.4)]
+
+
+def test_timestamp_offset_shifts_frames_exactly():
+    p = Pair()
+    sb = p.add()
+    p.append(sb, INIT_V)
+    sb.timestamp_offset = 1001 / 30000  # not a whole number of ms ticks
+    p.append(sb, "M\n" + gop(0) + "E\n")
+    (start, end), = sb.buffered.ranges
+    assert start == Fraction(1001, 30000)
+    assert end == Fraction(1001, 30000) + Fraction(3, 10)
+
+
+def test_append_window_drops_frames_outside_and_needs_a_new_keyframe():
+    p = Pair()
+    sb = p.add()
+    p.append(sb, INIT_V)
+    sb.append_window_start = 0.15
+    p.append(sb, "M\n" + gop(0, n=6) + "E\n")
+    # Frames at 0 and 100 start before the window; the one at 200 is not a keyframe.
+    assert ranges(sb.buffered) == []
+    sb.append_window_start = 0
+    sb.append_window_end = 1.25
+    p.append(sb, "M\n" + gop(1000, n=6) + "E\n")
+    # The frame [1.2, 1.3) ends after the window end: dropped, and so is what follows.
+    assert ranges(sb.buffered) == [(1.0, 1.2)]
+
+
+def test_discontinuity_starts_a_new_group_and_needs_a_keyframe():
+    p = Pair()
+    sb = p.add()
+    p.append(sb, INIT_V + "M\n" + gop(0) + "E\n")
+    # A jump of more than 2 x last frame duration: frame at 1000 is not a keyframe.
+    p.append(sb, "M\nF 1 . 1000 1000 100\n" + gop(1100) + "E\n")
+    assert ranges(sb.buffered) == [(0.0, 0.3), (1.1, 1.4)]
+
+
+def test_overlapping_append_replaces_frames_and_their_dependents():
+    p = Pair()
+    sb = p.add()
+    p.append(sb, INIT_V + "M\n" + gop(0, n=10) + "E\n")
+    sb.abort()  # new coded frame group
+    p.run()
+    # A new GOP over [200, 500): old frames 200..400 go; old 500..900 depended on them
+    # (no keyframe after 0 in the old GOP) and go too.
+    p.append(sb, "M\n" + gop(200, n=3) + "E\n")
+    assert ranges(sb.buffered) == [(0.0, 0.5)]
+    tb = sb._track_buffers[1]
+    assert [f.pts for f in tb.frames] == [0, 100, 200, 300, 400]
+
+
+def test_sequence_mode_places_segments_back_to_back():
+    p = Pair()
+    sb = p.add()
+    p.append(sb, INIT_V)
+    sb.mode = "sequence"
+    p.append(sb, "M\n" + gop(5000) + "E\n")
+    p.append(sb, "M\n" + gop(100) + "E\n")
+    assert ranges(sb.buffered) == [(0.0, 0.6)]
+    assert sb.timestamp_offset == pytest.approx(0.3 - 0.1)
+
+
+def test_parse_error_runs_the_append_error_algorithm():
+    p = Pair()
+    sb = p.add()
+    events = p.append(sb, INIT_V + "X moof: traf without tfdt\n")
+    assert [e for e in events if e[:3] in ("sb:", "ms:")] == [
+        "sb:updatestart", "sb:error", "sb:updateend", "ms:sourceended"]
+    assert p.ms.ready_state == "ended"
+    assert p.el.error is not None and "tfdt" in p.el.error.message
+
+
+def test_media_segment_before_init_segment_is_an_append_error():
+    p = Pair()
+    sb = p.add()
+    events = p.append(sb, "M\n" + gop(0) + "E\n")
+    assert "sb:error" in events
+    assert p.el.error.code == 4  # HAVE_NOTHING: MEDIA_ERR_SRC_NOT_SUPPORTED
+
+
+def test_element_ready_state_events_follow_html():
+    p = Pair()
+    sb = p.add()
+    events = p.append(sb, INIT_V)
+    assert "el:loadedmetadata" in events and p.el.ready_state == 1
+    events = p.append(sb, "M\n" + gop(0, n=10) + "E\n")
+    assert [e for e in events if e.startswith("el:")] == [
+        "el:loadeddata", "el:canplay", "el:canplaythrough"]
+    assert p.el.ready_state == 4
+
+
+def test_remove_deletes_up_to_the_next_keyframe():
+    p = Pair()
+    sb = p.add()
+    p.append(sb, INIT_V + "M\n" + gop(0, n=5) + gop(500, n=5) + "E\n")
+    sb.remove(0.2, 0.3)
+    events = p.run()
+    assert events == ["sb:updatestart", "sb:update", "sb:updateend"]
+    # Removal runs to the next random access point (0.5): frames 200-400 go.
+    assert ranges(sb.buffered) == [(0.0, 0.2), (0.5, 1.0)]
+
+
+def test_29_97fps_does_not_drift():
+    # 30000/1001 fps in a 30000 timescale over an hour: the end is exactly 108000 frames.
+    p = Pair()
+    sb = p.add()
+    n = 3000
+    lines = [f"F 1 {'K' if i % 30 == 0 else '.'} {i * 1001} {i * 1001} 1001" for i in range(n)]
+    p.append(sb, "I v1/30000\nM\n" + "\n".join(lines) + "\nE\n")
+    (start, end), = sb.buffered.ranges
+    assert end == Fraction(n * 1001, 30000)
