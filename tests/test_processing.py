@@ -152,3 +152,26 @@ def test_29_97fps_does_not_drift():
     p.append(sb, "I v1/30000\nM\n" + "\n".join(lines) + "\nE\n")
     (start, end), = sb.buffered.ranges
     assert end == Fraction(n * 1001, 30000)
+
+
+def test_frame_feed_starts_at_the_random_access_point_and_resets_on_overwrite():
+    from msepy.feed import FrameFeed
+    p = Pair()
+    sb = p.add()
+    p.append(sb, INIT_V + "M\n" + gop(0, n=5) + gop(500, n=5) + "E\n")
+    feed = FrameFeed(p.el)
+    (track,) = feed.tracks()
+    assert track.kind == "video"
+    p.el.current_time = 0.7
+    p.run()
+    feed.seek()
+    batch = feed.pull(track.key, max_frames=3)
+    assert batch.reset and batch.config is not None
+    assert [f.pts for f in batch.frames] == [500, 600, 700]  # from the keyframe at 0.5
+    batch = feed.pull(track.key, max_frames=10)
+    assert not batch.reset and [f.pts for f in batch.frames] == [800, 900]
+    # An overwrite behind the cursor: the decoder must be flushed and refilled.
+    sb.abort()
+    p.append(sb, "M\n" + gop(500, n=5) + "E\n")
+    batch = feed.pull(track.key, max_frames=10)
+    assert batch.reset and batch.frames[0].pts == 500 and batch.frames[0].is_rap

@@ -1,0 +1,155 @@
+"""The frame feed: what the renderer decodes next, per active track.
+
+Theory of operation
+-------------------
+MSE's "Seeking" step 3: after a seek the decoders are reset and fed coded frames from
+the active track buffers "starting with the closest random access point before the new
+playback position".  During playback they are fed the following frames in decode
+order.  ``FrameFeed`` keeps one cursor per active track (the last frame handed out) and
+answers ``pull(key)`` with the next frames.
+
+The track buffer keeps changing while the renderer reads it (appends, removals,
+eviction, a new initialization segment).  Frames after the cursor may change freely:
+they were never handed out.  If anything at or before the cursor changed
+(``TrackBuffer.modified_from_dts``), what the decoder holds may be stale: the batch says
+``reset`` and restarts from the random access point for the element's current position
+— the "track buffer" of the early draft (003, §2.8) that must be "kept right as appends
+and removals land near the playhead".  A new track description brings ``config``.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from .bytestream import CodedFrame, DecoderConfig, TrackInfo
+from .trackbuffer import TrackBuffer
+from .tracks import is_active
+
+if TYPE_CHECKING:
+    from .element import HTMLMediaElement
+    from .sourcebuffer import SourceBuffer
+
+__all__ = ["FrameFeed", "FeedTrack", "FeedBatch"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedTrack:
+    key: str
+    """The AudioTrack/VideoTrack/TextTrack ``id``."""
+    kind: str
+    config: DecoderConfig | None
+    timescale: int
+    track_buffer: TrackBuffer
+    source_buffer: "SourceBuffer"
+
+
+@dataclass(slots=True, kw_only=True)
+class FeedBatch:
+    reset: bool = False
+    """Flush the decoder before these frames (what it holds may be stale)."""
+    config: DecoderConfig | None = None
+    """Configure the decoder with this before these frames (first pull, new init)."""
+    timescale: int = 1
+    frames: list[CodedFrame] = field(default_factory=list)
+    """The next frames in decode order (times in ``timescale`` ticks)."""
+
+    def seconds(self, ticks: int) -> float:
+        return ticks / self.timescale
+
+
+@dataclass(slots=True)
+class _Cursor:
+    info: TrackInfo | None = None
+    last: CodedFrame | None = None
+    """The last frame handed out, or None: start from the position's RAP."""
+    needs_reset: bool = True
+    start_at: Fraction | None = None
+    """Where to restart when ``last`` is None (None: the element's position)."""
+
+
+class FrameFeed:
+    def __init__(self, element: "HTMLMediaElement") -> None:
+        self._element = element
+        self._cursors: dict[str, _Cursor] = {}
+
+    def __repr__(self) -> str:
+        return f"<FrameFeed {[t.key for t in self.tracks()]}>"
+
+    def tracks(self) -> list[FeedTrack]:
+        """The active track buffers: enabled audio, selected video, showing/hidden text."""
+        ms = self._element._ms
+        if ms is None:
+            return []
+        out = []
+        for sb in ms.active_source_buffers:
+            for tid, tb in sb._track_buffers.items():
+                for track in sb._tracks.get(tid, ()):
+                    if is_active(track):
+                        out.append(FeedTrack(key=track.id, kind=tb.kind, config=tb.info.config,
+                                             timescale=tb.timescale, track_buffer=tb,
+                                             source_buffer=sb))
+                        break
+        return out
+
+    def seek(self, t: float | Fraction | None = None) -> None:
+        """Restart every track from the random access point for ``t`` (default: the
+        element's current position) — "Seeking" steps 2-3."""
+        at = None if t is None else Fraction(t)
+        for cursor in self._cursors.values():
+            cursor.last = None
+            cursor.needs_reset = True
+            cursor.start_at = at
+
+    def pull(self, key: str, max_frames: int = 30) -> FeedBatch:
+        track = next((t for t in self.tracks() if t.key == key), None)
+        if track is None:
+            return FeedBatch()
+        tb = track.track_buffer
+        cursor = self._cursors.setdefault(key, _Cursor())
+        batch = FeedBatch(timescale=tb.timescale)
+        if cursor.info is not tb.info:
+            batch.config = tb.info.config
+            if cursor.info is not None:
+                cursor.last = None  # a new init segment: restart at a random access point
+                cursor.needs_reset = True
+            cursor.info = tb.info
+        if cursor.last is not None and tb.modified_from_dts <= cursor.last.dts:
+            cursor.last = None  # something already decoded changed under us
+            cursor.needs_reset = True
+        tb.modified_from_dts = math.inf
+        if cursor.last is None:
+            start = self._start_index(tb, cursor.start_at)
+        else:
+            start = _index_after(tb, cursor.last)
+        if start is None:
+            return batch
+        batch.reset = cursor.needs_reset
+        cursor.needs_reset = False
+        batch.frames = tb.frames[start:start + max_frames]
+        if batch.frames:
+            cursor.last = batch.frames[-1]
+            cursor.start_at = None
+        return batch
+
+    def _start_index(self, tb: TrackBuffer, at: Fraction | None) -> int | None:
+        t = at if at is not None else self._element._position
+        ticks = tb.ticks(Fraction(t))
+        idx = tb.rap_index_for(ticks)
+        if idx is None:
+            # Nothing at or before t: the first random access point after it.
+            idx = next((i for i, f in enumerate(tb.frames) if f.is_rap and f.pts >= ticks), None)
+        return idx
+
+
+def _index_after(tb: TrackBuffer, last: CodedFrame) -> int | None:
+    frames = tb.frames
+    i = bisect_left(frames, last.dts, key=lambda f: f.dts)
+    while i < len(frames):
+        if frames[i] is last:
+            return i + 1
+        i += 1
+    return None
