@@ -24,13 +24,16 @@ from typing import Any
 
 from ._time import from_double
 from .events import EventTarget, TaskQueue, default_queue
-from .timeranges import TimeRanges
+from .timeranges import IndexSizeError, TimeRanges
 from .tracks import AudioTrackList, TextTrackList, VideoTrackList
 
 __all__ = ["HTMLMediaElement", "MediaError"]
 
 HAVE_NOTHING, HAVE_METADATA, HAVE_CURRENT_DATA, HAVE_FUTURE_DATA, HAVE_ENOUGH_DATA = range(5)
 NETWORK_EMPTY, NETWORK_IDLE, NETWORK_LOADING, NETWORK_NO_SOURCE = range(4)
+
+START_FUDGE = Fraction(1)
+"""Chromium's kSeekToStartFudgeRoom (byte-streams.md, "Seeking to the very start")."""
 
 ENOUGH_DATA_AHEAD = Fraction(1, 2)
 """"Enough data to ensure uninterrupted playback" (implementation-defined): half a
@@ -115,11 +118,7 @@ class HTMLMediaElement(EventTarget):
                 for track in list(lst):
                     lst._remove(track)
             self.network_state = NETWORK_EMPTY
-            was_ready = self.ready_state != HAVE_NOTHING
-            self._reset_media_state()
-            if was_ready:
-                pass  # readyState is reset silently (HTML: no event)
-        self._playback_rate = self._playback_rate
+            self._reset_media_state()  # readyState returns to HAVE_NOTHING silently
         if self._src_object is None:
             return
         # Resource selection: the srcObject is a MediaSource ("local" mode).
@@ -190,10 +189,6 @@ class HTMLMediaElement(EventTarget):
     @volume.setter
     def volume(self, value: float) -> None:
         if not 0 <= value <= 1:
-            from .errors import DOMException
-
-            class IndexSizeError(DOMException):
-                name = "IndexSizeError"
             raise IndexSizeError("volume must be in [0, 1]")
         if value != self._volume:
             self._volume = float(value)
@@ -266,7 +261,9 @@ class HTMLMediaElement(EventTarget):
             self._seek(Fraction(0))
 
     def _playable_until(self) -> Fraction | float:
-        rng = self.buffered.range_containing(self._position)
+        buffered = self.buffered
+        pos = self._effective_position(buffered)
+        rng = buffered.range_containing(pos)
         end = rng[1] if rng else self._position
         if not math.isnan(float(self._duration)):
             end = min(end, self._duration)
@@ -296,18 +293,23 @@ class HTMLMediaElement(EventTarget):
         self._position = new  # 10.
         if self._ms is not None:
             buffered = self.buffered
-            # MSE: the very start snaps to a first range beginning within 1 s (Chromium).
-            if not buffered.contains(new) and buffered and new < buffered.ranges[0][0] \
-                    and new == 0 and buffered.ranges[0][0] <= 1:
-                pass
             if not self._position_playable(buffered):  # MSE Seeking 1.
                 if self.ready_state > HAVE_METADATA:
                     self._set_ready_state(HAVE_METADATA)
                 return  # wait for an append (see _ms_frames_processed)
         self._finish_seek()
 
+    def _effective_position(self, buffered: TimeRanges) -> Fraction:
+        """The position data is looked up at.  As Chromium (SourceBufferStream's
+        seek-to-start fudge room): a position at or before the first buffered range,
+        when that range starts within 1 s of zero, plays from the range start."""
+        pos = self._position
+        if buffered and pos <= buffered.ranges[0][0] < START_FUDGE:
+            return buffered.ranges[0][0]  # type: ignore[return-value]
+        return pos
+
     def _position_playable(self, buffered: TimeRanges) -> bool:
-        if buffered.contains(self._position):
+        if buffered.contains(self._effective_position(buffered)):
             return True
         # The ended stream's final position: at the end of the last range.
         return bool(buffered) and self._all_data and self._position == buffered.highest_end
@@ -360,7 +362,7 @@ class HTMLMediaElement(EventTarget):
         self._set_ready_state(self._buffered_ready_state(self.buffered))
 
     def _buffered_ready_state(self, buffered: TimeRanges) -> int:
-        pos = self._position
+        pos = self._effective_position(buffered)
         rng = buffered.range_containing(pos)
         if rng is None:
             if self._position_playable(buffered):
