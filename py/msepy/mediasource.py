@@ -176,10 +176,11 @@ class MediaSource(EventTarget):
         self._end_of_stream(error)  # 3.
 
     def set_live_seekable_range(self, start: float, end: float) -> None:
-        if self._ready_state != "open":  # 1.
-            raise InvalidStateError("the MediaSource is not open")
+        # WebIDL ``double`` conversion rejects NaN/Infinity before step 1 runs.
         if any(math.isnan(x) or math.isinf(x) for x in (start, end)):
             raise TypeError("setLiveSeekableRange() takes finite numbers")
+        if self._ready_state != "open":  # 1.
+            raise InvalidStateError("the MediaSource is not open")
         if start < 0 or start > end:  # 2.
             raise TypeError("setLiveSeekableRange() start must be >= 0 and <= end")
         self._live_seekable_range = TimeRanges([(from_double(start), from_double(end))])  # 3.

@@ -259,6 +259,7 @@ class SourceBuffer(EventTarget):
         self._pending_init_for_change_type = True  # 11.
 
     def remove(self, start: float, end: float) -> None:
+        start = _finite(start, "remove() start")  # WebIDL ``double``: before step 1
         self._check_attached_idle()  # 1-2.
         duration = self._source._duration
         if duration != duration:  # 3.
