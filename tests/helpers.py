@@ -129,3 +129,44 @@ class Pair:
 
 def ranges(tr) -> list[tuple[float, float]]:
     return [(round(s, 6), round(e, 6)) for s, e in tr.as_floats()]
+
+
+# -- Added for test_idl / test_algorithms / test_properties ------------------------------
+
+def gop_lines(start: int, n: int = 3, dur: int = 100, track: int = 1,
+              size: int = 100) -> str:
+    """FrameScript lines for a closed GOP of ``n`` frames in presentation order
+    (keyframe first, dts == pts), starting at tick ``start``."""
+    return "".join(f"F {track} {'K' if i == 0 else '.'} {start + i * dur} "
+                   f"{start + i * dur} {dur} {size}\n" for i in range(n))
+
+
+def reordered_gop_lines(start: int, m: int = 2, dur: int = 100, track: int = 1,
+                        size: int = 100) -> str:
+    """A closed GOP of ``2m + 1`` frames with B-frame style reordering: presentation
+    order I B P B P …, decode order I P B P B …, dts one frame behind (dts <= pts)."""
+    order = [0] + [k for j in range(1, m + 1) for k in (2 * j, 2 * j - 1)]
+    return "".join(f"F {track} {'K' if i == 0 else '.'} {start + k * dur} "
+                   f"{start + (i - 1) * dur} {dur} {size}\n" for i, k in enumerate(order))
+
+
+def add_generating_timestamps(pair: Pair, name: str = "sb",
+                              type_: str = 'audio/mp4; codecs="mp4a.40.2"'):
+    """A FrameScript SourceBuffer whose byte stream has the registry's generate
+    timestamps flag set (as audio/mpeg and audio/aac have)."""
+    import msepy.sourcebuffer as module
+    real = module.generates_timestamps
+    module.generates_timestamps = lambda essence: True
+    try:
+        return pair.add(name, type_)
+    finally:
+        module.generates_timestamps = real
+
+
+def frames_of(sb, track_id: int = 1) -> list[tuple]:
+    """``(pts, dts, duration, is_rap)`` of a track buffer's frames, in exact seconds."""
+    from fractions import Fraction
+    tb = sb._track_buffers[track_id]
+    ts = tb.timescale
+    return [(Fraction(f.pts, ts), Fraction(f.dts, ts), Fraction(f.duration, ts), f.is_rap)
+            for f in tb.frames]
