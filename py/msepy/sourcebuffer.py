@@ -351,13 +351,17 @@ class SourceBuffer(EventTarget):
                     initialization_segment_received(self, event)
                     self._append_state = WAITING_FOR_SEGMENT
         except (ParseError, AppendError) as exc:
+            message = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a parser bug must not escape either
+            message = f"internal error while parsing: {type(exc).__name__}: {exc}"
+        else:
             if processed:
                 self._after_coded_frames()
-            self._append_error(str(exc))
-            return False
+            return True
         if processed:
             self._after_coded_frames()
-        return True
+        self._append_error(message)
+        return False
 
     def _after_coded_frames(self) -> None:
         """"Coded Frame Processing" steps 2-5, once per batch of frames."""
