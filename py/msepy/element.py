@@ -367,6 +367,10 @@ class HTMLMediaElement(EventTarget):
         if rng is None:
             if self._position_playable(buffered):
                 return HAVE_ENOUGH_DATA if self._all_data else HAVE_CURRENT_DATA
+            if any(e == pos for _, e in buffered):
+                # SourceBuffer Monitoring, last case: a range ends at the current
+                # position and none covers the time after it: HAVE_CURRENT_DATA.
+                return HAVE_CURRENT_DATA
             return HAVE_METADATA
         end = rng[1]
         at_end = self._all_data and end == buffered.highest_end
