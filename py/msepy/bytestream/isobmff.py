@@ -1,0 +1,425 @@
+"""ISO BMFF (fragmented MP4) byte stream parser (MSE "ISO BMFF Byte Stream Format").
+
+Theory of operation
+-------------------
+The stream is a sequence of top-level boxes.  At a box boundary the parser reads the
+box header and decides by type:
+
+* ``moov`` (initialization segment) and ``moof`` are buffered whole (at most
+  ``MAX_BOX`` bytes) and parsed with the box table of ``_boxes``;
+* every other box (``ftyp``, ``styp``, ``sidx``, ``emsg``, ``prft``, ``free``, ``skip``,
+  ``udta``, unknown ones, and ``mdat`` outside a media segment) is skipped as its bytes
+  arrive, never buffered, whatever its size.
+
+A ``moof`` header starts a media segment (``MediaSegmentStart``).  Parsing the
+``moof`` yields the absolute stream offset, size and times of every sample its
+``trun`` boxes describe; the samples are then read from the following ``mdat``
+box(es) in byte order, each handed out (``CodedFrames``) as soon as its last byte has
+arrived, as a zero-copy slice of the appended buffer.  Bytes between samples are
+dropped as they pass.  ``MediaSegmentEnd`` follows the end of the ``mdat`` holding the
+last sample.  Within a track frames are handed out in decode order even if the file
+stores a track's runs out of order (a frame waits for its predecessors).
+
+Rules from the byte stream format (append error = ``ParseError``)
+------------------------------------------------------------------
+* init segment: a ``moov`` track with samples, a ``moov`` without ``mvex``, external
+  data references; ``ftyp`` is not required before ``moov`` (Chromium does not).
+* media segment: no ``traf``; a ``traf`` without ``tfdt``; ``base-data-offset-present``
+  (not movie-fragment-relative addressing); a sample outside the ``mdat`` boxes that
+  follow the ``moof``; a ``moof``/``moov`` arriving before every sample was read.
+* Edit lists: see ``_moov.edit_list_shift``.
+* Random access points: see ``_sample_is_rap`` and ``codecs.keyframe_from_nal_units``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from . import _boxes as B
+from ._input import InputBuffer
+from ._moov import MovieTrack, movie_from_moov
+from ._types import (CodedFrame, CodedFrames, InitSegment, MediaSegmentEnd,
+                     MediaSegmentStart, ParseError, SegmentEvent)
+from .codecs import keyframe_from_nal_units
+
+MAX_BOX = 64 << 20
+"""Largest moov/moof accepted: anything bigger is hostile, not a fragment header."""
+
+MAX_SAMPLES = 1 << 18
+"""Most samples one moof may describe (bounds the memory a hostile trun costs)."""
+
+_FOREVER = -1
+_SEGMENT_BOUNDARY = frozenset({"moov", "moof", "ftyp", "styp"})
+_UNEXPECTED = (ArithmeticError, IndexError, KeyError, TypeError, ValueError,
+               UnicodeError, RecursionError, MemoryError)
+
+
+def _sample_is_rap(flags: int, depends_on: int, video: bool) -> bool:
+    """14496-12 8.8.3.1 sample_flags: a sync sample is a random access point.  As
+    Chromium (``PopulateSampleInfo``), a video sample that depends on others is not
+    one even when marked sync (crbug.com/507916)."""
+    return not flags & 0x10000 and not (video and depends_on == 1)
+
+
+class _Sample:
+    __slots__ = ("offset", "size", "track", "seq", "pts", "dts", "duration", "is_rap")
+
+    def __init__(self, offset: int, size: int, track: MovieTrack, seq: int, pts: int,
+                 dts: int, duration: int, is_rap: bool) -> None:
+        self.offset, self.size, self.track, self.seq = offset, size, track, seq
+        self.pts, self.dts, self.duration, self.is_rap = pts, dts, duration, is_rap
+
+    def __repr__(self) -> str:
+        return f"<sample t{self.track.track_id}#{self.seq} @{self.offset}+{self.size}>"
+
+
+@dataclass(slots=True)
+class _Fragment:
+    """The media segment being read: its samples in byte order and progress."""
+
+    samples: list[_Sample]
+    next: int = 0
+    mdat_end: int = 0
+    next_seq: dict[int, int] | None = None
+    held: dict[tuple[int, int], CodedFrame] | None = None
+
+    def __repr__(self) -> str:
+        return f"<fragment {self.next}/{len(self.samples)} samples, mdat end {self.mdat_end}>"
+
+
+class IsoBmffParser:
+    """The ``ByteStreamParser`` for ``video/mp4`` and ``audio/mp4``."""
+
+    generate_timestamps = False
+
+    def __init__(self) -> None:
+        self._tracks: dict[int, MovieTrack] | None = None
+        self.reset()
+
+    def __repr__(self) -> str:
+        where = "in segment" if self._fragment else "between segments"
+        return f"<IsoBmffParser {where} {self._fragment or ''} {self._buf!r}>"
+
+    @property
+    def buffered_bytes(self) -> int:
+        return len(self._buf)
+
+    def feed(self, data: memoryview) -> None:
+        self._buf.feed(data)
+
+    def reset(self) -> None:
+        """Reset parser state: drop buffered bytes and any partial segment.  The last
+        initialization segment's tracks are kept (a media segment may follow)."""
+        self._buf = InputBuffer()
+        self._skip = 0
+        self._fragment: _Fragment | None = None
+        self._announced = False
+        self._in_mdat = False
+        self._error: ParseError | None = None
+
+    def parse(self) -> Iterator[SegmentEvent]:
+        if self._error is not None:
+            raise self._error
+        frames: list[CodedFrame] = []
+        try:
+            for event in self._events(frames):
+                if frames:
+                    yield CodedFrames(frames[:])
+                    frames.clear()
+                yield event
+            if frames:
+                yield CodedFrames(frames[:])
+                frames.clear()
+        except ParseError as exc:
+            self._error = exc
+            raise
+        except _UNEXPECTED as exc:                 # a bug's last line of defence
+            self._error = ParseError(f"ISO BMFF: malformed input ({exc!r})")
+            raise self._error from exc
+
+    # -- the box loop -----------------------------------------------------------
+
+    def _events(self, frames: list[CodedFrame]) -> Iterator[SegmentEvent]:
+        buf = self._buf
+        while True:
+            if self._skip:
+                n = len(buf) if self._skip == _FOREVER else min(self._skip, len(buf))
+                buf.skip(n)
+                if self._skip != _FOREVER:
+                    self._skip -= n
+                if self._skip:
+                    return
+                if self._segment_complete():
+                    yield MediaSegmentEnd()
+                continue
+            if self._in_mdat:
+                if not self._read_samples(frames):
+                    return
+                self._leave_mdat()
+                if self._skip in (0, _FOREVER) and self._segment_complete():
+                    yield MediaSegmentEnd()
+                continue
+            header = self._peek_header()
+            if header is None:
+                return
+            if self._fragment is not None:
+                self._segment_box(header)
+            elif header.type == "moov":
+                view = self._whole_box(header)
+                if view is None:
+                    return
+                self._tracks, segment = movie_from_moov(view[header.header_size:])
+                buf.skip(header.size)
+                yield segment
+            elif header.type == "moof":
+                if self._tracks is None:
+                    raise ParseError("moof: media segment before any initialization segment")
+                if not self._announced:
+                    self._announced = True
+                    yield MediaSegmentStart()
+                view = self._whole_box(header)
+                if view is None:
+                    return
+                start = buf.consumed
+                self._fragment = self._fragment_from_moof(view, header.header_size, start)
+                buf.skip(header.size)
+                self._announced = False
+                if not self._fragment.samples:
+                    self._fragment = None
+                    yield MediaSegmentEnd()
+            else:
+                self._skip_box(header)
+
+    def _peek_header(self) -> B.BoxHeader | None:
+        """The next box header, peeking only its own bytes (so that joining a header
+        that straddles two appends never joins the sample data after it)."""
+        view = self._buf.peek(8)
+        if view is None:
+            return None
+        size = 16 if view[:4] == b"\0\0\0\1" else 8
+        if view[4:8] == b"uuid":
+            size += 16
+        if size > 8:
+            view = self._buf.peek(size)
+            if view is None:
+                return None
+        return B.parse_header(view)
+
+    def _whole_box(self, header: B.BoxHeader) -> memoryview | None:
+        if header.size is None:
+            raise ParseError(f"{header.type}: box size 0 is only allowed for a trailing mdat")
+        if header.size > MAX_BOX:
+            raise ParseError(f"{header.type}: box of {header.size} bytes is larger than "
+                             f"the {MAX_BOX >> 20} MiB accepted")
+        return self._buf.peek(header.size)
+
+    def _skip_box(self, header: B.BoxHeader) -> None:
+        if header.size is None:
+            if header.type != "mdat":
+                raise ParseError(f"{header.type}: box size 0 is only allowed for a trailing mdat")
+            self._skip = _FOREVER
+        else:
+            self._skip = header.size
+
+    def _segment_box(self, header: B.BoxHeader) -> None:
+        """A box between the moof and the mdat holding its last sample."""
+        frag = self._fragment
+        assert frag is not None
+        if header.type in _SEGMENT_BOUNDARY:
+            raise ParseError(f"mdat: the mdat boxes after the moof do not hold every sample "
+                             f"its truns reference ({len(frag.samples) - frag.next} missing "
+                             f"before this {header.type})")
+        if header.type != "mdat":
+            self._skip_box(header)
+            return
+        start = self._buf.consumed
+        payload = start + header.header_size
+        for sample in frag.samples[frag.next:]:
+            if sample.size:
+                if sample.offset < payload:
+                    raise ParseError(f"trun: sample data at stream offset {sample.offset} "
+                                     f"lies outside the mdat boxes")
+                break
+        frag.mdat_end = _FOREVER if header.size is None else start + header.size
+        self._buf.skip(header.header_size)
+        self._in_mdat = True
+
+    def _leave_mdat(self) -> None:
+        self._in_mdat = False
+        frag = self._fragment
+        assert frag is not None
+        self._skip = (_FOREVER if frag.mdat_end == _FOREVER
+                      else frag.mdat_end - self._buf.consumed)
+
+    def _segment_complete(self) -> bool:
+        """At the end of a skipped box or of an mdat: was every sample read?  Then the
+        media segment is over (its last mdat has ended, or extends to the end)."""
+        frag = self._fragment
+        if frag is None or frag.next < len(frag.samples):
+            return False
+        self._fragment = None
+        return True
+
+    # -- samples ----------------------------------------------------------------
+
+    def _read_samples(self, frames: list[CodedFrame]) -> bool:
+        """Take the samples the current mdat holds, in byte order.  False: needs more
+        data; True: this mdat holds no more samples (or all have been read)."""
+        frag, buf = self._fragment, self._buf
+        assert frag is not None
+        samples, end = frag.samples, frag.mdat_end
+        while frag.next < len(samples):
+            sample = samples[frag.next]
+            if end != _FOREVER:
+                if sample.offset > end or (sample.size and sample.offset >= end):
+                    return True                    # in a later mdat
+                if sample.offset + sample.size > end:
+                    raise ParseError(f"mdat: sample at stream offset {sample.offset} "
+                                     f"({sample.size} bytes) runs past the end of the mdat")
+            gap = sample.offset - buf.consumed
+            if gap > 0:
+                step = min(gap, len(buf))
+                buf.skip(step)
+                if step < gap:
+                    return False
+            if sample.size:
+                data = buf.peek(sample.size)
+                if data is None:
+                    return False
+                buf.skip(sample.size)
+            else:
+                data = memoryview(b"")
+            frag.next += 1
+            self._deliver(sample, data, frames)
+        return True
+
+    def _deliver(self, sample: _Sample, data: memoryview, frames: list[CodedFrame]) -> None:
+        track = sample.track
+        is_rap = sample.is_rap
+        if track.nal_unit_format is not None and data:
+            verdict = keyframe_from_nal_units(data, *track.nal_unit_format)
+            if verdict is not None:
+                is_rap = verdict
+        frame = CodedFrame(track.track_id, sample.pts, sample.dts, sample.duration, is_rap, data)
+        frag = self._fragment
+        assert frag is not None and frag.next_seq is not None and frag.held is not None
+        tid = track.track_id
+        if sample.seq != frag.next_seq[tid]:
+            frag.held[tid, sample.seq] = frame     # an earlier frame is still to come
+            return
+        frames.append(frame)
+        seq = sample.seq + 1
+        while (tid, seq) in frag.held:
+            frames.append(frag.held.pop((tid, seq)))
+            seq += 1
+        frag.next_seq[tid] = seq
+
+    # -- moof -------------------------------------------------------------------
+
+    def _fragment_from_moof(self, view: memoryview, header_size: int,
+                            moof_start: int) -> _Fragment:
+        """Every sample of a moof (14496-12 8.8), with absolute stream offsets."""
+        assert self._tracks is not None
+        moof = B.children(B.Reader(view, "moof", 0, header_size))
+        trafs = moof.all("traf")
+        if not trafs:
+            raise ParseError("moof: no traf")
+        moof_end = moof_start + len(view)
+        samples: list[_Sample] = []
+        counts: dict[int, int] = {}
+        previous_end = moof_start
+        for index, traf in enumerate(trafs):
+            tfhd: B.Tfhd | None = traf.first("tfhd")
+            if tfhd is None:
+                raise ParseError("traf: no tfhd")
+            track = self._tracks.get(tfhd.track_ID)
+            if track is None:
+                raise ParseError(f"tfhd: track_ID {tfhd.track_ID} is not a track of the moov")
+            if tfhd.base_data_offset is not None:
+                raise ParseError("tfhd: base-data-offset-present: the moof does not use "
+                                 "movie-fragment relative addressing")
+            tfdt: B.Tfdt | None = traf.first("tfdt")
+            if tfdt is None:
+                raise ParseError("moof: traf without tfdt")
+            # 8.8.7.1: without default-base-is-moof, the first traf's base is the moof,
+            # a later traf's the end of the data of the traf before it.
+            base = moof_start if tfhd.default_base_is_moof or index == 0 else previous_end
+            previous_end = _traf_samples(traf, tfhd, tfdt, track, base, samples, counts)
+        _check_layout(samples, moof_end)
+        return _Fragment(samples, next_seq=dict.fromkeys(counts, 0), held={})
+
+
+def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
+                  base: int, samples: list[_Sample], counts: dict[int, int]) -> int:
+    """Append the samples of one traf; return the end of its data."""
+    trex = track.trex
+    if trex is None:
+        raise ParseError(f"mvex: no trex for track_ID {track.track_id}")
+    duration_default = _first(tfhd.default_sample_duration, trex.default_sample_duration)
+    size_default = _first(tfhd.default_sample_size, trex.default_sample_size)
+    flags_default = _first(tfhd.default_sample_flags, trex.default_sample_flags)
+    sdtp: B.Sdtp | None = traf.first("sdtp")
+    depends = sdtp.sample_depends_on if sdtp else b""
+    scale, shift, video = track.scale, track.shift, track.kind == "video"
+    dts = tfdt.baseMediaDecodeTime
+    seq = counts.get(track.track_id, 0)
+    offset = base
+    index = 0                                   # sample index within the traf (sdtp)
+    for run in traf.all("trun"):
+        run: B.Trun
+        if len(samples) + run.sample_count > MAX_SAMPLES:
+            raise ParseError(f"moof: more than {MAX_SAMPLES} samples")
+        if run.data_offset is not None:
+            offset = base + run.data_offset     # else: right after the previous run
+        durations, sizes = run.sample_duration, run.sample_size
+        all_flags, ctos = run.sample_flags, run.sample_composition_time_offset
+        for i in range(run.sample_count):
+            duration = durations[i] if durations else duration_default
+            size = sizes[i] if sizes else size_default
+            if i == 0 and run.first_sample_flags is not None:
+                flags = run.first_sample_flags
+            else:
+                flags = all_flags[i] if all_flags else flags_default
+            depends_on = (flags >> 24) & 3
+            if depends_on == 0 and index < len(depends):
+                depends_on = depends[index]
+            if depends_on == 3:
+                raise ParseError("trun: reserved sample_depends_on value 3")
+            cto = ctos[i] if ctos else 0
+            if track.info is not None:
+                samples.append(_Sample(
+                    offset, size, track, seq, (dts + cto) * scale + shift,
+                    dts * scale + shift, duration * scale,
+                    _sample_is_rap(flags, depends_on, video)))
+                seq += 1
+            offset += size
+            dts += duration
+            index += 1
+    counts[track.track_id] = seq
+    return offset
+
+
+def _first(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
+def _check_layout(samples: list[_Sample], moof_end: int) -> None:
+    """Samples (sorted by offset) must lie after the moof and not overlap.  Empty
+    samples have no data: their offset is only an ordering hint, kept in range."""
+    samples.sort(key=lambda s: s.offset)
+    low = high = None
+    previous_end = moof_end
+    for sample in samples:
+        if not sample.size:
+            continue
+        if sample.offset < previous_end:
+            where = "inside the moof" if sample.offset < moof_end else "overlapping another sample"
+            raise ParseError(f"trun: sample data at stream offset {sample.offset} lies {where}")
+        previous_end = sample.offset + sample.size
+        low = sample.offset if low is None else low
+        high = previous_end
+    for sample in samples:
+        if not sample.size:
+            sample.offset = moof_end if low is None else min(max(sample.offset, low), high)
+    samples.sort(key=lambda s: s.offset)
