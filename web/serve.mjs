@@ -1,7 +1,8 @@
 // Static server for the demo: `npm start` (PORT overrides 8000).
 //
 // Serves the repo root, plus node_modules/pyodide/ at /pyodide/ and build/wheels/ at
-// /wheels/.  Sends COOP same-origin + COEP require-corp so the page is cross-origin
+// /wheels/ (with /wheels/index.json listing the wheels, for the worker).  Sends COOP
+// same-origin + COEP require-corp so the page is cross-origin
 // isolated (SharedArrayBuffer, precise timers).  Development use only.
 import fs from "node:fs";
 import http from "node:http";
@@ -51,6 +52,14 @@ const server = http.createServer((req, res) => {
   }
   if (urlPath === "/") {
     res.writeHead(302, { ...isolation, Location: "/web/" }).end();
+    return;
+  }
+  if (urlPath === "/wheels/index.json") {  // the wheels the worker may install
+    const dir = path.join(root, "build", "wheels");
+    const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".whl")) : [];
+    const body = JSON.stringify(names);
+    res.writeHead(200, { ...isolation, "Content-Type": "application/json", "Cache-Control": "no-cache" });
+    res.end(body);
     return;
   }
   let file = resolve(urlPath);

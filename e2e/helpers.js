@@ -1,0 +1,78 @@
+// In-page helpers for the e2e tests: build a player (msepy or native), append, wait.
+
+import * as msepy from "/web/msepy.js";
+
+export const MEDIA_EVENTS = ["loadstart", "durationchange", "loadedmetadata", "loadeddata",
+  "canplay", "canplaythrough", "play", "playing", "waiting", "seeking", "seeked", "pause",
+  "ended", "emptied", "error", "abort", "ratechange", "volumechange", "resize"];
+export const SB_EVENTS = ["updatestart", "update", "updateend", "error", "abort"];
+export const MS_EVENTS = ["sourceopen", "sourceended", "sourceclose"];
+
+export async function bytes(url) {
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`${url}: ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+export function once(target, type, timeout = 20000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timeout waiting for ${type}`)), timeout);
+    target.addEventListener(type, (e) => { clearTimeout(timer); resolve(e); }, { once: true });
+  });
+}
+
+// impl: "msepy" or "native"
+export function make(impl) {
+  const MS = impl === "native" ? window.MediaSource : msepy.MediaSource;
+  const video = document.createElement(impl === "native" ? "video" : msepy.ELEMENT_TAG);
+  video.style.width = "320px";
+  video.style.height = "180px";
+  document.body.append(video);
+  const ms = new MS();
+  return { video, ms, MS };
+}
+
+export function record(log, label, target, types) {
+  for (const type of types) target.addEventListener(type, () => log.push(`${label}:${type}`));
+}
+
+export async function open(video, ms) {
+  const opened = once(ms, "sourceopen");
+  video.src = URL.createObjectURL(ms);
+  await opened;
+}
+
+export async function append(sb, data) {
+  const done = once(sb, "updateend");
+  sb.appendBuffer(data);
+  await done;
+}
+
+// Load a whole file into a new player and end the stream.
+export async function load(impl, url, type, { chunk = 0 } = {}) {
+  const p = make(impl);
+  p.log = [];
+  record(p.log, "el", p.video, MEDIA_EVENTS);
+  record(p.log, "ms", p.ms, MS_EVENTS);
+  await open(p.video, p.ms);
+  p.sb = p.ms.addSourceBuffer(type);
+  record(p.log, "sb", p.sb, SB_EVENTS);
+  const data = await bytes(url);
+  const t0 = performance.now();
+  const step = chunk || data.length;
+  p.appendTimes = [];
+  for (let i = 0; i < data.length; i += step) {
+    const a = performance.now();
+    await append(p.sb, data.subarray(i, i + step));
+    p.appendTimes.push(performance.now() - a);
+  }
+  p.appendMs = performance.now() - t0;
+  p.ms.endOfStream();
+  return p;
+}
+
+export function ranges(tr) {
+  const out = [];
+  for (let i = 0; i < tr.length; i++) out.push([tr.start(i), tr.end(i)]);
+  return out;
+}

@@ -1,0 +1,491 @@
+"""The bridge between the browser front end (``web/msepy.js``) and the engine.
+
+Theory of operation
+-------------------
+The engine and the media element model run in a Web Worker; the page's objects are
+mirrors on the main thread (``web/PROTOCOL.md`` is the message schema).  The page's
+calls reach ``Bridge.handle`` in *batches*: every call one page task made, in order.
+The bridge runs each call's synchronous steps, then drains the ``TaskQueue`` - exactly
+"run the task, then the tasks it queued" - and returns:
+
+    {"results": [{"result": …} | {"exception": {"name", "message"}}, …],
+     "steps":   [["event", target_id, type, detail], ["state", {id: {…}}],
+                 ["internal", element_id, name, payload], …],
+     "snapshot": {id: {…}}}
+
+``steps`` is the replay of what happened, in order: before each event, a ``state``
+step carries every object whose state changed since the last one (so a page listener
+reads exactly what a Python listener would), and ``internal`` steps are the spec's
+"post an internal … message" notifications (create/remove track mirror, duration
+change, network/decode error, active track added, sourcebuffers ready, update track
+state), which the worker posts on the attachment's MessagePort.  ``snapshot`` is the
+full state at the end: authoritative for every object the page has not touched since.
+
+Everything here is plain dicts, lists, numbers, strings and bytes/memoryviews, so
+CPython tests drive it directly (``tests/test_bridge.py``).  Only ``handle_js`` (the
+worker's entry point) touches Pyodide, and imports it lazily.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from . import bytestream
+from .element import HTMLMediaElement
+from .errors import DOMException, NotFoundError, exception_name
+from .events import Event, EventTarget, TaskQueue, TrackEvent
+from .eviction import _current_position, _removal_ranges
+from .feed import FrameFeed
+from .mediasource import MediaSource, SourceBufferList
+from .sourcebuffer import DEFAULT_LIMITS, PARSING_MEDIA_SEGMENT, SourceBuffer
+from .timeranges import TimeRanges
+from .tracks import AudioTrack, TextTrack, VideoTrack, _Track, _TrackList
+
+__all__ = ["Bridge", "support_table", "handle_js"]
+
+# IDL operation name -> (class, Python method).  Only these are reachable.
+_METHODS: dict[type, dict[str, str]] = {
+    MediaSource: {"addSourceBuffer": "add_source_buffer",
+                  "removeSourceBuffer": "remove_source_buffer",
+                  "endOfStream": "end_of_stream",
+                  "setLiveSeekableRange": "set_live_seekable_range",
+                  "clearLiveSeekableRange": "clear_live_seekable_range"},
+    SourceBuffer: {"appendBuffer": "append_buffer", "abort": "abort",
+                   "changeType": "change_type", "remove": "remove"},
+    HTMLMediaElement: {"play": "play", "pause": "pause", "load": "load",
+                       "setPlaybackPosition": "set_playback_position"},
+}
+# IDL attribute name -> Python attribute, for setters.
+_SETTERS: dict[type, dict[str, str]] = {
+    MediaSource: {"duration": "duration"},
+    SourceBuffer: {"mode": "mode", "timestampOffset": "timestamp_offset",
+                   "appendWindowStart": "append_window_start",
+                   "appendWindowEnd": "append_window_end"},
+    HTMLMediaElement: {"currentTime": "current_time", "playbackRate": "playback_rate",
+                       "volume": "volume", "muted": "muted", "autoplay": "autoplay",
+                       "loop": "loop", "srcObject": "src_object"},
+    AudioTrack: {"enabled": "enabled"},
+    VideoTrack: {"selected": "selected"},
+    TextTrack: {"mode": "mode"},
+}
+_TRACK_STATE = {AudioTrack: "enabled", VideoTrack: "selected", TextTrack: "mode"}
+
+
+def support_table() -> dict[str, Any]:
+    """What ``MediaSource.isTypeSupported`` needs on the main thread, synchronously:
+    the registry's own patterns and tables (``msepy.bytestream``), not a copy."""
+    return {
+        "mime": bytestream._MIME.pattern,
+        "param": bytestream._PARAM.pattern,
+        "codecs": {family: p.pattern for family, p in bytestream._CODECS.items()},
+        "kinds": dict(bytestream._KIND),
+        "containers": {essence: [sorted(families), required]
+                       for essence, (families, required) in bytestream._CONTAINERS.items()},
+        "generateTimestamps": [e for e in bytestream._CONTAINERS
+                               if bytestream.generates_timestamps(e)],
+    }
+
+
+def _ranges(tr: TimeRanges) -> list[list[float]]:
+    return [[float(s), float(e)] for s, e in tr.ranges]
+
+
+class _ElementLink:
+    """Stands in for the media element on ``MediaSource._element``: forwards every
+    ``_ms_*`` call to the element model and records the spec's internal message for
+    the main thread (the worker's ``[[port to main]]``)."""
+
+    _MESSAGES = {
+        "_ms_duration_changed": "durationChange", "_ms_network_error": "networkError",
+        "_ms_decode_error": "decodeError", "_ms_active_track_added": "activeTrackAdded",
+        "_ms_sourcebuffers_ready": "sourceBuffersReady", "_ms_add_track": "createTrackMirror",
+        "_ms_remove_track": "removeTrackMirror",
+    }
+
+    def __init__(self, element: HTMLMediaElement, post: Callable[[str, Any], None]) -> None:
+        self._element = element
+        self._post = post
+
+    def __getattr__(self, name: str) -> Any:
+        target = getattr(self._element, name)
+        message = self._MESSAGES.get(name)
+        if message is None:
+            return target
+
+        def forward(*args: Any) -> Any:
+            self._post(message, args)
+            return target(*args)
+        return forward
+
+
+class Bridge:
+    """One worker's engine: every object the page made, by the id the page gave it."""
+
+    def __init__(self, *, memory_limits: dict[str, int] | None = None) -> None:
+        self.queue = TaskQueue()
+        self.memory_limits = memory_limits
+        self._objects: dict[str, Any] = {}
+        self._names: dict[int, str] = {}
+        self._sent: dict[str, dict[str, Any]] = {}
+        self._steps: list[list[Any]] = []
+        self._feeds: dict[str, FrameFeed] = {}
+        self._track_state: dict[str, Any] = {}
+        self.queue.observers.append(self._observe)
+
+    def __repr__(self) -> str:
+        return f"<Bridge {len(self._objects)} objects, {self.queue!r}>"
+
+    # -- ids -------------------------------------------------------------------------------
+    def _register(self, oid: str, obj: Any) -> None:
+        self._objects[oid] = obj
+        self._names[id(obj)] = oid
+        children: dict[str, Any] = {}
+        if isinstance(obj, MediaSource):
+            children = {"sourceBuffers": obj.source_buffers,
+                        "activeSourceBuffers": obj.active_source_buffers}
+        elif isinstance(obj, (SourceBuffer, HTMLMediaElement)):
+            children = {"audioTracks": obj.audio_tracks, "videoTracks": obj.video_tracks,
+                        "textTracks": obj.text_tracks}
+        for name, child in children.items():
+            self._register(f"{oid}.{name}", child)
+
+    def name_of(self, obj: Any) -> str | None:
+        if obj is None:
+            return None
+        oid = self._names.get(id(obj))
+        if oid is None and isinstance(obj, _Track):
+            oid = f"track{obj.id}"
+            self._register(oid, obj)
+        return oid
+
+    def get(self, oid: str) -> Any:
+        try:
+            return self._objects[oid]
+        except KeyError:
+            raise NotFoundError(f"no object {oid!r}") from None
+
+    def _arg(self, value: Any) -> Any:
+        if isinstance(value, dict) and set(value) == {"ref"}:
+            return self.get(value["ref"])
+        return value
+
+    # -- the entry point ------------------------------------------------------------------
+    def handle(self, ops: list[dict[str, Any]]) -> dict[str, Any]:
+        """Run one page task's calls in order, then drain the task queue."""
+        results = [self._run(op) for op in ops]
+        self.queue.run_until_idle()
+        self._state_step()
+        steps, self._steps = self._steps, []
+        return {"results": results, "steps": steps, "snapshot": self.snapshot()}
+
+    def _run(self, op: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return {"result": self._dispatch(op)}
+        except (DOMException, TypeError, ValueError) as exc:
+            name = exception_name(exc)
+            return {"exception": {"name": "TypeError" if name == "ValueError" else name,
+                                  "message": str(exc)}}
+
+    def _dispatch(self, op: dict[str, Any]) -> Any:
+        kind = op["op"]
+        if kind == "create":
+            cls = {"MediaSource": MediaSource, "HTMLMediaElement": HTMLMediaElement}[op["type"]]
+            obj = cls(queue=self.queue, **({"memory_limits": self.memory_limits}
+                                           if cls is MediaSource else {}))
+            self._register(op["id"], obj)
+            return None
+        target = self.get(op["target"])
+        if kind == "set":
+            attr = _SETTERS.get(type(target), {}).get(op["name"])
+            if attr is None:
+                raise TypeError(f"{type(target).__name__}.{op['name']} is not settable here")
+            value = self._arg(op["value"])
+            if isinstance(target, HTMLMediaElement) and attr == "src_object":
+                return self._attach(op["target"], target, value)
+            setattr(target, attr, value)
+            if isinstance(target, _Track):  # the page's own change: no message back
+                self._track_state[op["target"]] = value
+            return None
+        if kind == "call":
+            return self._call(op, target)
+        if kind == "pull":
+            return self._pull(op["target"], target, op["key"], op.get("max", 30))
+        if kind == "mediaError":
+            # The renderer's decoder failed: HTML "the media data is corrupted".
+            if target.error is None:
+                target._ms_decode_error(op.get("message", "decode error"))
+            return None
+        if kind == "feedSeek":
+            self._feed(op["target"], target).seek(op.get("time"))
+            return None
+        if kind == "release":
+            obj = self._objects.pop(op["target"], None)
+            self._names.pop(id(obj), None)
+            return None
+        raise TypeError(f"unknown op {kind!r}")
+
+    def _call(self, op: dict[str, Any], target: Any) -> Any:
+        name = op["method"]
+        method = _METHODS.get(type(target), {}).get(name)
+        if method is None:
+            raise TypeError(f"{type(target).__name__}.{name} is not callable here")
+        args = [self._arg(a) for a in op.get("args", ())]
+        if name == "abort" and op.get("pageSawUpdating") and not target.updating:
+            # The page saw ``updating`` but its append already finished here (it was
+            # in flight): the page's abort() still ran abort()'s "if updating" steps.
+            target.abort()
+            self.queue.fire(target, "abort")
+            self.queue.fire(target, "updateend")
+            return None
+        if name == "setPlaybackPosition":
+            args = [float(args[0])]
+        result = getattr(target, method)(*args)
+        if name == "addSourceBuffer":
+            self._register(op["as"], result)
+            return op["as"]
+        return None
+
+    # -- attaching ------------------------------------------------------------------------
+    def _attach(self, eid: str, element: HTMLMediaElement, source: Any) -> None:
+        """``srcObject`` / a MediaSource object URL: "Attaching to a media element".
+        The MediaSource's link to the element becomes an ``_ElementLink`` so each
+        element-bound step is also an internal message on the port."""
+        element.src_object = source
+        if isinstance(source, MediaSource) and source._element is element:
+            source._element = _ElementLink(element, lambda name, args:
+                                           self._internal(eid, name, args))
+
+    def _internal(self, eid: str, name: str, args: tuple[Any, ...]) -> None:
+        payload: dict[str, Any] = {}
+        if name in ("createTrackMirror", "removeTrackMirror"):
+            track = args[0]
+            payload = {"track": self.name_of(track), **self._track_dict(track)}
+        elif name == "durationChange":
+            payload = {"duration": float(args[0])}
+        elif name in ("networkError", "decodeError"):
+            payload = {"message": args[0]}
+        self._steps.append(["internal", eid, name, payload])
+
+    # -- events and state ---------------------------------------------------------------------
+    def _observe(self, target: EventTarget, event: Event) -> None:
+        self._state_step()
+        detail: dict[str, Any] = {}
+        if isinstance(event, TrackEvent):
+            detail["track"] = self.name_of(event.track)
+        tid = self.name_of(target)
+        if tid is None:
+            return  # an object the page never named (a removed SourceBuffer's lists)
+        self._steps.append(["event", tid, event.type, detail])
+
+    def _state_step(self) -> None:
+        changed = {}
+        for oid, state in self._states().items():
+            if self._sent.get(oid) != state:
+                self._sent[oid] = state
+                changed[oid] = state
+        if changed:
+            self._steps.append(["state", changed])
+        for oid in changed:
+            track = self._objects[oid]
+            if isinstance(track, _Track):
+                self._update_track_state(oid, track)
+
+    def _update_track_state(self, oid: str, track: _Track) -> None:
+        """"update track state" (Changes to selected/enabled track state): a change
+        the engine made to a track reaches the Window mirror.  Changes the page made
+        came from the mirror, so they are not echoed."""
+        value = getattr(track, _TRACK_STATE[type(track)])
+        old = self._track_state.get(oid, value)
+        self._track_state[oid] = value
+        if old == value:
+            return
+        for eid, obj in self._objects.items():
+            if isinstance(obj, HTMLMediaElement) and any(
+                    track in lst for lst in (obj.audio_tracks, obj.video_tracks,
+                                             obj.text_tracks)):
+                self._steps.append(["internal", eid, "updateTrackState",
+                                    {"track": oid, "value": value}])
+
+    def snapshot(self) -> dict[str, dict[str, Any]]:
+        return {oid: dict(state) for oid, state in self._states().items()}
+
+    def _states(self) -> dict[str, dict[str, Any]]:
+        for lst in [o for o in self._objects.values() if isinstance(o, _TrackList)]:
+            for track in lst:
+                self.name_of(track)  # name the tracks first: they are listed below
+        out: dict[str, dict[str, Any]] = {}
+        for oid, obj in list(self._objects.items()):
+            if isinstance(obj, MediaSource):
+                out[oid] = self._ms_dict(obj)
+            elif isinstance(obj, SourceBuffer):
+                out[oid] = self._sb_dict(obj)
+            elif isinstance(obj, HTMLMediaElement):
+                out[oid] = self._element_dict(oid, obj)
+            elif isinstance(obj, _Track):
+                out[oid] = self._track_dict(obj)
+            elif isinstance(obj, _TrackList):
+                out[oid] = {"items": [self.name_of(t) for t in obj]}
+            elif isinstance(obj, SourceBufferList):
+                out[oid] = {"items": [self.name_of(sb) for sb in obj]}
+        return out
+
+    def _ms_dict(self, ms: MediaSource) -> dict[str, Any]:
+        highest_pts = [tb.highest_pts() for sb in ms.source_buffers
+                       for tb in sb._track_buffers.values()]
+        highest_pts = [p for p in highest_pts if p is not None]
+        end = ms._highest_end()
+        return {"readyState": ms.ready_state, "duration": ms.duration,
+                "highestPresentationTimestamp": float(max(highest_pts)) if highest_pts else None,
+                "highestEndTime": float(end) if end is not None else None,
+                "liveSeekableRange": _ranges(ms._live_seekable_range)}
+
+    def _sb_dict(self, sb: SourceBuffer) -> dict[str, Any]:
+        removed = sb._source is None
+        return {"removed": removed, "updating": sb.updating, "mode": sb.mode,
+                "timestampOffset": sb.timestamp_offset,
+                "appendWindowStart": sb.append_window_start,
+                "appendWindowEnd": sb.append_window_end,
+                "buffered": [] if removed else _ranges(sb.buffered),
+                "parsingMediaSegment": sb._append_state == PARSING_MEDIA_SEGMENT,
+                "generateTimestamps": sb._generate_timestamps,
+                "appendQuota": None if removed else append_quota(sb),
+                "type": sb._type, "lastError": sb.last_error}
+
+    def _element_dict(self, oid: str, el: HTMLMediaElement) -> dict[str, Any]:
+        error = el.error
+        width = height = 0
+        for track in el.video_tracks:
+            if track.selected and track._source_buffer is not None:
+                tb = track._source_buffer._track_buffers.get(track.byte_stream_track_id)
+                cfg = tb.info.config if tb is not None else None
+                if cfg is not None:
+                    width = cfg.display_width or cfg.coded_width or 0
+                    height = cfg.display_height or cfg.coded_height or 0
+        feed = self._feeds.get(oid)
+        return {
+            "readyState": el.ready_state, "networkState": el.network_state,
+            "currentTime": el.current_time, "seeking": el.seeking, "paused": el.paused,
+            "ended": el.ended, "duration": el.duration,
+            "error": None if error is None else {"code": error.code, "message": error.message},
+            "buffered": _ranges(el.buffered), "seekable": _ranges(el.seekable),
+            "played": _ranges(el.played), "playbackRate": el.playback_rate,
+            "volume": el.volume, "muted": el.muted, "autoplay": el.autoplay, "loop": el.loop,
+            "potentiallyPlaying": el.potentially_playing(),
+            "playableUntil": float(el._playable_until()) if el.ready_state else 0.0,
+            "videoWidth": width, "videoHeight": height,
+            "feedTracks": [{"key": t.key, "kind": t.kind} for t in
+                           (feed or FrameFeed(el)).tracks()] if el._ms else [],
+        }
+
+    def _track_dict(self, track: _Track) -> dict[str, Any]:
+        kind = {AudioTrack: "audio", VideoTrack: "video", TextTrack: "text"}[type(track)]
+        state = {"type": kind, "id": track.id, "kind": track.kind, "label": track.label,
+                 "language": track.language,
+                 "sourceBuffer": self.name_of(track.source_buffer)}
+        state[_TRACK_STATE[type(track)]] = getattr(track, _TRACK_STATE[type(track)])
+        return state
+
+    # -- the frame feed ---------------------------------------------------------------------
+    def _feed(self, eid: str, element: HTMLMediaElement) -> FrameFeed:
+        feed = self._feeds.get(eid)
+        if feed is None:
+            feed = self._feeds[eid] = FrameFeed(element)
+        return feed
+
+    def _pull(self, eid: str, element: HTMLMediaElement, key: str, max_frames: int
+              ) -> dict[str, Any]:
+        batch = self._feed(eid, element).pull(key, max_frames)
+        return pack_batch(batch)
+
+
+def pack_batch(batch: Any) -> dict[str, Any]:
+    """A ``FeedBatch`` as plain data: frame records plus one ``payload`` holding every
+    frame's bytes back to back (one copy, then transferred, not copied, to the page)."""
+    parts: list[memoryview] = []
+    offset = 0
+
+    def record(f: Any) -> dict[str, Any]:
+        nonlocal offset
+        size = len(f.data)
+        rec = {"pts": f.pts, "dts": f.dts, "duration": f.duration, "key": f.is_rap,
+               "offset": offset, "size": size}
+        parts.append(f.data)
+        offset += size
+        return rec
+
+    frames = []
+    for f in batch.frames:
+        rec = record(f)
+        fade_out = getattr(f, "fade_out", None)
+        if fade_out:
+            rec["splicePts"] = f.splice_pts
+            rec["fadeOut"] = [record(g) for g in fade_out]
+        frames.append(rec)
+    cfg = batch.config
+    return {
+        "reset": batch.reset, "timescale": batch.timescale, "frames": frames,
+        "config": None if cfg is None else {
+            "codec": cfg.codec, "description": cfg.description,
+            "codedWidth": cfg.coded_width, "codedHeight": cfg.coded_height,
+            "displayWidth": cfg.display_width, "displayHeight": cfg.display_height,
+            "sampleRate": cfg.sample_rate, "numberOfChannels": cfg.channel_count},
+        "payload": b"".join(parts),
+    }
+
+
+def append_quota(sb: SourceBuffer) -> int:
+    """The largest ``appendBuffer()`` that will not throw QuotaExceededError now:
+    "Coded Frame Eviction" frees whole GOPs (``msepy.eviction``); what it could free
+    at the current position is counted here, so the page side can throw synchronously."""
+    backlog = getattr(sb._parser, "buffered_bytes", 0) or 0
+    quota = math.inf
+    position = _current_position(sb)
+    for tb in sb._track_buffers.values():
+        limit = sb._limits.get(tb.kind, DEFAULT_LIMITS["video"])
+        room = limit - tb.size
+        if tb.size > limit // 2:  # only then can an append need eviction: count it
+            spans = _removal_ranges(tb, position, math.inf)
+            ts = tb.timescale
+            room += sum(len(f.data) for f in tb.frames
+                        if any(s * ts <= f.pts < e * ts for s, e in spans))
+        quota = min(quota, room)
+    if quota is math.inf:
+        quota = min(DEFAULT_LIMITS.values()) if not sb._limits else min(sb._limits.values())
+    return max(0, int(quota) - backlog)
+
+
+# -- Pyodide ------------------------------------------------------------------------------
+_bridge: Bridge | None = None
+
+
+def _from_js(value: Any) -> Any:
+    """A converted JS message: ``jsnull`` → None, typed arrays → read-only views."""
+    if isinstance(value, dict):
+        return {k: _from_js(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_js(v) for v in value]
+    if isinstance(value, memoryview):
+        # to_py() already copied the bytes out of the page's buffer: that copy is the
+        # one WebIDL asks for, so the engine may keep it as is.
+        return value.toreadonly()
+    if type(value).__name__ == "JsNull":
+        return None
+    return value
+
+
+def handle_js(js_ops: Any) -> Any:
+    """The worker's entry point: a JS array of ops in, a JS object out."""
+    from js import Object  # type: ignore[import-not-found]
+    from pyodide.ffi import to_js  # type: ignore[import-not-found]
+    global _bridge
+    if _bridge is None:
+        _bridge = Bridge()
+    reply = _bridge.handle(_from_js(js_ops.to_py()))
+    return to_js(reply, dict_converter=Object.fromEntries)
+
+
+def support_js() -> Any:
+    from js import Object  # type: ignore[import-not-found]
+    from pyodide.ffi import to_js  # type: ignore[import-not-found]
+    return to_js(support_table(), dict_converter=Object.fromEntries)

@@ -1,0 +1,189 @@
+// Audio output and the master clock.
+//
+// Decoded AudioData goes into a ring buffer read by an AudioWorklet (audio-worklet.js):
+// shared memory when the page is cross-origin isolated, messages otherwise.  The ring
+// is continuous media time: a gap between chunks is written as silence, an overlap is
+// trimmed, so sample k of the ring is at `base + (k - start) / sampleRate` seconds.
+// The clock is the media time of the sample being *heard*: the worklet's read position
+// less the output latency (AudioContext.outputLatency, else baseLatency).
+
+const CAPACITY_SECONDS = 4;
+
+export class AudioOut {
+  constructor() {
+    this.ctx = null;
+    this.node = null;
+    this.gain = null;
+    this.analyser = null;
+    this.ready = null;
+    this.sampleRate = 0;       // of the ring (the track's)
+    this.channels = 2;
+    this.write = 0;            // frames written (absolute)
+    this.read = 0;             // frames read, as last seen
+    this.start = 0;            // ring index of media time `base`
+    this.base = 0;
+    this.next = null;          // media time the next chunk should start at
+    this.playing = false;
+    this.rate = 1;
+    this.volume = 1;
+    this.muted = false;
+    this.pending = [];         // chunks waiting for room: {planes, time}
+    this.stats = { chunks: 0, frames: 0, gaps: 0, trims: 0 };
+  }
+
+  // Creates the context on first use (a play() call counts as the user's gesture).
+  async open(sampleRate, channels) {
+    if (this.ready) return this.ready;
+    this.sampleRate = sampleRate;
+    this.channels = Math.max(1, Math.min(channels || 2, 2));
+    this.ready = (async () => {
+      const ctx = new AudioContext({ latencyHint: "interactive", sampleRate });
+      this.ctx = ctx;
+      await ctx.audioWorklet.addModule(new URL("./audio-worklet.js", import.meta.url));
+      const capacity = Math.ceil(sampleRate * CAPACITY_SECONDS);
+      this.capacity = capacity;
+      const shared = self.crossOriginIsolated && typeof SharedArrayBuffer !== "undefined";
+      const sab = shared ? new SharedArrayBuffer(20 + 4 * this.channels * capacity) : null;
+      if (sab) {
+        this.ctl = new Int32Array(sab, 0, 4);
+        this.rateCell = new Float32Array(sab, 16, 1);
+        this.planes = [];
+        for (let c = 0; c < this.channels; c++) this.planes.push(new Float32Array(sab, 20 + 4 * c * capacity, capacity));
+      }
+      this.shared = shared;
+      this.node = new AudioWorkletNode(ctx, "msepy-output", {
+        numberOfInputs: 0, outputChannelCount: [this.channels],
+        processorOptions: { channels: this.channels, capacity, sab },
+      });
+      this.node.port.onmessage = (e) => { this.read = e.data.read; this.readAt = performance.now(); };
+      this.gain = ctx.createGain();
+      this.analyser = ctx.createAnalyser();
+      this.analyser.fftSize = 2048;
+      this.node.connect(this.gain).connect(ctx.destination);
+      this.node.connect(this.analyser);
+      this.#apply();
+      return ctx;
+    })();
+    return this.ready;
+  }
+
+  get mode() { return this.shared ? "SharedArrayBuffer ring" : "message ring"; }
+
+  #apply() {
+    if (!this.ctx) return;
+    const step = this.rate * this.sampleRate / this.ctx.sampleRate;
+    if (this.shared) {
+      this.rateCell[0] = step;
+      Atomics.store(this.ctl, 2, this.playing ? 1 : 0);
+    } else {
+      this.node.port.postMessage({ step, playing: this.playing });
+    }
+    this.gain.gain.value = this.muted ? 0 : this.volume;
+    if (this.playing && this.ctx.state === "suspended") this.ctx.resume();
+  }
+
+  setPlaying(on) { this.playing = on; this.#apply(); }
+  setRate(rate) { this.rate = rate; this.#apply(); }
+  setVolume(volume, muted) { this.volume = volume; this.muted = muted; this.#apply(); }
+
+  #readNow() {
+    if (this.shared) this.read = Atomics.load(this.ctl, 1);
+    return this.read;
+  }
+
+  // Drop everything queued; the next samples start at media time `time`.
+  flush(time) {
+    for (const p of this.pending) p.close?.();
+    this.pending = [];
+    this.start = this.write;
+    this.base = time;
+    this.next = null;
+    this.read = this.write;
+    if (this.node) this.node.port.postMessage({ skipTo: this.write });
+  }
+
+  // Seconds queued and not yet played.
+  get ahead() {
+    if (!this.ctx) return 0;
+    return (this.write - Math.max(this.#readNow(), this.start)) / this.sampleRate;
+  }
+
+  // The media time being heard now, or null before any audio.
+  clock() {
+    if (!this.ctx || this.next === null) return null;
+    const read = Math.max(this.#readNow(), this.start);
+    const latency = (this.ctx.outputLatency || this.ctx.baseLatency || 0) * this.rate;
+    return this.base + (read - this.start) / this.sampleRate - (this.playing ? latency : 0);
+  }
+
+  get starved() { return this.ctx !== null && this.next !== null && this.#readNow() + 1 >= this.write; }
+
+  // Queue one decoded AudioData (closed here).
+  push(data) {
+    const time = data.timestamp / 1e6;
+    const frames = data.numberOfFrames;
+    const planes = [];
+    for (let c = 0; c < this.channels; c++) {
+      const plane = new Float32Array(frames);
+      data.copyTo(plane, { planeIndex: Math.min(c, data.numberOfChannels - 1), format: "f32-planar" });
+      planes.push(plane);
+    }
+    const rate = data.sampleRate;
+    data.close();
+    this.pending.push({ planes, time, rate });
+    this.drain();
+  }
+
+  // Move pending chunks into the ring while there is room.
+  drain() {
+    while (this.pending.length && this.ctx) {
+      const chunk = this.pending[0];
+      let { planes, time } = chunk;
+      if (this.next === null) {
+        this.base = time; this.next = time; this.start = this.write;
+      }
+      // Continuous media time: fill a gap with silence, trim an overlap.
+      let skip = 0, silence = 0;
+      const delta = (time - this.next) * this.sampleRate;
+      if (delta > 1) { silence = Math.round(delta); this.stats.gaps += 1; }
+      else if (delta < -1) { skip = Math.min(planes[0].length, Math.round(-delta)); this.stats.trims += 1; }
+      const n = planes[0].length - skip + silence;
+      const room = this.capacity - (this.write - this.#readNow());
+      if (n > room) return;
+      this.pending.shift();
+      if (n <= 0) continue;
+      const out = planes.map((p) => {
+        if (!silence && !skip) return p;
+        const q = new Float32Array(n);
+        q.set(p.subarray(skip), silence);
+        return q;
+      });
+      this.#write(out);
+      this.next += n / this.sampleRate;
+      this.stats.chunks += 1;
+      this.stats.frames += n;
+    }
+  }
+
+  #write(planes) {
+    const n = planes[0].length;
+    if (this.shared) {
+      for (let c = 0; c < this.channels; c++) {
+        const dst = this.planes[c], src = planes[Math.min(c, planes.length - 1)];
+        const at = this.write % this.capacity;
+        const first = Math.min(n, this.capacity - at);
+        dst.set(src.subarray(0, first), at);
+        if (first < n) dst.set(src.subarray(first), 0);
+      }
+      this.write += n;
+      Atomics.store(this.ctl, 0, this.write);
+    } else {
+      this.node.port.postMessage({ chunk: planes }, planes.map((p) => p.buffer));
+      this.write += n;
+    }
+  }
+
+  close() {
+    this.ctx?.close();
+  }
+}

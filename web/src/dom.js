@@ -1,0 +1,76 @@
+// Small DOM helpers: exceptions with the spec's names, on<type> handler attributes,
+// index properties for list objects, and TimeRanges.
+
+export function domError(name, message) {
+  if (name === "TypeError") return new TypeError(message);
+  if (name === "RangeError") return new RangeError(message);
+  return new DOMException(message, name);
+}
+
+// on<type> event handler IDL attributes, registered as a listener where first set
+// (the DOM's ordering of handlers among listeners).
+export function defineHandlers(cls, types) {
+  for (const type of types) {
+    const slot = Symbol(`on${type}`);
+    Object.defineProperty(cls.prototype, `on${type}`, {
+      configurable: true,
+      enumerable: true,
+      get() { return this[slot]?.fn ?? null; },
+      set(fn) {
+        if (!this[slot]) {
+          const box = { fn: null };
+          this[slot] = box;
+          this.addEventListener(type, (event) => {
+            if (typeof box.fn === "function") box.fn.call(this, event);
+          });
+        }
+        this[slot].fn = typeof fn === "function" ? fn : null;
+      },
+    });
+  }
+}
+
+// Numeric index properties (list[0], list[1] ...) kept in step with `items`.
+export function syncIndices(list, items, previous) {
+  for (let i = items.length; i < previous; i++) delete list[i];
+  items.forEach((item, i) => {
+    Object.defineProperty(list, i, { value: item, configurable: true, enumerable: true });
+  });
+}
+
+export class TimeRanges {
+  #ranges;
+  constructor(ranges = []) {
+    this.#ranges = ranges.map(([s, e]) => [s, e]);
+    Object.freeze(this.#ranges);
+  }
+  get length() { return this.#ranges.length; }
+  start(index) { return this.#at(index, "start")[0]; }
+  end(index) { return this.#at(index, "end")[1]; }
+  #at(index, what) {
+    index = Number(index) >>> 0;
+    if (index >= this.#ranges.length) {
+      throw new DOMException(`TimeRanges.${what}(${index}): index out of range (length ${this.#ranges.length})`, "IndexSizeError");
+    }
+    return this.#ranges[index];
+  }
+  toArray() { return this.#ranges.map(([s, e]) => [s, e]); }
+  toString() { return this.#ranges.map(([s, e]) => `[${s.toFixed(3)}, ${e.toFixed(3)})`).join(" "); }
+}
+
+export function sameRanges(a, b) {
+  if (!a || !b || a.length !== b.length) return false;
+  return a.every(([s, e], i) => s === b[i][0] && e === b[i][1]);
+}
+
+// A fast macrotask: runs after the current task and its microtasks.
+const channel = new MessageChannel();
+const macrotasks = [];
+channel.port1.onmessage = () => {
+  const fn = macrotasks.shift();
+  if (fn) fn();
+};
+export function queueTask(fn) {
+  macrotasks.push(fn);
+  channel.port2.postMessage(0);
+}

@@ -1,0 +1,328 @@
+// <msepy-video>: the HTMLMediaElement surface a player uses.
+//
+// The element's algorithms (readyState, seeking, events, ended) are the Python element
+// model's (msepy.HTMLMediaElement) in the worker; this is its Window mirror.  It sends
+// the page's calls (play, pause, seeking, load, src/srcObject) and the renderer's
+// playback position, and re-dispatches the model's events in order.  Attaching a
+// MediaSource makes a MessageChannel whose port2 goes to the worker: the MediaSource's
+// [[port to main]] (MSE "Attaching to a media element"); its internal messages arrive
+// on port1.
+
+import { domError, TimeRanges, sameRanges } from "./dom.js";
+import { AudioTrackList, TextTrackList, VideoTrackList } from "./tracks.js";
+import { Renderer } from "./renderer.js";
+import { Controls } from "./controls.js";
+
+export const ELEMENT_TAG = "msepy-video";
+const STATES = ["HAVE_NOTHING", "HAVE_METADATA", "HAVE_CURRENT_DATA", "HAVE_FUTURE_DATA", "HAVE_ENOUGH_DATA"];
+const NETWORK = ["NETWORK_EMPTY", "NETWORK_IDLE", "NETWORK_LOADING", "NETWORK_NO_SOURCE"];
+
+export class MediaError {
+  static MEDIA_ERR_ABORTED = 1;
+  static MEDIA_ERR_NETWORK = 2;
+  static MEDIA_ERR_DECODE = 3;
+  static MEDIA_ERR_SRC_NOT_SUPPORTED = 4;
+  constructor(code, message) { this.code = code; this.message = message; }
+}
+Object.assign(MediaError.prototype, { MEDIA_ERR_ABORTED: 1, MEDIA_ERR_NETWORK: 2, MEDIA_ERR_DECODE: 3, MEDIA_ERR_SRC_NOT_SUPPORTED: 4 });
+
+const TEMPLATE = `
+<style>
+  :host { display: inline-block; position: relative; background: #000; width: 320px; height: 180px; overflow: hidden; }
+  canvas { width: 100%; height: 100%; object-fit: contain; display: block; }
+</style>
+<canvas part="canvas" width="0" height="0"></canvas>`;
+
+export function defineElement(engine, registry, { mediaSources }) {
+  class MsePyVideoElement extends HTMLElement {
+    static observedAttributes = ["src", "controls", "autoplay", "loop", "muted"];
+
+    constructor() {
+      super();
+      this._engine = engine;
+      this._oid = engine.newId("el");
+      this._pending = new Map();
+      this._state = {
+        readyState: 0, networkState: 0, currentTime: 0, seeking: false, paused: true,
+        ended: false, duration: NaN, error: null, buffered: [], seekable: [], played: [],
+        playbackRate: 1, volume: 1, muted: false, autoplay: false, loop: false,
+        potentiallyPlaying: false, playableUntil: 0, videoWidth: 0, videoHeight: 0, feedTracks: [],
+      };
+      this._ranges = { buffered: new TimeRanges(), seekable: new TimeRanges(), played: new TimeRanges() };
+      this._error = null;
+      this._srcObject = null;
+      this._source = null;     // the attached msepy MediaSource
+      this._port = null;       // [[port to worker]]
+      this._playPromises = [];
+      this._defaultPlaybackRate = 1;
+      this._log = [];          // internal messages seen (for the demo and tests)
+      engine.register(this._oid, this);
+      this._audioTracks = new AudioTrackList(engine, `${this._oid}.audioTracks`);
+      this._videoTracks = new VideoTrackList(engine, `${this._oid}.videoTracks`);
+      this._textTracks = new TextTrackList(engine, `${this._oid}.textTracks`);
+      engine.op({ op: "create", type: "HTMLMediaElement", id: this._oid });
+      const root = this.attachShadow({ mode: "open" });
+      root.innerHTML = TEMPLATE;
+      this._canvas = root.querySelector("canvas");
+      this._renderer = new Renderer(this, this._canvas);
+      this._controls = null;
+    }
+
+    connectedCallback() {
+      if (!this._selected && !this.hasAttribute("src") && this.querySelector("source")) {
+        queueMicrotask(() => this.load());
+      }
+    }
+
+    attributeChangedCallback(name, old, value) {
+      if (name === "src" && old !== value) this.#resourceChanged();
+      else if (name === "controls") this.#controls(value !== null);
+      else if (name === "autoplay" || name === "loop") this.#setModel(name, value !== null);
+      else if (name === "muted" && old === null && value !== null && !this._mutedSet) this.muted = true;
+    }
+
+    // -- source -------------------------------------------------------------------------
+    get src() { return this.getAttribute("src") || ""; }
+    set src(v) { this.setAttribute("src", String(v)); }
+    get currentSrc() { return this._currentSrc || ""; }
+    get srcObject() { return this._srcObject; }
+    set srcObject(v) {
+      this._srcObject = v ?? null;
+      this.#resourceChanged();
+    }
+
+    load() { this.#resourceChanged(true); }
+
+    // The load algorithm: the model runs it; a MediaSource attaches over a new port.
+    #resourceChanged() {
+      let source = this._srcObject;
+      let url = "";
+      if (!source) {
+        url = this.getAttribute("src") || "";
+        if (!url) {
+          const child = [...this.querySelectorAll("source")].find((s) => s.getAttribute("src"));
+          url = child ? child.src : "";
+        }
+        source = url ? (mediaSources.get(url) || url) : null;
+      }
+      this._currentSrc = url;
+      this._selected = true;
+      for (const p of this._playPromises.splice(0)) p.reject(domError("AbortError", "load() interrupted play()"));
+      const oldPort = this._port;
+      if (this._source) { this._source._element = null; this._source = null; }
+      const op = { op: "set", target: this._oid, name: "srcObject", value: null };
+      const transfer = [];
+      if (source && source._oid) {
+        const channel = new MessageChannel();
+        this._engine.onMessage(channel.port1);
+        this._port = channel.port1;
+        op.value = { ref: source._oid };
+        op.port = channel.port2;
+        transfer.push(channel.port2);
+        source._element = this;
+        this._source = source;
+      } else {
+        this._port = null;
+        if (source) op.value = String(source);  // not a MediaSource: the model fails it
+      }
+      this._renderer.seek(0);
+      this._local({ readyState: 0, paused: true, seeking: false, currentTime: 0, ended: false,
+        error: null, networkState: source ? 2 : 0 });
+      // Detaching is an internal message on the old [[port to worker]].
+      this._engine.op(op, { port: oldPort, transfer });
+    }
+
+    // -- state ------------------------------------------------------------------------------
+    _local(fields) {
+      this._engine.pend(this, ...Object.keys(fields));
+      this._state = { ...this._state, ...fields };
+      this.#afterState(fields);
+    }
+
+    _apply(state) {
+      this._state = { ...this._state, ...state };
+      this.#afterState(state);
+    }
+
+    #afterState(state) {
+      for (const name of ["buffered", "seekable", "played"]) {
+        if (state[name] && !sameRanges(state[name], this._ranges[name].toArray())) {
+          this._ranges[name] = new TimeRanges(state[name]);
+        }
+      }
+      if ("error" in state) {
+        const e = state.error;
+        this._error = e ? (this._error && this._error.code === e.code && this._error.message === e.message
+          ? this._error : new MediaError(e.code, e.message)) : null;
+      }
+      this._renderer.update(this._state);
+      this._controls?.update();
+    }
+
+    _internal(name, payload) {
+      this._log.push([name, payload]);
+      if (this._log.length > 200) this._log.shift();
+      this.dispatchEvent(new CustomEvent("msepy-internal", { detail: { name, payload } }));
+    }
+
+    // Events from the model: settle play() promises as HTML does.
+    dispatchEvent(event) {
+      const type = event.type;
+      if (type === "playing") this.#settlePlay(null);
+      else if (type === "pause" || type === "emptied") this.#settlePlay("AbortError");
+      else if (type === "error" && this._state.error?.code === 4) this.#settlePlay("NotSupportedError");
+      return super.dispatchEvent(event);
+    }
+
+    #settlePlay(failure) {
+      for (const p of this._playPromises.splice(0)) {
+        if (failure) p.reject(domError(failure, failure === "AbortError" ? "play() was interrupted" : "the media resource is not supported"));
+        else p.resolve();
+      }
+    }
+
+    // -- attributes ----------------------------------------------------------------------------
+    get readyState() { return this._state.readyState; }
+    get networkState() { return this._state.networkState; }
+    get error() { return this._error; }
+    get currentTime() { return this._state.potentiallyPlaying && !this._state.seeking ? this._renderer.position : this._state.currentTime; }
+    set currentTime(value) {
+      value = Number(value);
+      if (!Number.isFinite(value)) throw new TypeError("currentTime must be a finite number");
+      if (this._state.readyState === 0) {
+        this._local({ currentTime: value });
+      } else {
+        this._local({ currentTime: value, seeking: true, ended: false });
+        this._renderer.seek(value);
+      }
+      this._engine.op({ op: "set", target: this._oid, name: "currentTime", value });
+    }
+    fastSeek(t) { this.currentTime = t; }
+    get seeking() { return this._state.seeking; }
+    get duration() { return this._state.duration; }
+    get paused() { return this._state.paused; }
+    get ended() { return this._state.ended; }
+    get buffered() { return this._ranges.buffered; }
+    get seekable() { return this._ranges.seekable; }
+    get played() { return this._ranges.played; }
+    get playbackRate() { return this._state.playbackRate; }
+    set playbackRate(v) {
+      v = Number(v);
+      if (!Number.isFinite(v)) throw new TypeError("playbackRate must be finite");
+      if (v < 0) throw domError("NotSupportedError", "msepy plays forwards only");
+      this._local({ playbackRate: v });
+      this._engine.op({ op: "set", target: this._oid, name: "playbackRate", value: v });
+    }
+    get defaultPlaybackRate() { return this._defaultPlaybackRate; }
+    set defaultPlaybackRate(v) {
+      v = Number(v);
+      if (v !== this._defaultPlaybackRate) { this._defaultPlaybackRate = v; this.dispatchEvent(new Event("ratechange")); }
+    }
+    get preservesPitch() { return false; }
+    set preservesPitch(v) {}
+    get volume() { return this._state.volume; }
+    set volume(v) {
+      v = Number(v);
+      if (!(v >= 0 && v <= 1)) throw domError("IndexSizeError", "volume must be in [0, 1]");
+      this._local({ volume: v });
+      this._engine.op({ op: "set", target: this._oid, name: "volume", value: v });
+    }
+    get muted() { return this._state.muted; }
+    set muted(v) {
+      this._mutedSet = true;
+      this._local({ muted: Boolean(v) });
+      this._engine.op({ op: "set", target: this._oid, name: "muted", value: Boolean(v) });
+    }
+    get defaultMuted() { return this.hasAttribute("muted"); }
+    set defaultMuted(v) { this.toggleAttribute("muted", Boolean(v)); }
+    get autoplay() { return this.hasAttribute("autoplay"); }
+    set autoplay(v) { this.toggleAttribute("autoplay", Boolean(v)); }
+    get loop() { return this.hasAttribute("loop"); }
+    set loop(v) { this.toggleAttribute("loop", Boolean(v)); }
+    get controls() { return this.hasAttribute("controls"); }
+    set controls(v) { this.toggleAttribute("controls", Boolean(v)); }
+    get preload() { return this.getAttribute("preload") || "auto"; }
+    set preload(v) { this.setAttribute("preload", v); }
+    get poster() { return this.getAttribute("poster") || ""; }
+    set poster(v) { this.setAttribute("poster", v); }
+    get crossOrigin() { return this.getAttribute("crossorigin"); }
+    set crossOrigin(v) { if (v === null) this.removeAttribute("crossorigin"); else this.setAttribute("crossorigin", v); }
+    get disableRemotePlayback() { return this.hasAttribute("disableremoteplayback"); }
+    set disableRemotePlayback(v) { this.toggleAttribute("disableremoteplayback", Boolean(v)); }
+    get videoWidth() { return this._state.videoWidth; }
+    get videoHeight() { return this._state.videoHeight; }
+    get audioTracks() { return this._audioTracks; }
+    get videoTracks() { return this._videoTracks; }
+    get textTracks() { return this._textTracks; }
+
+    #setModel(name, value) {
+      this._local({ [name]: value });
+      this._engine.op({ op: "set", target: this._oid, name, value });
+    }
+
+    canPlayType(type) {
+      return this._engine.support && MsePyVideoElement._mediaSource._isTypeSupported(engine, String(type)) ? "maybe" : "";
+    }
+
+    getVideoPlaybackQuality() {
+      const q = this._renderer.quality;
+      return { creationTime: performance.now(), totalVideoFrames: q.total + q.dropped,
+        droppedVideoFrames: q.dropped, corruptedVideoFrames: q.corrupted };
+    }
+
+    // -- play / pause --------------------------------------------------------------------------
+    play() {
+      const s = this._state;
+      if (s.error && s.error.code === 4) return Promise.reject(domError("NotSupportedError", "the media resource is not supported"));
+      const promise = new Promise((resolve, reject) => this._playPromises.push({ resolve, reject }));
+      this._renderer.audio.ctx?.resume();
+      if (s.paused) {
+        if (s.ended) this._renderer.seek(0);
+        this._local({ paused: false, ended: false });
+      } else if (s.readyState >= 3) {
+        queueMicrotask(() => this.#settlePlay(null));
+      }
+      this._engine.op({ op: "call", target: this._oid, method: "play" });
+      return promise;
+    }
+
+    pause() {
+      this._local({ paused: true, potentiallyPlaying: false });
+      this._engine.op({ op: "call", target: this._oid, method: "pause" });
+    }
+
+    // -- from the renderer -------------------------------------------------------------------------
+    _reportPosition(t) {
+      this._engine.pend(this, "currentTime");
+      this._state = { ...this._state, currentTime: t };
+      this._engine.op({ op: "call", target: this._oid, method: "setPlaybackPosition", args: [t] });
+    }
+    _pull(key) { return this._engine.op({ op: "pull", target: this._oid, key, max: 30 }); }
+    _feedSeek() { this._engine.op({ op: "feedSeek", target: this._oid }); }
+    _decodeError(message) {
+      if (this._state.error) return;
+      this._engine.op({ op: "mediaError", target: this._oid, code: 3, message });
+    }
+    _resized() {}
+    _framePresented(t) { this._controls?.frame(t); }
+
+    get msepyStats() {
+      const r = this._renderer;
+      const offsets = r.avOffsets;
+      const mean = offsets.length ? offsets.reduce((a, b) => a + b, 0) / offsets.length : 0;
+      const maxAbs = offsets.reduce((m, x) => Math.max(m, Math.abs(x)), 0);
+      return { ...r.quality, avOffsetMean: mean, avOffsetMaxAbs: maxAbs, audioMode: r.audio.ctx ? r.audio.mode : "none",
+        audioStats: { ...r.audio.stats }, engine: { ...this._engine.stats } };
+    }
+
+    #controls(on) {
+      if (on && !this._controls) this._controls = new Controls(this, this.shadowRoot);
+      else if (!on && this._controls) { this._controls.remove(); this._controls = null; }
+    }
+  }
+  for (const [i, name] of STATES.entries()) { MsePyVideoElement[name] = i; MsePyVideoElement.prototype[name] = i; }
+  for (const [i, name] of NETWORK.entries()) { MsePyVideoElement[name] = i; MsePyVideoElement.prototype[name] = i; }
+  // on<event> handlers: HTMLElement's own (GlobalEventHandlers has every media event).
+  if (!registry.get(ELEMENT_TAG)) registry.define(ELEMENT_TAG, MsePyVideoElement);
+  return registry.get(ELEMENT_TAG);
+}

@@ -1,0 +1,188 @@
+// The page side of the worker protocol (web/PROTOCOL.md).
+//
+// Page calls become ops; the ops one page task makes are sent as one batch after that
+// task (a macrotask later), so the worker runs their synchronous steps together and
+// only then the tasks they queued - as "queue a task" means.  Replies come back as
+// ordered steps (state, internal message, event); the pump applies state and internal
+// messages at once and dispatches each event in a task of its own.
+//
+// Mirrors keep the state the page changed itself as *pending* (field -> the batch
+// that changed it) and ignore older state for those fields until that batch's reply.
+
+import { domError, queueTask } from "./dom.js";
+
+export class Engine {
+  constructor({ workerURL, pyodideURL, wheelsURL } = {}) {
+    const url = new URL(workerURL || "../worker.js", import.meta.url);
+    if (pyodideURL) url.searchParams.set("pyodide", pyodideURL);
+    if (wheelsURL) url.searchParams.set("wheels", wheelsURL);
+    this.worker = new Worker(url, { type: "module", name: "msepy" });
+    this.objects = new Map();      // id -> mirror
+    this.factories = [];           // (id, state) -> mirror, for engine-made objects
+    this.ids = new Map();          // prefix -> counter
+    this.mseq = 1;                 // the batch being built
+    this.batch = null;
+    this.calls = new Map();        // mseq -> [{resolve, reject}] per op
+    this.nextWseq = 1;
+    this.early = new Map();        // wseq -> message that arrived early
+    this.items = [];               // the pump's queue
+    this.pumping = false;
+    this.support = null;
+    this.progress = [];
+    this.listeners = new Set();    // boot progress / ready observers
+    this.stats = { batches: 0, ops: 0, events: 0 };
+    this.ready = new Promise((resolve, reject) => {
+      this.worker.onmessage = (e) => this.#received(e.data, resolve, reject);
+      this.worker.onerror = (e) => reject(new Error(`msepy worker failed: ${e.message || "error"}`));
+    });
+  }
+
+  newId(prefix) {
+    const n = (this.ids.get(prefix) || 0) + 1;
+    this.ids.set(prefix, n);
+    return `${prefix}${n}`;
+  }
+
+  register(id, mirror) { this.objects.set(id, mirror); }
+
+  // Queue one op into this task's batch.  Returns a promise of its result; most
+  // callers ignore it (the page-visible effects are the mirrors' and the events).
+  op(op, { port = null, transfer = [] } = {}) {
+    if (!this.batch) {
+      this.batch = { ops: [], calls: [], transfer: [], port: null };
+      queueTask(() => this.flush());
+    }
+    const b = this.batch;
+    b.ops.push(op);
+    b.transfer.push(...transfer);
+    if (port && !b.port) b.port = port;
+    this.stats.ops += 1;
+    return new Promise((resolve, reject) => b.calls.push({ resolve, reject }));
+  }
+
+  // The sequence number state changed now will be confirmed by.
+  get seq() { return this.mseq; }
+
+  flush() {
+    const b = this.batch;
+    if (!b) return;
+    this.batch = null;
+    const mseq = this.mseq++;
+    this.calls.set(mseq, b.calls);
+    this.stats.batches += 1;
+    (b.port || this.worker).postMessage({ kind: "batch", mseq, ops: b.ops }, b.transfer);
+  }
+
+  onMessage(port) {  // replies arriving on an attachment port
+    port.onmessage = (e) => this.#received(e.data);
+  }
+
+  #received(msg, resolveReady, rejectReady) {
+    if (msg.kind === "progress") {
+      this.progress.push(msg);
+      for (const fn of this.listeners) fn(msg);
+      return;
+    }
+    if (msg.kind === "ready") {
+      this.support = msg.support;
+      this.info = { version: msg.version, bootMs: msg.bootMs, workerIsolated: msg.crossOriginIsolated };
+      for (const fn of this.listeners) fn({ kind: "ready", ...this.info });
+      resolveReady(this.info);
+      return;
+    }
+    if (msg.kind === "failed") {
+      rejectReady(new Error(`msepy failed to boot: ${msg.message}`));
+      return;
+    }
+    this.early.set(msg.wseq, msg);
+    while (this.early.has(this.nextWseq)) {
+      const m = this.early.get(this.nextWseq);
+      this.early.delete(this.nextWseq);
+      this.nextWseq += 1;
+      this.#inOrder(m);
+    }
+  }
+
+  #inOrder(msg) {
+    if (msg.kind === "steps") {
+      for (const step of msg.steps) this.items.push({ step, mseq: msg.mseq });
+    } else if (msg.kind === "done") {
+      this.items.push({ step: ["snapshot", msg.snapshot], mseq: msg.mseq });
+      const calls = this.calls.get(msg.mseq) || [];
+      this.calls.delete(msg.mseq);
+      msg.results.forEach((r, i) => {
+        const call = calls[i];
+        if (!call) return;
+        if (r.exception) call.reject(domError(r.exception.name, r.exception.message));
+        else call.resolve(r.result);
+      });
+    }
+    this.#pump();
+  }
+
+  #pump() {
+    if (this.pumping) return;
+    while (this.items.length) {
+      const { step, mseq } = this.items.shift();
+      const [kind] = step;
+      if (kind === "state" || kind === "snapshot") {
+        // Tracks first: the lists that follow name them.
+        const entries = Object.entries(step[1]);
+        entries.sort((a, b) => b[0].startsWith("track") - a[0].startsWith("track"));
+        for (const [id, state] of entries) this.apply(id, state, mseq);
+      } else if (kind === "internal") {
+        const mirror = this.objects.get(step[1]);
+        mirror?._internal?.(step[2], step[3], mseq);
+      } else if (kind === "event") {
+        const [, id, type, detail] = step;
+        const target = this.objects.get(id);
+        if (!target || target._suppress?.(type, mseq)) continue;
+        this.pumping = true;
+        queueTask(() => {
+          this.pumping = false;
+          this.stats.events += 1;
+          const event = new Event(type);
+          if (detail && "track" in detail) {
+            Object.defineProperty(event, "track", { value: this.objects.get(detail.track) ?? null });
+          }
+          try {
+            target.dispatchEvent(event);
+          } finally {
+            this.#pump();
+          }
+        });
+        return;
+      }
+    }
+  }
+
+  // Apply engine state to a mirror, skipping fields the page changed since `mseq`.
+  apply(id, state, mseq) {
+    let mirror = this.objects.get(id);
+    if (!mirror) {
+      for (const make of this.factories) {
+        mirror = make(id, state);
+        if (mirror) { this.register(id, mirror); break; }
+      }
+      if (!mirror) return;
+    }
+    const pending = mirror._pending;
+    let fresh = state;
+    if (pending && pending.size) {
+      fresh = {};
+      for (const [k, v] of Object.entries(state)) {
+        const p = pending.get(k);
+        if (p === undefined || p <= mseq) {
+          fresh[k] = v;
+          if (p !== undefined) pending.delete(k);
+        }
+      }
+    }
+    mirror._apply(fresh);
+  }
+
+  // A mirror field the page just set: engine state older than this batch is stale.
+  pend(mirror, ...fields) {
+    for (const f of fields) mirror._pending.set(f, this.mseq);
+  }
+}

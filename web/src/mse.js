@@ -1,0 +1,373 @@
+// MediaSource, SourceBuffer and SourceBufferList as the page sees them.
+//
+// Each is a mirror of an engine object in the worker.  Getters read the last engine
+// state (exact whenever page code runs: the engine only changes between an
+// operation's start and its updateend) plus what the page itself just set.  Methods
+// run only the IDL's synchronous precondition steps here - the checks that throw, and
+// the state a page can read back at once (updating, readyState after endOfStream) -
+// then send the call to the engine, which runs the whole algorithm, including the
+// same checks (a disagreement is logged: it would be a front-end bug).
+
+import { defineHandlers, domError, syncIndices, TimeRanges, sameRanges } from "./dom.js";
+import { AudioTrackList, TextTrackList, VideoTrackList } from "./tracks.js";
+
+// -- MIME types: the engine's own tables (msepy.bytestream.support) -------------------
+let compiled = null;
+function tables(engine) {
+  const t = engine.support;
+  if (!t) return null;
+  if (!compiled || compiled.source !== t) {
+    compiled = {
+      source: t,
+      mime: new RegExp(t.mime, "s"),
+      param: new RegExp(t.param.replace(/^/, ""), "sy"),
+      codecs: Object.entries(t.codecs).map(([family, p]) => [family, new RegExp(p)]),
+    };
+  }
+  return compiled;
+}
+
+// The container essence if the engine can buffer `type`, else null.
+export function supportedEssence(engine, type) {
+  const c = tables(engine);
+  if (!c || typeof type !== "string") return null;
+  const m = c.mime.exec(type);
+  if (!m) return null;
+  const essence = `${m[1]}/${m[2]}`.toLowerCase();
+  const params = {};
+  const rest = m[3];
+  c.param.lastIndex = 0;
+  while (c.param.lastIndex < rest.length) {
+    const p = c.param.exec(rest);
+    if (!p) return null;
+    let value = p[2];
+    if (value.startsWith('"')) value = value.slice(1, -1).replace(/\\(.)/gs, "$1");
+    const key = p[1].toLowerCase();
+    if (!(key in params)) params[key] = value;
+  }
+  const entry = c.source.containers[essence];
+  if (!entry) return null;
+  const [families, required] = entry;
+  if (params.codecs === undefined) return required ? null : essence;
+  const names = params.codecs.split(",").map((s) => s.trim());
+  if (!names.length || names.some((n) => !n)) return null;
+  for (const name of names) {
+    const hit = c.codecs.find(([, re]) => re.test(name));
+    if (!hit || !families.includes(hit[0])) return null;
+    if (essence.startsWith("audio/") && c.source.kinds[hit[0]] !== "audio") return null;
+  }
+  return essence;
+}
+
+// -- SourceBufferList ---------------------------------------------------------------
+export class SourceBufferList extends EventTarget {
+  constructor(engine, oid) {
+    super();
+    this._engine = engine;
+    this._oid = oid;
+    this._items = [];
+    this._pending = new Map();
+    engine.register(oid, this);
+  }
+  get length() { return this._items.length; }
+  [Symbol.iterator]() { return this._items[Symbol.iterator](); }
+  _apply(state) {
+    if (state.items) this._set(state.items.map((id) => this._engine.objects.get(id)).filter(Boolean));
+  }
+  _set(items) {
+    const previous = this._items.length;
+    this._items = items;
+    syncIndices(this, items, previous);
+  }
+}
+defineHandlers(SourceBufferList, ["addsourcebuffer", "removesourcebuffer"]);
+
+// -- MediaSource -----------------------------------------------------------------------
+export class MediaSource extends EventTarget {
+  constructor(engine) {
+    super();
+    this._engine = engine;
+    this._oid = engine.newId("ms");
+    this._pending = new Map();
+    this._state = { readyState: "closed", duration: NaN, highestPresentationTimestamp: null,
+      highestEndTime: null };
+    this._element = null;  // the <msepy-video> attached, if any
+    engine.register(this._oid, this);
+    this._sourceBuffers = new SourceBufferList(engine, `${this._oid}.sourceBuffers`);
+    this._active = new SourceBufferList(engine, `${this._oid}.activeSourceBuffers`);
+    engine.op({ op: "create", type: "MediaSource", id: this._oid });
+  }
+
+  static _isTypeSupported(engine, type) {
+    return typeof type === "string" && type !== "" && supportedEssence(engine, type) !== null;
+  }
+
+  get sourceBuffers() { return this._sourceBuffers; }
+  get activeSourceBuffers() { return this._active; }
+  get readyState() { return this._state.readyState; }
+  get duration() { return this._state.readyState === "closed" ? NaN : this._state.duration; }
+  set duration(value) {
+    value = Number(value);
+    const call = () => this._engine.op({ op: "set", target: this._oid, name: "duration", value });
+    if (Number.isNaN(value) || value < 0) { call(); throw new TypeError("duration must not be negative or NaN"); }
+    this.#checkOpenIdle(call);
+    if (value === this._state.duration) return call();
+    const hp = this._state.highestPresentationTimestamp;
+    if (hp !== null && value < hp) {
+      call();
+      throw domError("InvalidStateError", "the new duration would truncate buffered media; remove() it first");
+    }
+    const he = this._state.highestEndTime;
+    this._local({ duration: he !== null && value < he ? he : value });
+    call();
+  }
+  get handle() { return undefined; }  // MediaSourceHandle: worker MSE only
+
+  addSourceBuffer(type) {
+    type = String(type);
+    const sbId = this._engine.newId("sb");
+    const call = () => this._engine.op({ op: "call", target: this._oid, method: "addSourceBuffer", args: [type], as: sbId });
+    if (type === "") { call(); throw new TypeError("addSourceBuffer() needs a non-empty MIME type"); }
+    const essence = supportedEssence(this._engine, type);
+    if (essence === null) { call(); throw domError("NotSupportedError", `unsupported MIME type ${JSON.stringify(type)}`); }
+    if (this.readyState !== "open") { call(); throw domError("InvalidStateError", "the MediaSource is not open"); }
+    const sb = new SourceBuffer(this, sbId, type, essence);
+    this._engine.pend(this._sourceBuffers, "items");
+    this._sourceBuffers._set([...this._sourceBuffers._items, sb]);
+    call();
+    return sb;
+  }
+
+  removeSourceBuffer(sb) {
+    const inList = this._sourceBuffers._items.includes(sb);
+    const args = [{ ref: sb?._oid ?? "?" }];
+    const sawUpdating = inList && sb.updating;
+    const call = () => this._engine.op({ op: "call", target: this._oid, method: "removeSourceBuffer", args, pageSawUpdating: sawUpdating });
+    if (!(sb instanceof SourceBuffer)) throw new TypeError("removeSourceBuffer() takes a SourceBuffer");
+    if (!inList) { call(); throw domError("NotFoundError", "that SourceBuffer is not in sourceBuffers"); }
+    if (sawUpdating) sb._abortedAt = this._engine.seq;
+    sb._local({ updating: false, removed: true });
+    for (const list of [this._sourceBuffers, this._active]) {
+      if (list._items.includes(sb)) {
+        this._engine.pend(list, "items");
+        list._set(list._items.filter((x) => x !== sb));
+      }
+    }
+    call();
+  }
+
+  endOfStream(error) {
+    const call = () => this._engine.op({ op: "call", target: this._oid, method: "endOfStream", args: error === undefined ? [] : [error] });
+    if (error !== undefined && error !== "network" && error !== "decode") {
+      call();
+      throw new TypeError(`endOfStream() error must be 'network' or 'decode', not ${JSON.stringify(error)}`);
+    }
+    this.#checkOpenIdle(call);
+    const local = { readyState: "ended" };
+    if (error === undefined) {
+      const he = this._state.highestEndTime ?? 0;
+      if (he !== this._state.duration) local.duration = he;
+    }
+    this._local(local);
+    call();
+  }
+
+  setLiveSeekableRange(start, end) {
+    start = Number(start); end = Number(end);
+    const call = () => this._engine.op({ op: "call", target: this._oid, method: "setLiveSeekableRange", args: [start, end] });
+    if (this.readyState !== "open") { call(); throw domError("InvalidStateError", "the MediaSource is not open"); }
+    if (![start, end].every(Number.isFinite)) { call(); throw new TypeError("setLiveSeekableRange() takes finite numbers"); }
+    if (start < 0 || start > end) { call(); throw new TypeError("setLiveSeekableRange() start must be >= 0 and <= end"); }
+    call();
+  }
+
+  clearLiveSeekableRange() {
+    const call = () => this._engine.op({ op: "call", target: this._oid, method: "clearLiveSeekableRange" });
+    if (this.readyState !== "open") { call(); throw domError("InvalidStateError", "the MediaSource is not open"); }
+    call();
+  }
+
+  #checkOpenIdle(call) {
+    if (this.readyState !== "open") { call(); throw domError("InvalidStateError", "the MediaSource is not open"); }
+    if (this._sourceBuffers._items.some((sb) => sb.updating)) {
+      call();
+      throw domError("InvalidStateError", "a SourceBuffer is updating");
+    }
+  }
+
+  _local(fields) {
+    this._engine.pend(this, ...Object.keys(fields));
+    this._state = { ...this._state, ...fields };
+  }
+  _reopenIfEnded() {
+    if (this._state.readyState === "ended") this._local({ readyState: "open" });
+  }
+  _apply(state) { this._state = { ...this._state, ...state }; }
+}
+defineHandlers(MediaSource, ["sourceopen", "sourceended", "sourceclose"]);
+
+// -- SourceBuffer ------------------------------------------------------------------------
+export class SourceBuffer extends EventTarget {
+  constructor(source, oid, type, essence) {
+    super();
+    const engine = source._engine;
+    this._engine = engine;
+    this._source = source;
+    this._oid = oid;
+    this._pending = new Map();
+    const generate = engine.support.generateTimestamps.includes(essence);
+    this._state = { removed: false, updating: false, mode: generate ? "sequence" : "segments",
+      timestampOffset: 0, appendWindowStart: 0, appendWindowEnd: Infinity, buffered: [],
+      parsingMediaSegment: false, generateTimestamps: generate, appendQuota: Infinity, type };
+    this._buffered = new TimeRanges();
+    this._abortedAt = 0;    // batch of a page abort() of an append still in flight
+    this._opAt = 0;         // batch of the running append/remove
+    this._removing = false;
+    engine.register(oid, this);
+    this._audioTracks = new AudioTrackList(engine, `${oid}.audioTracks`);
+    this._videoTracks = new VideoTrackList(engine, `${oid}.videoTracks`);
+    this._textTracks = new TextTrackList(engine, `${oid}.textTracks`);
+  }
+
+  get mode() { return this._state.mode; }
+  set mode(value) {
+    if (value !== "segments" && value !== "sequence") return;  // WebIDL enum: ignored
+    const call = () => this._engine.op({ op: "set", target: this._oid, name: "mode", value });
+    this.#checkAttachedIdle(call);
+    if (this._state.generateTimestamps && value === "segments") {
+      call();
+      throw new TypeError('mode "segments" is not allowed for a byte stream that generates timestamps');
+    }
+    this._source._reopenIfEnded();
+    if (this._state.parsingMediaSegment) { call(); throw domError("InvalidStateError", "cannot change mode while parsing a media segment"); }
+    this._local({ mode: value });
+    call();
+  }
+  get updating() { return this._state.updating; }
+  get buffered() {
+    if (this._state.removed) throw domError("InvalidStateError", "this SourceBuffer was removed from its MediaSource");
+    return this._buffered;
+  }
+  get timestampOffset() { return this._state.timestampOffset; }
+  set timestampOffset(value) {
+    value = Number(value);
+    const call = () => this._engine.op({ op: "set", target: this._oid, name: "timestampOffset", value });
+    if (!Number.isFinite(value)) { call(); throw new TypeError("timestampOffset must be a finite number"); }
+    this.#checkAttachedIdle(call);
+    this._source._reopenIfEnded();
+    if (this._state.parsingMediaSegment) { call(); throw domError("InvalidStateError", "cannot set timestampOffset while parsing a media segment"); }
+    this._local({ timestampOffset: value });
+    call();
+  }
+  get appendWindowStart() { return this._state.appendWindowStart; }
+  set appendWindowStart(value) {
+    value = Number(value);
+    const call = () => this._engine.op({ op: "set", target: this._oid, name: "appendWindowStart", value });
+    if (!Number.isFinite(value)) { call(); throw new TypeError("appendWindowStart must be a finite number"); }
+    this.#checkAttachedIdle(call);
+    if (value < 0 || value >= this._state.appendWindowEnd) { call(); throw new TypeError("appendWindowStart must be >= 0 and < appendWindowEnd"); }
+    this._local({ appendWindowStart: value });
+    call();
+  }
+  get appendWindowEnd() { return this._state.appendWindowEnd; }
+  set appendWindowEnd(value) {
+    value = Number(value);
+    const call = () => this._engine.op({ op: "set", target: this._oid, name: "appendWindowEnd", value });
+    this.#checkAttachedIdle(call);
+    if (Number.isNaN(value)) { call(); throw new TypeError("appendWindowEnd cannot be NaN"); }
+    if (value <= this._state.appendWindowStart) { call(); throw new TypeError("appendWindowEnd must be > appendWindowStart"); }
+    this._local({ appendWindowEnd: value });
+    call();
+  }
+  get audioTracks() { return this._audioTracks; }
+  get videoTracks() { return this._videoTracks; }
+  get textTracks() { return this._textTracks; }
+
+  appendBuffer(data) {
+    let bytes;
+    if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && data instanceof SharedArrayBuffer)) {
+      bytes = new Uint8Array(data.slice(0));
+    } else if (ArrayBuffer.isView(data)) {
+      bytes = new Uint8Array(data.byteLength);
+      bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    } else {
+      throw new TypeError("appendBuffer() takes an ArrayBuffer or ArrayBufferView");
+    }
+    // The copy WebIDL asks for is transferred to the worker, not copied again.
+    const call = () => this._engine.op({ op: "call", target: this._oid, method: "appendBuffer", args: [bytes] }, { transfer: [bytes.buffer] });
+    this.#checkAttachedIdle(call);
+    const element = this._source._element;
+    if (element && element.error) { call(); throw domError("InvalidStateError", "the media element has an error"); }
+    this._source._reopenIfEnded();
+    if (bytes.byteLength > this._state.appendQuota) {
+      call();
+      throw domError("QuotaExceededError", "the SourceBuffer is full and could not free enough space; remove() buffered media or append less");
+    }
+    this._opAt = this._engine.seq;
+    this._local({ updating: true });
+    call();
+  }
+
+  abort() {
+    const sawUpdating = this._state.updating;
+    const call = () => this._engine.op({ op: "call", target: this._oid, method: "abort", pageSawUpdating: sawUpdating });
+    if (this._state.removed) { call(); throw domError("InvalidStateError", "this SourceBuffer was removed from its MediaSource"); }
+    if (this._source.readyState !== "open") { call(); throw domError("InvalidStateError", "the MediaSource is not open"); }
+    if (this._removing && this._state.updating) { call(); throw domError("InvalidStateError", "a remove() is in progress"); }
+    if (sawUpdating) this._abortedAt = this._engine.seq;
+    this._local({ updating: false, appendWindowStart: 0, appendWindowEnd: Infinity });
+    call();
+  }
+
+  changeType(type) {
+    type = String(type);
+    const call = () => this._engine.op({ op: "call", target: this._oid, method: "changeType", args: [type] });
+    if (type === "") { call(); throw new TypeError("changeType() needs a non-empty MIME type"); }
+    if (this._state.removed) { call(); throw domError("InvalidStateError", "this SourceBuffer was removed from its MediaSource"); }
+    if (this._state.updating) { call(); throw domError("InvalidStateError", "changeType() while updating"); }
+    const essence = supportedEssence(this._engine, type);
+    if (essence === null) { call(); throw domError("NotSupportedError", `unsupported type ${JSON.stringify(type)}`); }
+    this._source._reopenIfEnded();
+    const generate = this._engine.support.generateTimestamps.includes(essence);
+    this._local({ generateTimestamps: generate, ...(generate ? { mode: "sequence" } : {}) });
+    call();
+  }
+
+  remove(start, end) {
+    start = Number(start); end = Number(end);
+    const call = () => this._engine.op({ op: "call", target: this._oid, method: "remove", args: [start, end] });
+    this.#checkAttachedIdle(call);
+    const duration = this._source._state.duration;
+    if (Number.isNaN(duration)) { call(); throw new TypeError("remove() while the duration is NaN"); }
+    if (Number.isNaN(start) || start < 0 || start > duration) { call(); throw new TypeError(`remove() start ${start} is negative or past the duration`); }
+    if (Number.isNaN(end) || end <= start) { call(); throw new TypeError(`remove() end ${end} must be greater than start`); }
+    this._source._reopenIfEnded();
+    this._opAt = this._engine.seq;
+    this._removing = true;
+    this._local({ updating: true });
+    call();
+  }
+
+  #checkAttachedIdle(call) {
+    if (this._state.removed) { call(); throw domError("InvalidStateError", "this SourceBuffer was removed from its MediaSource"); }
+    if (this._state.updating) { call(); throw domError("InvalidStateError", "the SourceBuffer is updating"); }
+  }
+
+  _local(fields) {
+    this._engine.pend(this, ...Object.keys(fields));
+    this._state = { ...this._state, ...fields };
+  }
+  _apply(state) {
+    this._state = { ...this._state, ...state };
+    if (state.updating === false) this._removing = false;
+    if (state.buffered && !sameRanges(state.buffered, this._buffered.toArray())) {
+      this._buffered = new TimeRanges(state.buffered);  // a new object only on change
+    }
+  }
+  // Events of an append the page aborted while it was still in flight to the engine.
+  _suppress(type, mseq) {
+    return mseq >= this._opAt && mseq < this._abortedAt &&
+      (type === "update" || type === "updateend" || type === "error");
+  }
+}
+defineHandlers(SourceBuffer, ["updatestart", "update", "updateend", "error", "abort"]);

@@ -1,0 +1,279 @@
+// Rendering: coded frames from the worker's frame feed -> WebCodecs -> canvas / audio.
+//
+// Per active track (the element state's `feedTracks`) the renderer keeps a decoder
+// and pulls the next coded frames while less than a target is decoded ahead.  A pull
+// batch may say `reset` (flush the decoder: MSE "Seeking" steps 2-3, or frames already
+// decoded changed) and carry a `config`.  Audio is the master clock (audio.js); video
+// frames are presented when their time comes on that clock, late ones dropped and
+// counted.  Without audio the clock is the wall clock.  The playback position goes to
+// the element model (`setPlaybackPosition`), which decides readyState, waiting, ended.
+
+import { AudioOut } from "./audio.js";
+
+const VIDEO_AHEAD = 12;       // decoded + decoding video frames to keep
+const AUDIO_AHEAD = 0.6;      // seconds of audio queued ahead of the clock
+const REPORT_EVERY = 0.1;     // seconds between position reports to the model
+
+export class Renderer {
+  constructor(element, canvas) {
+    this.element = element;
+    this.canvas = canvas;
+    this.g = canvas.getContext("2d");
+    this.audio = new AudioOut();
+    this.tracks = new Map();    // key -> track pipeline
+    this.position = 0;          // the official playback position the clock gives
+    this.playing = false;
+    this.anchor = { media: 0, wall: 0 };
+    this.lastReport = -1;
+    this.seekTarget = 0;
+    this.presented = null;      // {timestamp, duration} of the frame on the canvas
+    this.quality = { total: 0, dropped: 0, corrupted: 0, decoded: 0 };
+    this.avOffsets = [];        // (frame time - clock) at presentation, seconds
+    this.running = false;
+    this.tick = this.tick.bind(this);
+  }
+
+  // -- the element's state changed ---------------------------------------------------
+  update(state) {
+    const keys = new Set((state.feedTracks || []).map((t) => t.key));
+    for (const [key, t] of this.tracks) {
+      if (!keys.has(key)) { this.#closeTrack(t); this.tracks.delete(key); }
+    }
+    for (const t of state.feedTracks || []) {
+      if (!this.tracks.has(t.key)) this.tracks.set(t.key, this.#newTrack(t.key, t.kind));
+    }
+    const play = state.potentiallyPlaying;
+    if (play && !this.playing) this.#start(state.currentTime);
+    else if (!play && this.playing) this.#stop();
+    if (!this.playing) this.position = state.currentTime;
+    this.playableUntil = state.playableUntil;
+    this.duration = state.duration;
+    this.audio.setRate(state.playbackRate || 1);
+    this.audio.setVolume(state.volume, state.muted);
+    if (!this.running && this.tracks.size) { this.running = true; this.tick(); }
+  }
+
+  // A seek began: flush every decoder, refill from the random access point.
+  seek(time) {
+    this.seekTarget = time;
+    this.position = time;
+    for (const t of this.tracks.values()) this.#flushTrack(t);
+    this.element._feedSeek();
+    this.presented = null;
+    this.audio.flush(time);
+    this.anchor = { media: time, wall: performance.now() };
+  }
+
+  #start(time) {
+    this.playing = true;
+    this.position = time;
+    this.anchor = { media: time, wall: performance.now() };
+    this.audio.setPlaying(true);
+  }
+
+  #stop() {
+    this.playing = false;
+    this.audio.setPlaying(false);
+  }
+
+  // -- the clock ---------------------------------------------------------------------------
+  #hasAudio() { return [...this.tracks.values()].some((t) => t.kind === "audio" && t.configured); }
+
+  clockNow() {
+    const now = performance.now();
+    if (!this.playing) return this.position;
+    const rate = this.element._state.playbackRate || 1;
+    const audioTrack = [...this.tracks.values()].find((t) => t.kind === "audio");
+    const heard = this.audio.clock();
+    if (audioTrack && heard !== null && !(this.audio.starved && audioTrack.exhausted)) {
+      this.anchor = { media: Math.max(heard, this.anchor.media === heard ? heard : heard), wall: now };
+      return heard;
+    }
+    if (audioTrack && !audioTrack.exhausted) return this.anchor.media;  // waiting for audio
+    return this.anchor.media + (now - this.anchor.wall) / 1000 * rate;
+  }
+
+  // -- the loop ---------------------------------------------------------------------------
+  tick() {
+    if (!this.tracks.size) { this.running = false; return; }
+    try {
+      if (this.playing) {
+        let t = this.clockNow();
+        if (Number.isFinite(this.playableUntil)) t = Math.min(t, this.playableUntil);
+        if (t > this.position) this.position = t;
+        if (Math.abs(this.position - this.lastReport) >= REPORT_EVERY ||
+            this.position >= this.playableUntil) {
+          this.lastReport = this.position;
+          this.element._reportPosition(this.position);
+        }
+      }
+      for (const t of this.tracks.values()) this.#feed(t);
+      this.#present();
+      this.audio.drain();
+    } catch (e) {
+      console.error("msepy renderer", e);
+    }
+    if (document.hidden) setTimeout(this.tick, 50);
+    else requestAnimationFrame(this.tick);
+  }
+
+  // -- pipelines ---------------------------------------------------------------------------
+  #newTrack(key, kind) {
+    const t = { key, kind, decoder: null, config: null, configured: false, pulling: false,
+      exhausted: false, frames: [], generation: 0, lastPts: -Infinity };
+    const onError = (e) => this.element._decodeError(`${kind} decoder: ${e.message}`);
+    if (kind === "video") {
+      t.decoder = new VideoDecoder({ output: (f) => this.#videoOut(t, f), error: onError });
+    } else if (kind === "audio") {
+      t.decoder = new AudioDecoder({ output: (d) => this.#audioOut(t, d), error: onError });
+    }
+    return t;
+  }
+
+  #closeTrack(t) {
+    for (const f of t.frames) f.close();
+    t.frames = [];
+    if (t.decoder && t.decoder.state !== "closed") t.decoder.close();
+  }
+
+  #flushTrack(t) {
+    t.generation += 1;
+    for (const f of t.frames) f.close();
+    t.frames = [];
+    t.exhausted = false;
+    if (t.decoder && t.decoder.state === "configured") t.decoder.reset();
+    t.configured = false;
+  }
+
+  #needsMore(t) {
+    if (!t.decoder || t.pulling) return false;
+    if (t.kind === "video") return t.frames.length + t.decoder.decodeQueueSize < VIDEO_AHEAD;
+    if (t.kind === "audio") return this.audio.ahead + t.decoder.decodeQueueSize * 0.02 < AUDIO_AHEAD;
+    return false;
+  }
+
+  async #feed(t) {
+    if (!this.#needsMore(t)) return;
+    t.pulling = true;
+    const generation = t.generation;
+    let batch;
+    try {
+      batch = await this.element._pull(t.key);
+    } finally {
+      t.pulling = false;
+    }
+    if (!batch || generation !== t.generation || t.decoder.state === "closed") return;
+    if (batch.reset) {
+      for (const f of t.frames) f.close();
+      t.frames = [];
+      if (t.decoder.state === "configured") t.decoder.reset();
+      t.configured = false;
+    }
+    if (batch.config) t.config = batch.config;
+    if (!batch.frames.length) { t.exhausted = true; return; }
+    t.exhausted = false;
+    if (!t.configured && t.config) await this.#configure(t);
+    if (!t.configured) return;
+    const scale = 1e6 / batch.timescale;
+    for (const f of batch.frames) {
+      const init = {
+        type: f.key ? "key" : "delta",
+        timestamp: Math.round(f.pts * scale),
+        duration: Math.round(f.duration * scale),
+        data: batch.payload.subarray(f.offset, f.offset + f.size),
+      };
+      try {
+        t.decoder.decode(t.kind === "video" ? new EncodedVideoChunk(init) : new EncodedAudioChunk(init));
+      } catch (e) {
+        this.element._decodeError(`${t.kind} decode: ${e.message}`);
+        return;
+      }
+    }
+  }
+
+  async #configure(t) {
+    const c = t.config;
+    const config = { codec: c.codec };
+    if (c.description) config.description = c.description;
+    if (t.kind === "video") {
+      if (c.codedWidth) { config.codedWidth = c.codedWidth; config.codedHeight = c.codedHeight; }
+      if (c.displayWidth) { config.displayAspectWidth = c.displayWidth; config.displayAspectHeight = c.displayHeight; }
+      config.optimizeForLatency = true;
+      const ok = await VideoDecoder.isConfigSupported(config).catch(() => ({ supported: false }));
+      if (!ok.supported) config.hardwareAcceleration = "prefer-software";
+    } else {
+      config.sampleRate = c.sampleRate;
+      config.numberOfChannels = c.numberOfChannels;
+      await this.audio.open(c.sampleRate, c.numberOfChannels);
+    }
+    try {
+      t.decoder.configure(config);
+      t.configured = true;
+    } catch (e) {
+      this.element._decodeError(`cannot configure the ${t.kind} decoder for ${c.codec}: ${e.message}`);
+    }
+  }
+
+  #videoOut(t, frame) {
+    this.quality.decoded += 1;
+    const time = frame.timestamp / 1e6;
+    const end = time + (frame.duration || 0) / 1e6;
+    if (end <= this.seekTarget && end > 0 && time < this.seekTarget - 1e-6 && frame.duration) {
+      frame.close();  // preroll from the random access point to the seek target
+      return;
+    }
+    t.frames.push(frame);
+    t.frames.sort((a, b) => a.timestamp - b.timestamp);
+  }
+
+  #audioOut(t, data) {
+    const end = (data.timestamp + data.duration) / 1e6;
+    if (end <= this.seekTarget - 0.001) { data.close(); return; }
+    this.audio.push(data);
+  }
+
+  // Show the latest frame whose time has come; frames passed over are dropped.
+  #present() {
+    const video = [...this.tracks.values()].find((t) => t.kind === "video");
+    if (!video || !video.frames.length) return;
+    const now = this.playing ? Math.max(this.position, this.clockNow()) : this.position;
+    let pick = -1;
+    for (let i = 0; i < video.frames.length; i++) {
+      if (video.frames[i].timestamp / 1e6 <= now + 0.0005) pick = i; else break;
+    }
+    if (pick < 0 && !this.presented) pick = 0;  // first frame after a seek / at start
+    if (pick < 0) return;
+    const frame = video.frames[pick];
+    for (let i = 0; i < pick; i++) {
+      video.frames[i].close();
+      if (this.playing) this.quality.dropped += 1;
+    }
+    video.frames.splice(0, pick + 1);
+    this.#draw(frame);
+    this.quality.total += 1;
+    if (this.playing) {
+      const offset = frame.timestamp / 1e6 - now;
+      this.avOffsets.push(offset);
+      if (this.avOffsets.length > 300) this.avOffsets.shift();
+    }
+    frame.close();
+  }
+
+  #draw(frame) {
+    const w = frame.displayWidth, h = frame.displayHeight;
+    if (this.canvas.width !== w || this.canvas.height !== h) {
+      this.canvas.width = w;
+      this.canvas.height = h;
+      this.element._resized(w, h);
+    }
+    this.g.drawImage(frame, 0, 0, w, h);
+    this.presented = { timestamp: frame.timestamp, duration: frame.duration };
+    this.element._framePresented(frame.timestamp / 1e6);
+  }
+
+  close() {
+    for (const t of this.tracks.values()) this.#closeTrack(t);
+    this.tracks.clear();
+    this.audio.close();
+  }
+}

@@ -1,0 +1,133 @@
+// The msepy worker: boots Pyodide, installs the msepy wheel, and runs the engine.
+//
+// Boot is staged (each step awaited, each reported to the page as a "progress"
+// message): runtime -> micropip -> msepy wheel -> engine.  After that every message
+// from the page is a batch of operations (web/PROTOCOL.md); batches are run strictly
+// in their `mseq` order whichever port they came on, and every reply carries the next
+// `wseq`, so the page sees one total order across the worker channel and the
+// attachment ports.
+//
+// URL parameters (set by msepy.js): pyodide= the folder of pyodide.mjs,
+// wheels= the folder holding index.json and the msepy wheel.
+
+const params = new URL(self.location.href).searchParams;
+const pyodideURL = new URL(params.get("pyodide") || "/pyodide/", self.location.href).href;
+const wheelsURL = new URL(params.get("wheels") || "/wheels/", self.location.href).href;
+const MICROPIP = "micropip-0.11.1-py3-none-any.whl";
+
+let handle = null;        // msepy.bridge.handle_js, once booted
+let nextMseq = 1;         // the next batch to run
+let wseq = 0;             // replies sent
+const waiting = new Map(); // mseq -> {ops, port} arrived early
+const ports = new Map();  // element id -> MessagePort (the MediaSource's [[port to main]])
+
+function progress(stage, detail, fraction) {
+  self.postMessage({ kind: "progress", stage, detail, fraction });
+}
+
+async function boot() {
+  const t0 = performance.now();
+  progress("runtime", "loading Pyodide", 0.05);
+  const { loadPyodide } = await import(pyodideURL + "pyodide.mjs");
+  const pyodide = await loadPyodide({ indexURL: pyodideURL, packages: [] });
+  progress("micropip", "loading micropip", 0.6);
+  // micropip's wheel sits beside Pyodide's files; its hash is not pyodide-lock.json's,
+  // so it is loaded by URL.
+  await pyodide.loadPackage(pyodideURL + MICROPIP, { messageCallback: () => {} });
+  progress("msepy", "installing the msepy wheel", 0.75);
+  const index = await (await fetch(wheelsURL + "index.json")).json();
+  const wheel = index.find((name) => /^msepy-.*\.whl$/.test(name));
+  if (!wheel) throw new Error(`no msepy wheel in ${wheelsURL}`);
+  const micropip = pyodide.pyimport("micropip");
+  await micropip.install(wheelsURL + wheel, { deps: false });
+  progress("engine", "starting the engine", 0.9);
+  const bridge = pyodide.pyimport("msepy.bridge");
+  handle = bridge.handle_js;
+  const support = bridge.support_js();
+  const version = pyodide.runPython("import msepy, sys; f'msepy {msepy.__version__}, Python {sys.version.split()[0]}'");
+  self.postMessage({
+    kind: "ready", support, version, bootMs: performance.now() - t0,
+    crossOriginIsolated: self.crossOriginIsolated,
+  });
+  pump();
+}
+
+function arrived(msg, port) {
+  waiting.set(msg.mseq, { msg, port });
+  pump();
+}
+
+function pump() {
+  if (!handle) return;
+  while (waiting.has(nextMseq)) {
+    const { msg } = waiting.get(nextMseq);
+    waiting.delete(nextMseq);
+    nextMseq += 1;
+    run(msg);
+  }
+}
+
+function run(msg) {
+  for (const op of msg.ops) {
+    if (op.port) {  // attach: the transferred port2 becomes [[port to main]]
+      ports.set(op.target, op.port);
+      op.port.onmessage = (e) => arrived(e.data, op.port);
+      delete op.port;
+    }
+  }
+  let reply;
+  try {
+    const proxy = handle(msg.ops);
+    reply = proxy;
+  } catch (e) {
+    reply = { results: msg.ops.map(() => ({ exception: { name: "EngineError", message: String(e.message || e) } })), steps: [], snapshot: {} };
+    console.error("msepy engine error", e);
+  }
+  for (const op of msg.ops) {
+    if (op.op === "set" && op.name === "srcObject" && !op.value) ports.delete(op.target);
+  }
+  send(msg.mseq, reply);
+}
+
+// Element-bound steps (internal messages, the element's events and state) go on that
+// element's port; the rest, and the batch's results, on the worker channel.
+function send(mseq, reply) {
+  const steps = reply.steps || [];
+  let run = [], runPort = null;
+  const flush = () => {
+    if (!run.length) return;
+    const message = { kind: "steps", wseq: ++wseq, mseq, steps: run };
+    (runPort || self).postMessage(message);
+    run = [];
+  };
+  for (const step of steps) {
+    const port = portFor(step);
+    if (port !== runPort) { flush(); runPort = port; }
+    run.push(step);
+  }
+  flush();
+  const transfer = [];
+  for (const r of reply.results) {
+    const payload = r.result && r.result.payload;
+    if (payload && payload.buffer) transfer.push(payload.buffer);
+  }
+  self.postMessage({ kind: "done", wseq: ++wseq, mseq, results: reply.results, snapshot: reply.snapshot }, transfer);
+}
+
+function portFor(step) {
+  if (step[0] === "internal") return ports.get(step[1]) || null;
+  if (step[0] === "event") {
+    const owner = step[1].split(".")[0];
+    return ports.get(owner) || null;
+  }
+  return null;
+}
+
+self.onmessage = (e) => {
+  const msg = e.data;
+  if (msg.kind === "batch") arrived(msg, null);
+};
+
+boot().catch((e) => {
+  self.postMessage({ kind: "failed", message: String(e && e.message || e) });
+});
