@@ -662,6 +662,8 @@ def test_edits_with_another_rate_are_not_applied():
     (moof_with(box("traf", tfhd(AUDIO), tfdt(0), trun([(1, 4, 0, 0)], 8))), "lies inside the moof"),
     (moof_with(box("traf", tfhd(AUDIO), tfdt(0),
                    full("trun", 0, 0x000200, u32(1000), u32(1)))), "trun: sample_count 1000"),
+    (moof_with(box("traf", tfhd(AUDIO), tfdt(0),              # no per-sample fields: all defaults
+                   full("trun", 0, 0, u32(1 << 20)))), "more than 262144 samples"),
     (moof_with(box("traf", tfhd(AUDIO), tfdt(0), trun([(1, 1, 0x03000000, 0)], 200))),
      "reserved sample_depends_on"),
     (box("moof", u32(100) + b"traf"), "'traf' in moof: box size 100 runs past the end"),

@@ -307,6 +307,11 @@ class Trex:
 
 
 @dataclass(frozen=True, slots=True)
+class Mfhd:
+    sequence_number: int
+
+
+@dataclass(frozen=True, slots=True)
 class Tfhd:
     flags: int
     track_ID: int
@@ -545,6 +550,10 @@ def trex(r: Reader, version: int, flags: int) -> Trex:
     return Trex(r.u32(), r.u32(), r.u32(), r.u32(), r.u32())
 
 
+def mfhd(r: Reader, version: int, flags: int) -> Mfhd:
+    return Mfhd(r.u32())
+
+
 def tfhd(r: Reader, version: int, flags: int) -> Tfhd:
     track_ID = r.u32()
     return Tfhd(
@@ -640,7 +649,7 @@ BOXES: dict[str, tuple[bool, Parser]] = {
     "frma": (_PLAIN, fourcc_box),
     # Media segment
     "moof": (_PLAIN, container),
-    "mfhd": (_FULL, entry_count),
+    "mfhd": (_FULL, mfhd),
     "traf": (_PLAIN, container),
     "tfhd": (_FULL, tfhd),
     "tfdt": (_FULL, tfdt),

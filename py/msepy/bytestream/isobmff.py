@@ -11,7 +11,9 @@ box header and decides by type:
   ``udta``, unknown ones, and ``mdat`` outside a media segment) is skipped as its bytes
   arrive, never buffered, whatever its size.
 
-A ``moof`` header starts a media segment (``MediaSegmentStart``).  Parsing the
+A ``moof`` header starts a media segment (``MediaSegmentStart``, as soon as the
+header is in: the spec's "the input buffer begins with a media segment"; Chromium
+signals it only once the whole ``moof`` is parsed).  Parsing the
 ``moof`` yields the absolute stream offset, size and times of every sample its
 ``trun`` boxes describe; the samples are then read from the following ``mdat``
 box(es) in byte order, each handed out (``CodedFrames``) as soon as its last byte has
