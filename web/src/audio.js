@@ -70,7 +70,7 @@ export class AudioOut {
   get mode() { return this.shared ? "SharedArrayBuffer ring" : "message ring"; }
 
   #apply() {
-    if (!this.ctx) return;
+    if (!this.node) return;  // still opening: open() applies the settings when done
     const step = this.rate * this.sampleRate / this.ctx.sampleRate;
     if (this.shared) {
       this.rateCell[0] = step;

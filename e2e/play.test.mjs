@@ -1,0 +1,105 @@
+// Boot, install(), and every fixture format plays to `ended` through <msepy-video>.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { repo, setup } from "./lib.mjs";
+
+const WEBM_CODECS = { vp9: "vp9", vp8: "vp8", opus: "opus", vorbis: "vorbis", av1: "av01.0.00M.08" };
+
+function fixtures() {
+  const out = [];
+  const mp4 = JSON.parse(fs.readFileSync(path.join(repo, "tests/fixtures/mp4/expected.json")));
+  for (const [name, info] of Object.entries(mp4)) {
+    if (name === "bench_720p") continue;  // the benchmark's
+    const audioOnly = info.codecs.every((c) => /^(mp4a|opus|flac)/.test(c));
+    out.push({ url: `/tests/fixtures/mp4/${name}.mp4`, type: `${audioOnly ? "audio" : "video"}/mp4; codecs="${info.codecs.join(",")}"` });
+  }
+  const webm = JSON.parse(fs.readFileSync(path.join(repo, "tests/fixtures/webm/expected.json")));
+  for (const [name, info] of Object.entries(webm)) {
+    const codecs = info.ffprobe.map((s) => WEBM_CODECS[s.codec_name]);
+    const audioOnly = info.ffprobe.every((s) => s.width == null);
+    out.push({ url: `/tests/fixtures/webm/${name}.webm`, type: `${audioOnly ? "audio" : "video"}/webm; codecs="${codecs.join(",")}"` });
+  }
+  out.push({ url: "/e2e/fixtures/frames_h264.mp4", type: 'video/mp4; codecs="avc1.64000c,mp4a.40.2"' });
+  out.push({ url: "/e2e/fixtures/frames_vp9.webm", type: 'video/webm; codecs="vp9,opus"' });
+  return out;
+}
+
+let env, page;
+before(async () => {
+  env = await setup();
+  page = await env.page();
+});
+after(async () => { await env?.close(); });
+
+describe("boot", () => {
+  test("progress reaches the page in stages, then ready", async () => {
+    const stages = await page.evaluate(() => window.bootProgress.map((p) => p.stage || p.kind));
+    assert.deepEqual(stages.filter((s) => s !== "ready"), ["runtime", "micropip", "msepy", "engine"]);
+    const info = await page.evaluate(() => msepy.ready);
+    assert.match(info.version, /^msepy \d/);
+  });
+
+  test("install() defines the globals only where missing, unless forced", async () => {
+    const r = await page.evaluate(() => {
+      const target = { MediaSource: "native" };
+      const defined = msepy.install(target);
+      const forced = msepy.install(target, { force: true });
+      return { defined, forced, same: target.MediaSource === msepy.MediaSource };
+    });
+    assert.ok(!r.defined.includes("MediaSource") && r.defined.includes("SourceBuffer"));
+    assert.ok(r.forced.includes("MediaSource") && r.same);
+  });
+
+  test("isTypeSupported answers as the Python registry does", async () => {
+    const types = ['video/mp4; codecs="avc1.64001f"', 'video/mp4; codecs="avc1.64001f, mp4a.40.2"',
+      "video/mp4", "audio/mp4; codecs=\"avc1.64001f\"", 'video/webm; codecs="vp9,opus"',
+      'video/webm; codecs="vp09.00.10.08"', 'video/mp4; codecs=""', "video/avi", "", "garbage",
+      'audio/webm; codecs="vorbis"', 'video/mp4; codecs="hvc1.1.6.L93.B0"', 'video/mp4; codecs="av01.0.04M.08"',
+      'VIDEO/MP4; CODECS="avc1.64001F"', 'video/mp4;codecs="mp4a.40.5"', 'video/mp4; codecs="mp4a.40.3"',
+      'video/webm; codecs="vp8.0, vorbis"', 'audio/mp4; codecs="flac"', 'audio/mp4; codecs=fLaC'];
+    const python = JSON.parse(execFileSync(fs.existsSync(path.join(repo, ".venv/bin/python")) ? path.join(repo, ".venv/bin/python") : "python3", ["-c",
+      "import json,sys; sys.path.insert(0,'py'); from msepy import MediaSource as M; print(json.dumps([M.is_type_supported(t) for t in json.load(sys.stdin)]))"],
+    { cwd: repo, input: JSON.stringify(types) }));
+    const js = await page.evaluate((ts) => ts.map((t) => msepy.MediaSource.isTypeSupported(t)), types);
+    assert.deepEqual(js, python);
+  });
+});
+
+describe("every fixture plays to ended", () => {
+  for (const { url, type } of fixtures()) {
+    test(`${path.basename(url)} (${type})`, async (t) => {
+      const r = await page.evaluate(async ({ url, type }) => {
+        const codecs = /codecs="([^"]*)"/.exec(type)[1].split(",").map((s) => s.trim());
+        for (const codec of codecs) {
+          const video = !/^(mp4a|opus|flac|vorbis)/.test(codec);
+          const cfg = video ? { codec: codec === "vp9" ? "vp09.00.10.08" : codec === "vp8" ? "vp8" : codec }
+            : { codec: codec === "mp4a.40.2" ? "mp4a.40.2" : codec, sampleRate: 48000, numberOfChannels: 2 };
+          const ok = await (video ? VideoDecoder : AudioDecoder).isConfigSupported(cfg).catch(() => ({ supported: false }));
+          if (!ok.supported) return { skipped: `this Chromium cannot decode ${codec}` };
+        }
+        const p = await h.load("msepy", url, type);
+        const ended = h.once(p.video, "ended", 30000);
+        await p.video.play();
+        await ended;
+        const out = { log: p.log, currentTime: p.video.currentTime, duration: p.video.duration,
+          error: p.video.error && p.video.error.message, stats: p.video.msepyStats,
+          buffered: h.ranges(p.video.buffered) };
+        p.video.remove();
+        return out;
+      }, { url, type });
+      if (r.skipped) { t.skip(r.skipped); return; }
+      assert.equal(r.error, null);
+      assert.equal(r.currentTime, r.duration);
+      const el = r.log.filter((e) => e.startsWith("el:") && e !== "el:durationchange");
+      assert.deepEqual(el, ["el:loadstart", "el:loadedmetadata", "el:loadeddata", "el:canplay",
+        "el:canplaythrough", "el:play", "el:playing", "el:pause", "el:ended"]);
+      if (/video\//.test(type) && !/opus\.webm|aac_44k|flac|opus\.mp4/.test(url)) {
+        assert.ok(r.stats.total > 10, `frames presented: ${r.stats.total}`);
+      }
+    });
+  }
+});

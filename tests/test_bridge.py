@@ -1,0 +1,216 @@
+"""The worker bridge (msepy.bridge): batches in, results + ordered steps + snapshot out.
+
+These drive ``Bridge.handle`` with the same plain dicts the browser worker passes, so
+the page-facing protocol (web/PROTOCOL.md) is tested without a browser.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from msepy.bridge import Bridge, append_quota, pack_batch, support_table
+
+FIXTURES = Path(__file__).parent / "fixtures"
+MP4 = 'video/mp4; codecs="avc1.64000d,mp4a.40.2"'
+
+
+def events(reply):
+    return [f"{s[1]}:{s[2]}" for s in reply["steps"] if s[0] == "event"]
+
+
+def internals(reply):
+    return [s[2] for s in reply["steps"] if s[0] == "internal"]
+
+
+def attached():
+    b = Bridge()
+    reply = b.handle([
+        {"op": "create", "type": "MediaSource", "id": "ms1"},
+        {"op": "create", "type": "HTMLMediaElement", "id": "el1"},
+        {"op": "set", "target": "el1", "name": "srcObject", "value": {"ref": "ms1"}},
+    ])
+    return b, reply
+
+
+def with_buffer(type_=MP4):
+    b, _ = attached()
+    reply = b.handle([{"op": "call", "target": "ms1", "method": "addSourceBuffer",
+                       "args": [type_], "as": "sb1"}])
+    assert reply["results"] == [{"result": "sb1"}]
+    return b
+
+
+def test_attach_opens_the_media_source_in_order():
+    b, reply = attached()
+    assert reply["results"] == [{"result": None}] * 3
+    assert events(reply) == ["el1:loadstart", "ms1:sourceopen"]
+    assert reply["snapshot"]["ms1"]["readyState"] == "open"
+    assert reply["snapshot"]["el1"]["networkState"] == 2
+
+
+def test_exceptions_come_back_by_dom_name():
+    b, _ = attached()
+    reply = b.handle([
+        {"op": "call", "target": "ms1", "method": "addSourceBuffer", "args": [""], "as": "x"},
+        {"op": "call", "target": "ms1", "method": "addSourceBuffer", "args": ["video/avi"], "as": "y"},
+        {"op": "set", "target": "ms1", "name": "duration", "value": -1},
+        {"op": "call", "target": "ms1", "method": "endOfStream", "args": ["bogus"]},
+    ])
+    names = [r["exception"]["name"] for r in reply["results"]]
+    assert names == ["TypeError", "NotSupportedError", "TypeError", "TypeError"]
+
+
+def test_unknown_methods_are_not_reachable():
+    b, _ = attached()
+    reply = b.handle([{"op": "call", "target": "ms1", "method": "_detach"}])
+    assert reply["results"][0]["exception"]["name"] == "TypeError"
+
+
+def test_append_steps_state_before_each_event_and_internal_messages():
+    b = with_buffer()
+    data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
+    reply = b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
+    kinds = [s[0] for s in reply["steps"]]
+    # updatestart is seen with updating=true: a state step comes first.
+    first_state = reply["steps"][kinds.index("state")][1]
+    assert first_state["sb1"]["updating"] is True
+    assert events(reply)[0] == "sb1:updatestart"
+    assert events(reply)[-2:] == ["sb1:update", "sb1:updateend"]
+    assert "el1:loadedmetadata" in events(reply)
+    assert internals(reply)[:1] == ["durationChange"]
+    assert internals(reply).count("createTrackMirror") == 2
+    assert "sourceBuffersReady" in internals(reply)
+    # The state in force at 'update' is the finished append's.
+    at_update = [s for s in reply["steps"][:reply["steps"].index(["event", "sb1", "update", {}])]
+                 if s[0] == "state" and "sb1" in s[1]][-1]
+    assert at_update[1]["sb1"]["updating"] is False and at_update[1]["sb1"]["buffered"]
+    snap = reply["snapshot"]
+    assert snap["sb1"]["updating"] is False
+    assert snap["sb1"]["buffered"] and snap["el1"]["readyState"] == 4
+    assert snap["el1.audioTracks"]["items"] == ["track" + snap[snap["el1.audioTracks"]["items"][0]]["id"]]
+    assert snap["el1"]["videoWidth"] == 160 and snap["el1"]["videoHeight"] == 120
+
+
+def test_ops_of_one_batch_run_before_queued_tasks():
+    """appendBuffer then abort in one page task: the append never runs (abort, not update)."""
+    b = with_buffer()
+    data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
+    reply = b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]},
+                      {"op": "call", "target": "sb1", "method": "abort"}])
+    assert [e for e in events(reply) if e.startswith("sb1")] == [
+        "sb1:updatestart", "sb1:abort", "sb1:updateend"]
+    assert reply["snapshot"]["sb1"]["buffered"] == []
+
+
+def test_abort_of_an_append_the_page_saw_in_flight():
+    b = with_buffer()
+    data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
+    b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
+    reply = b.handle([{"op": "call", "target": "sb1", "method": "abort",
+                       "pageSawUpdating": True}])
+    assert events(reply) == ["sb1:abort", "sb1:updateend"]
+
+
+def test_detach_closes_and_removes():
+    b = with_buffer()
+    reply = b.handle([{"op": "set", "target": "el1", "name": "srcObject", "value": None}])
+    assert "ms1:sourceclose" in events(reply)
+    assert "el1:emptied" in events(reply)
+    assert reply["snapshot"]["ms1"]["readyState"] == "closed"
+    assert math.isnan(reply["snapshot"]["ms1"]["duration"])
+    assert reply["snapshot"]["sb1"]["removed"] is True
+
+
+def test_end_of_stream_decode_error_is_an_internal_message():
+    b = with_buffer()
+    data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
+    b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
+    reply = b.handle([{"op": "call", "target": "ms1", "method": "endOfStream", "args": ["decode"]}])
+    assert "decodeError" in internals(reply)
+    assert reply["snapshot"]["el1"]["error"]["code"] == 3
+
+
+def test_track_state_changes_by_the_page_are_not_echoed():
+    b = with_buffer()
+    data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
+    reply = b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
+    audio = reply["snapshot"]["el1.audioTracks"]["items"][0]
+    reply = b.handle([{"op": "set", "target": audio, "name": "enabled", "value": False}])
+    assert "updateTrackState" not in internals(reply)
+    assert reply["snapshot"][audio]["enabled"] is False
+    assert "el1.audioTracks:change" in events(reply)
+
+
+def test_pull_packs_frames_back_to_back():
+    b = with_buffer()
+    data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
+    b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
+    snap = b.snapshot()
+    video_key = next(t["key"] for t in snap["el1"]["feedTracks"] if t["kind"] == "video")
+    reply = b.handle([{"op": "pull", "target": "el1", "key": video_key, "max": 5}])
+    batch = reply["results"][0]["result"]
+    assert batch["reset"] is True and batch["config"]["codec"].startswith("avc1")
+    assert len(batch["frames"]) == 5 and batch["frames"][0]["key"] is True
+    end = batch["frames"][-1]["offset"] + batch["frames"][-1]["size"]
+    assert end == len(batch["payload"])
+    again = b.handle([{"op": "pull", "target": "el1", "key": video_key, "max": 5}])
+    assert again["results"][0]["result"]["reset"] is False
+    assert again["results"][0]["result"]["frames"][0]["dts"] > batch["frames"][-1]["dts"]
+
+
+def test_playback_position_drives_the_model_to_ended():
+    b = with_buffer()
+    data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
+    b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
+    b.handle([{"op": "call", "target": "ms1", "method": "endOfStream"}])
+    b.handle([{"op": "call", "target": "el1", "method": "play"}])
+    end = b.snapshot()["el1"]["duration"]
+    reply = b.handle([{"op": "call", "target": "el1", "method": "setPlaybackPosition",
+                       "args": [end]}])
+    assert events(reply)[-2:] == ["el1:pause", "el1:ended"]
+    assert reply["snapshot"]["el1"]["ended"] is True
+
+
+def test_media_error_from_the_renderer():
+    b = with_buffer()
+    data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
+    b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
+    reply = b.handle([{"op": "mediaError", "target": "el1", "code": 3, "message": "bad frame"}])
+    assert reply["snapshot"]["el1"]["error"] == {"code": 3, "message": "bad frame"}
+    assert events(reply) == ["el1:error"]
+
+
+def test_support_table_is_the_registry():
+    t = support_table()
+    assert "video/mp4" in t["containers"] and t["codecs"]["opus"]
+    assert t["kinds"]["aac"] == "audio"
+
+
+def test_append_quota_is_the_track_limit_without_eviction():
+    b = Bridge(memory_limits={"video": 1000, "audio": 1000})
+    b.handle([{"op": "create", "type": "MediaSource", "id": "ms1"},
+              {"op": "create", "type": "HTMLMediaElement", "id": "el1"},
+              {"op": "set", "target": "el1", "name": "srcObject", "value": {"ref": "ms1"}},
+              {"op": "call", "target": "ms1", "method": "addSourceBuffer", "args": [MP4],
+               "as": "sb1"}])
+    sb = b.get("sb1")
+    assert append_quota(sb) == 1000
+
+
+def test_pack_batch_of_nothing():
+    from msepy.feed import FeedBatch
+    packed = pack_batch(FeedBatch())
+    assert packed["frames"] == [] and packed["payload"] == b"" and packed["config"] is None
+
+
+@pytest.mark.parametrize("name", ["vp9_opus.webm", "vp8_vorbis.webm"])
+def test_webm_appends_through_the_bridge(name):
+    b = with_buffer('video/webm; codecs="vp9,opus"' if "vp9" in name
+                    else 'video/webm; codecs="vp8,vorbis"')
+    data = (FIXTURES / "webm" / name).read_bytes()
+    reply = b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
+    assert events(reply)[-1] == "sb1:updateend"
+    assert reply["snapshot"]["sb1"]["buffered"]
