@@ -759,3 +759,110 @@ class TestEviction:
         # A small append afterwards is accepted again.
         p.append(sb, media(gop_lines(2000, n=10)))
         assert sb.buffered.contains(F(5, 2))
+
+
+# == more steps ==============================================================================
+
+class TestMoreSteps:
+    def test_append_window_bounds_are_inclusive_of_a_frame_ending_at_the_end(self):
+        # Coded frame processing 8-9: pts < start drops; frame end > end drops.
+        p, sb = video_pair()
+        sb.append_window_start = 0.1
+        sb.append_window_end = 0.3
+        p.append(sb, media(gop_lines(0, n=1), gop_lines(100, n=2), gop_lines(300, n=1)))
+        assert pts_list(sb) == [F(1, 10), F(2, 10)]
+
+    def test_only_the_first_audio_and_video_tracks_start_enabled_selected(self):
+        # Initialization segment received 5.2.6.7 / 5.3.6.7.
+        p = Pair()
+        sb = p.add()
+        p.append(sb, "I a1/48000:48000 a2/48000:48000 v3/1000 v4/1000\n")
+        assert [t.enabled for t in sb.audio_tracks] == [True, False]
+        assert [t.selected for t in sb.video_tracks] == [True, False]
+        assert len(p.el.audio_tracks) == 2 and len(p.el.video_tracks) == 2
+        assert all(t.source_buffer is sb for t in sb.audio_tracks)
+
+    def test_text_track_mode_changes_update_active_source_buffers(self):
+        # Changes to selected/enabled track state: text track mode.
+        p = Pair()
+        sb = p.add()
+        p.append(sb, "I t1/1000\n")
+        track = sb.text_tracks[0]
+        assert track.mode in ("showing", "hidden")
+        assert list(p.ms.active_source_buffers) == [sb]
+        track.mode = "disabled"
+        assert list(p.ms.active_source_buffers) == []
+        assert "asbl:removesourcebuffer" in p.run()
+        track.mode = "showing"
+        assert list(p.ms.active_source_buffers) == [sb]
+        assert "asbl:addsourcebuffer" in p.run()
+
+    def test_text_only_buffer_is_buffered_from_zero_to_its_highest_end(self):
+        # SourceBuffer.buffered 2-4: text track buffers count for the highest end
+        # time only, not in the intersection.
+        p = Pair()
+        sb = p.add()
+        p.append(sb, "I t1/1000\n" + media("F 1 K 0 0 1000\nF 1 K 2000 2000 1000\n"))
+        assert ranges(sb.buffered) == [(0.0, 3.0)]
+
+    def test_text_track_gaps_do_not_split_a_muxed_buffered_range(self):
+        p = Pair()
+        sb = p.add()
+        p.append(sb, "I v1/1000 t2/1000\n" + media(
+            gop_lines(0, n=30), "F 2 K 0 0 500\nF 2 K 2000 2000 500\n"))
+        assert ranges(sb.buffered) == [(0.0, 3.0)]
+
+    def test_buffered_returns_the_same_object_while_unchanged(self):
+        # SourceBuffer.buffered 5-6.
+        p, sb = video_pair()
+        p.append(sb, media(gop_lines(0)))
+        first = sb.buffered
+        assert sb.buffered is first
+        p.append(sb, media(gop_lines(300)))
+        assert sb.buffered is not first and ranges(sb.buffered) == [(0.0, 0.6)]
+
+    def test_removal_without_a_later_keyframe_runs_to_the_duration(self):
+        # Coded frame removal 3.1-3.2: no random access point at or after end, so the
+        # remove end timestamp is the duration.
+        p, sb = video_pair()
+        p.append(sb, media(gop_lines(0, n=10)))
+        sb.remove(0.2, 0.5)
+        p.run()
+        assert ranges(sb.buffered) == [(0.0, 0.2)]
+
+    def test_removal_starts_at_frames_starting_exactly_at_start(self):
+        p, sb = video_pair()
+        p.append(sb, media(*(gop_lines(k * 100, n=1) for k in range(10))))
+        sb.remove(0.3, 0.6)
+        p.run()
+        assert ranges(sb.buffered) == [(0.0, 0.3), (0.6, 1.0)]
+
+    def test_removing_the_last_appended_frame_starts_a_new_group(self):
+        # Coded frame removal 3.3.1-3.3.5: the next frame needs a random access point.
+        p, sb = video_pair()
+        p.append(sb, media(gop_lines(0, n=5)))
+        sb.remove(0.3, math.inf)
+        p.run()
+        p.append(sb, media("F 1 . 500 500 100\n", gop_lines(600, n=2)))
+        assert pts_list(sb) == [F(0), F(1, 10), F(2, 10), F(6, 10), F(7, 10)]
+
+    def test_duration_below_the_current_position_seeks_to_it(self):
+        # Duration change 6 -> HTML: the position is past the new duration: seek there.
+        p, sb = video_pair()
+        p.append(sb, media(gop_lines(0, n=10)))
+        p.el.current_time = 0.8
+        p.run()
+        sb.remove(0.5, math.inf)
+        p.run()
+        p.ms.duration = 0.5
+        events = p.run()
+        assert p.el.current_time == 0.5
+        assert "el:durationchange" in events and "el:seeking" in events
+
+    def test_detaching_an_ended_media_source_fires_sourceclose(self):
+        p, sb = video_pair()
+        p.ms.end_of_stream()
+        p.run()
+        p.el.src_object = None
+        assert "ms:sourceclose" in p.run()
+        assert p.ms.ready_state == "closed"
