@@ -866,3 +866,27 @@ class TestMoreSteps:
         p.el.src_object = None
         assert "ms:sourceclose" in p.run()
         assert p.ms.ready_state == "closed"
+
+    def test_sequence_mode_offset_applies_to_every_track_of_a_muxed_segment(self):
+        # Coded frame processing 3: one timestampOffset for the SourceBuffer.
+        p = Pair()
+        sb = p.add()
+        p.append(sb, "I v1/1000 a2/1000:1000\n")
+        sb.mode = "sequence"
+        audio = "".join(f"F 2 K {5000 + i * 20} {5000 + i * 20} 20\n" for i in range(15))
+        p.append(sb, media(gop_lines(5000), audio))
+        assert sb.timestamp_offset == -5.0
+        assert frames_of(sb, 2)[0][0] == 0 and ranges(sb.buffered) == [(0.0, 0.3)]
+
+    def test_a_discontinuity_in_one_track_needs_random_access_in_all(self):
+        # Coded frame processing 6.2-6.5 act on all track buffers.
+        p = Pair()
+        sb = p.add()
+        p.append(sb, "I v1/1000 a2/1000:1000\n" + media(
+            gop_lines(0), "".join(f"F 2 K {i * 20} {i * 20} 20\n" for i in range(15))))
+        p.append(sb, media("F 1 . 300 300 100\nF 2 . 300 300 20\n"
+                           "F 1 . 2000 2000 100\n"   # video jumps: discontinuity
+                           "F 2 . 320 320 20\n"      # audio now needs a RAP: dropped
+                           "F 2 K 340 340 20\n"))
+        assert [f[0] for f in frames_of(sb, 2)][-3:] == [F(28, 100), F(30, 100), F(34, 100)]
+        assert frames_of(sb, 1)[-1][0] == F(3, 10)
