@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Callable
 
-__all__ = ["Event", "TrackEvent", "EventTarget", "TaskQueue", "default_queue",
+__all__ = ["Event", "TrackEvent", "EventTarget", "TaskQueue", "Promise", "default_queue",
            "set_default_queue"]
 
 
@@ -173,3 +173,47 @@ def set_default_queue(queue: TaskQueue) -> TaskQueue:
     global _default
     old, _default = _default, queue
     return old
+
+
+class Promise:
+    """A settled-later value, as the IDL's ``Promise<undefined>`` (appendEncodedChunks).
+
+    Callbacks given to ``then`` run as tasks on the queue once the promise settles, as
+    promise reactions do; ``state`` is "pending", "fulfilled" or "rejected".
+    """
+
+    __slots__ = ("_queue", "state", "result", "_reactions")
+
+    def __init__(self, queue: TaskQueue) -> None:
+        self._queue = queue
+        self.state = "pending"
+        self.result: Any = None
+        self._reactions: list[tuple[Callable[[Any], Any] | None, Callable[[Any], Any] | None]] = []
+
+    def __repr__(self) -> str:
+        return f"<Promise {self.state}{'' if self.result is None else ' ' + repr(self.result)}>"
+
+    def then(self, on_fulfilled: Callable[[Any], Any] | None = None,
+             on_rejected: Callable[[Any], Any] | None = None) -> None:
+        self._reactions.append((on_fulfilled, on_rejected))
+        if self.state != "pending":
+            self._schedule()
+
+    def resolve(self, value: Any = None) -> None:
+        self._settle("fulfilled", value)
+
+    def reject(self, reason: BaseException) -> None:
+        self._settle("rejected", reason)
+
+    def _settle(self, state: str, value: Any) -> None:
+        if self.state != "pending":
+            return
+        self.state, self.result = state, value
+        self._schedule()
+
+    def _schedule(self) -> None:
+        reactions, self._reactions = self._reactions, []
+        for on_ok, on_err in reactions:
+            callback = on_ok if self.state == "fulfilled" else on_err
+            if callback is not None:
+                self._queue.queue(lambda cb=callback: cb(self.result), "promise reaction")

@@ -129,26 +129,39 @@ class MediaSource(EventTarget):
         return bool(type_) and support(type_) is not None
 
     # -- methods --------------------------------------------------------------------------
-    def add_source_buffer(self, type_: str) -> SourceBuffer:
-        if not isinstance(type_, str) or type_ == "":  # 1.1
-            raise TypeError("addSourceBuffer() needs a non-empty MIME type")
-        essence = support(type_)
-        if essence is None:  # 1.2
-            raise NotSupportedError(f"unsupported MIME type {type_!r}")
+    def add_source_buffer(self, type_or_config: Any) -> SourceBuffer:
+        """addSourceBuffer(): a MIME type, or a SourceBufferConfig (a dict with
+        ``audioConfig`` or ``videoConfig``) for appendEncodedChunks()."""
+        from .chunks import config_supported, parse_source_buffer_config
+        essence = config = None
+        if isinstance(type_or_config, str):  # 1.
+            if type_or_config == "":
+                raise TypeError("addSourceBuffer() needs a non-empty MIME type")
+            essence = support(type_or_config)
+            if essence is None:  # 1.2
+                raise NotSupportedError(f"unsupported MIME type {type_or_config!r}")
+        else:  # 2.
+            config = parse_source_buffer_config(type_or_config)
+            if not config_supported(*config):  # 2.3
+                raise NotSupportedError(f"unsupported decoder configuration {config[1].codec!r}")
         if self._ready_state != "open":  # 4.
             raise InvalidStateError("the MediaSource is not open")
-        sb = SourceBuffer(self, essence, type_, self._queue, self._memory_limits)  # 5-7.
+        sb = self._make_source_buffer(essence, type_or_config if essence else None, config)  # 5-7.
         self._source_buffers._items.append(sb)  # 8.
         self._queue.fire(self._source_buffers, "addsourcebuffer")
         return sb  # 9.
+
+    def _make_source_buffer(self, essence: str | None, type_: str | None,
+                            config: Any) -> SourceBuffer:
+        return SourceBuffer(self, essence, type_, self._queue, self._memory_limits,
+                            chunk_config=config)
 
     def remove_source_buffer(self, sb: SourceBuffer) -> None:
         if sb not in self._source_buffers._items:  # 1.
             raise NotFoundError("that SourceBuffer is not in sourceBuffers")
         if sb.updating:  # 2.
             sb._abort_pending()
-            self._queue.fire(sb, "abort")
-            self._queue.fire(sb, "updateend")
+            sb._settle_or_fire("abort")
         # 3-8. Tracks leave the SourceBuffer's and the element's lists.
         for track_list in (sb.audio_tracks, sb.video_tracks, sb.text_tracks):
             for track in list(track_list):
@@ -163,7 +176,8 @@ class MediaSource(EventTarget):
         self._queue.fire(self._source_buffers, "removesourcebuffer")
         sb._source = None  # 11. Destroy all resources.
         sb._track_buffers = {}
-        sb._parser.reset()
+        if sb._parser is not None:
+            sb._parser.reset()
         self._buffered_changed()
 
     def end_of_stream(self, error: str | None = None) -> None:

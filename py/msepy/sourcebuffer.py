@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 from ._time import INF, ZERO, fmt, from_double
 from .bytestream import (CodedFrames, InitSegment, MediaSegmentEnd, MediaSegmentStart,
                          ParseError, generates_timestamps, parser_for, support)
-from .errors import InvalidStateError, NotSupportedError, QuotaExceededError
-from .events import EventTarget, TaskQueue
+from .errors import AbortError, InvalidStateError, NotSupportedError, QuotaExceededError
+from .events import EventTarget, Promise, TaskQueue
 from .initsegment import initialization_segment_received
 from .processing import AppendError, coded_frame_processing, coded_frame_removal
 from .timeranges import TimeRanges
@@ -51,16 +51,24 @@ DEFAULT_LIMITS = {"video": 150 * MiB, "audio": 12 * MiB, "text": 12 * MiB}
 class SourceBuffer(EventTarget):
     _event_types = ("updatestart", "update", "updateend", "error", "abort")
 
-    def __init__(self, source: "MediaSource", essence: str, type_: str,
-                 queue: TaskQueue, limits: dict[str, int] | None = None) -> None:
+    def __init__(self, source: "MediaSource", essence: str | None, type_: str | None,
+                 queue: TaskQueue, limits: dict[str, int] | None = None,
+                 chunk_config: tuple[str, Any] | None = None) -> None:
         super().__init__()
         self._source: MediaSource | None = source
         """The parent media source; None once removed from ``sourceBuffers``."""
         self._queue = queue
         self._type = type_
         self._essence = essence
-        self._parser = parser_for(essence)
-        self._generate_timestamps = generates_timestamps(essence)
+        # Bytes (a parser) or WebCodecs chunks (a SourceBufferConfig): addSourceBuffer 6.
+        self._parser = parser_for(essence) if essence is not None else None
+        self._expects_chunks = essence is None
+        self._chunk_config = chunk_config
+        """The unprocessed SourceBufferConfig of [[input webcodecs configs and chunks]]."""
+        self._chunk_kind: str | None = None
+        self._input_chunks: list[Any] = []
+        self._pending_chunks_promise: Promise | None = None
+        self._generate_timestamps = generates_timestamps(essence) if essence else False
         # addSourceBuffer steps 6-7.
         self._mode = "sequence" if self._generate_timestamps else "segments"
         self._updating = False
@@ -217,7 +225,8 @@ class SourceBuffer(EventTarget):
             if cancelled[0]:
                 return
             self._pending_task = None
-            self._parser.feed(view)  # 2. (added to the input buffer here: see abort())
+            if self._parser is not None:
+                self._parser.feed(view)  # 2. (added to the input buffer here: see abort())
             self._buffer_append()
 
         self._queue.queue(buffer_append, "buffer append")
@@ -231,32 +240,93 @@ class SourceBuffer(EventTarget):
             raise InvalidStateError("a remove() is in progress")
         if self._updating:  # 4.
             self._abort_pending()
-            self._queue.fire(self, "abort")
-            self._queue.fire(self, "updateend")
+            self._settle_or_fire("abort")
         self._reset_parser_state()  # 5.
         self._append_window_start = ZERO  # 6.
         self._append_window_end = INF  # 7.
 
-    def change_type(self, type_: str) -> None:
-        if not isinstance(type_, str) or type_ == "":  # 1.
+    def change_type(self, type_or_config: Any) -> None:
+        """changeType(): a MIME type string, or a SourceBufferConfig (a dict with
+        ``audioConfig`` or ``videoConfig``) to switch to appendEncodedChunks()."""
+        from .chunks import config_supported, parse_source_buffer_config
+        is_type = isinstance(type_or_config, str)
+        if is_type and type_or_config == "":  # 1.
             raise TypeError("changeType() needs a non-empty MIME type")
+        config = None if is_type else parse_source_buffer_config(type_or_config)  # 2.
         if self._source is None:  # 3.
             raise InvalidStateError("this SourceBuffer was removed from its MediaSource")
         if self._updating:  # 4.
             raise InvalidStateError("changeType() while updating")
-        essence = support(type_)  # 5.
-        if essence is None:
-            raise NotSupportedError(f"unsupported type {type_!r}")
+        essence = support(type_or_config) if is_type else None
+        if is_type and essence is None:  # 5.
+            raise NotSupportedError(f"unsupported type {type_or_config!r}")
+        if config is not None and not config_supported(*config):  # 6.
+            raise NotSupportedError(f"unsupported decoder configuration {config[1].codec!r}")
         self._source._reopen_if_ended()  # 7.
         self._reset_parser_state()  # 8.
-        if essence != self._essence:
-            self._parser = parser_for(essence)
-            self._essence = essence
-        self._type = type_
-        self._generate_timestamps = generates_timestamps(essence)  # 9.
+        if essence is not None:  # 9.
+            if essence != self._essence:
+                self._parser = parser_for(essence)
+                self._essence = essence
+            self._type = type_or_config
+            self._expects_chunks = False
+            self._chunk_config = None
+            self._generate_timestamps = generates_timestamps(essence)
+        else:
+            self._parser = None
+            self._essence = None
+            self._type = None
+            self._expects_chunks = True
+            self._generate_timestamps = False  # 9.1
+            self._chunk_config = config  # 9.2-9.3
         if self._generate_timestamps:  # 10.
             self.mode = "sequence"
         self._pending_init_for_change_type = True  # 11.
+
+    def append_encoded_chunks(self, chunks: Any) -> Promise:
+        """appendEncodedChunks(): returns a Promise settled in place of update events."""
+        from .chunks import flatten_chunks
+        chunk_list = flatten_chunks(chunks)
+        self._prepare_append(sum(len(c.data) for c in chunk_list))  # 1.
+        if any(c.duration is None for c in chunk_list):  # 2.
+            raise TypeError("appendEncodedChunks() needs every chunk to have a duration")
+        self._input_chunks.extend(chunk_list)  # 3.
+        self._updating = True  # 4.
+        promise = Promise(self._queue)  # 5.
+        self._pending_chunks_promise = promise  # 6.
+        cancelled = [False]
+        self._pending_task = cancelled
+
+        def run() -> None:  # 7-8. the rest asynchronously
+            if cancelled[0]:
+                return
+            self._pending_task = None
+            self._chunks_append()
+
+        self._queue.queue(run, "chunks append")
+        return promise
+
+    def _chunks_append(self) -> None:
+        from .chunks import chunks_append
+        try:
+            chunks_append(self)
+        except AppendError as exc:
+            self._append_error(str(exc))
+            return
+        self._updating = False  # 5.
+        promise, self._pending_chunks_promise = self._pending_chunks_promise, None
+        if promise is not None:
+            promise.resolve(None)  # 6.
+
+    def _settle_or_fire(self, event: str) -> None:
+        """Append error 3 / abort 4.4 / removeSourceBuffer 2.4: reject the pending
+        chunks promise with AbortError, or queue ``event`` then ``updateend``."""
+        promise, self._pending_chunks_promise = self._pending_chunks_promise, None
+        if promise is not None:
+            promise.reject(AbortError(f"appendEncodedChunks() ended by {event}"))
+        else:
+            self._queue.fire(self, event)
+            self._queue.fire(self, "updateend")
 
     def remove(self, start: float, end: float) -> None:
         start = _finite(start, "remove() start")  # WebIDL ``double``: before step 1
@@ -308,6 +378,10 @@ class SourceBuffer(EventTarget):
                                      "space; remove() buffered media or append less")
 
     def _buffer_append(self) -> None:
+        if self._expects_chunks:  # 1.
+            self._append_error("this SourceBuffer expects appendEncodedChunks(); use "
+                               "changeType() with a MIME type to append bytes")
+            return
         if not self._segment_parser_loop():  # 2-3.
             return
         self._updating = False  # 4.
@@ -318,8 +392,7 @@ class SourceBuffer(EventTarget):
         self.last_error = message
         self._reset_parser_state()  # 1.
         self._updating = False  # 2.
-        self._queue.fire(self, "error")  # 3.
-        self._queue.fire(self, "updateend")
+        self._settle_or_fire("error")  # 3.
         self._source._end_of_stream("decode", message)  # 4.
 
     # -- "Segment Parser Loop" ------------------------------------------------------------
@@ -381,13 +454,17 @@ class SourceBuffer(EventTarget):
             tb.reset_group_state()
         if self._mode == "sequence":  # 6.
             self._group_start = self.group_end_timestamp
-        self._parser.reset()  # 7.
+        if self._parser is not None:
+            self._parser.reset()  # 7.
+        self._input_chunks = []  # 8. (any SourceBufferConfig is kept)
         self._append_state = WAITING_FOR_SEGMENT  # 9.
 
     def _process_complete_frames(self) -> None:
         """Reset parser state step 1: process the complete coded frames still in the
         input buffer (the rest of the media segment is dropped)."""
         processed = False
+        if self._parser is None:
+            return
         try:
             for event in self._parser.parse():
                 if type(event) is not CodedFrames:
