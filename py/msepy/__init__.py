@@ -23,6 +23,8 @@ from .element import HTMLMediaElement, MediaError
 from .errors import (AbortError, DataCloneError, DOMException, InvalidStateError,
                      NotFoundError, NotSupportedError, QuotaExceededError)
 from .events import Event, EventTarget, TaskQueue, TrackEvent
+from .chunks import EncodedAudioChunk, EncodedVideoChunk
+from .managed import BufferedChangeEvent, ManagedMediaSource, ManagedSourceBuffer
 from .mediasource import MediaSource, SourceBufferList
 from .sourcebuffer import SourceBuffer
 from .timeranges import TimeRanges
@@ -37,5 +39,6 @@ __all__ = [
     "VideoTrackList", "TextTrackList", "Event", "TrackEvent", "EventTarget", "TaskQueue",
     "DOMException", "InvalidStateError", "NotSupportedError", "QuotaExceededError",
     "NotFoundError", "AbortError", "DataCloneError", "ParseError", "DecoderConfig",
-    "TrackInfo",
+    "TrackInfo", "ManagedMediaSource", "ManagedSourceBuffer", "BufferedChangeEvent",
+    "EncodedAudioChunk", "EncodedVideoChunk",
 ]

@@ -357,6 +357,8 @@ class HTMLMediaElement(EventTarget):
 
     def _monitor(self) -> None:
         """"SourceBuffer Monitoring": readyState from what is buffered at the position."""
+        if self._ms is not None:
+            self._ms._position_changed()
         if self.ready_state == HAVE_NOTHING or self._ms is None or self.seeking:
             return
         self._set_ready_state(self._buffered_ready_state(self.buffered))

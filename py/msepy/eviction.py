@@ -39,6 +39,7 @@ def coded_frame_eviction(sb: "SourceBuffer", new_bytes: int) -> None:
         for start, end in _removal_ranges(tb, position, excess):  # 3.
             coded_frame_removal(sb, start, end)  # 4.
     sb._buffer_full = sb._over_limit(pending)
+    sb._buffered_changed_hook()
 
 
 def _parser_backlog(sb: "SourceBuffer") -> int:

@@ -313,6 +313,9 @@ class MediaSource(EventTarget):
         if self._element is not None:
             self._element._ms_buffered_changed()
 
+    def _position_changed(self) -> None:
+        """The element's current playback position moved (ManagedMediaSource uses it)."""
+
     def _activate(self, sb: SourceBuffer) -> None:
         """Add ``sb`` to activeSourceBuffers, keeping sourceBuffers order."""
         if sb in self._active._items:

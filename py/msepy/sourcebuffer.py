@@ -313,6 +313,7 @@ class SourceBuffer(EventTarget):
         except AppendError as exc:
             self._append_error(str(exc))
             return
+        self._buffered_changed_hook()
         self._updating = False  # 5.
         promise, self._pending_chunks_promise = self._pending_chunks_promise, None
         if promise is not None:
@@ -354,6 +355,7 @@ class SourceBuffer(EventTarget):
                 return
             self._pending_task = None
             coded_frame_removal(self, start, end)  # 6.
+            self._buffered_changed_hook()
             self._range_removal_running = False
             self._updating = False  # 7.
             self._queue.fire(self, "update")  # 8.
@@ -384,6 +386,7 @@ class SourceBuffer(EventTarget):
             return
         if not self._segment_parser_loop():  # 2-3.
             return
+        self._buffered_changed_hook()
         self._updating = False  # 4.
         self._queue.fire(self, "update")  # 5.
         self._queue.fire(self, "updateend")  # 6.
@@ -391,6 +394,7 @@ class SourceBuffer(EventTarget):
     def _append_error(self, message: str) -> None:
         self.last_error = message
         self._reset_parser_state()  # 1.
+        self._buffered_changed_hook()
         self._updating = False  # 2.
         self._settle_or_fire("error")  # 3.
         self._source._end_of_stream("decode", message)  # 4.
@@ -489,6 +493,10 @@ class SourceBuffer(EventTarget):
         hook = getattr(self._parser, "timestamp_offset_set", None)
         if hook is not None:
             hook()  # MPEG-2 TS resets its rollover state (byte-streams.md)
+
+    def _buffered_changed_hook(self) -> None:
+        """After an operation may have changed ``buffered`` (ManagedSourceBuffer fires
+        bufferedchange here; a plain SourceBuffer has nothing to do)."""
 
     # -- memory ------------------------------------------------------------------------------
     def _over_limit(self, new_bytes: int) -> bool:
