@@ -31,6 +31,7 @@ EXTENSIONS = {
     ".mp4": "video/mp4", ".m4v": "video/mp4", ".m4s": "video/mp4", ".cmfv": "video/mp4",
     ".m4a": "audio/mp4", ".cmfa": "audio/mp4",
     ".webm": "video/webm", ".weba": "audio/webm",
+    ".ts": "video/mp2t", ".mp3": "audio/mpeg", ".mp2": "audio/mpeg", ".aac": "audio/aac",
 }
 MP4_FIRST_BOXES = (b"ftyp", b"styp", b"moov", b"moof", b"sidx")
 EBML_MAGIC = bytes.fromhex("1A45DFA3")

@@ -61,9 +61,14 @@ _CODECS = {
     "opus": re.compile(r"^(opus|Opus)$"),
     "flac": re.compile(r"^(flac|fLaC)$"),
     "vorbis": re.compile(r"^vorbis$"),
+    # MPEG-2 TS: MPEG-2 AAC LC (Chromium accepts it for video/mp2t) and MPEG audio
+    # (Chromium: the object types 0x69 / 0x6B; "mp3" as WebCodecs names it).
+    "mpeg2aac": re.compile(r"^mp4a\.67$"),
+    "mpegaudio": re.compile(r"^(mp4a\.(69|6[Bb])|mp3)$"),
 }
 _KIND = {"avc": "video", "hevc": "video", "av1": "video", "vp09": "video", "vp9": "video",
-         "vp8": "video", "aac": "audio", "opus": "audio", "flac": "audio", "vorbis": "audio"}
+         "vp8": "video", "aac": "audio", "opus": "audio", "flac": "audio", "vorbis": "audio",
+         "mpeg2aac": "audio", "mpegaudio": "audio"}
 
 # container essence → (codec families allowed, codecs parameter required)
 _CONTAINERS: dict[str, tuple[frozenset[str], bool]] = {
@@ -71,6 +76,11 @@ _CONTAINERS: dict[str, tuple[frozenset[str], bool]] = {
     "audio/mp4": (frozenset({"aac", "opus", "flac"}), False),
     "video/webm": (frozenset({"vp8", "vp9", "vp09", "av1", "opus", "vorbis"}), False),
     "audio/webm": (frozenset({"opus", "vorbis"}), False),
+    "video/mp2t": (frozenset({"avc", "aac", "mpeg2aac", "mpegaudio"}), False),
+    # The codec is implicit: as Chromium, any codecs parameter makes these unsupported
+    # ('audio/mpeg; codecs="mp3"' included: no family is allowed).
+    "audio/mpeg": (frozenset(), False),
+    "audio/aac": (frozenset(), False),
 }
 
 
@@ -124,4 +134,10 @@ def parser_for(essence: str) -> ByteStreamParser:
     if essence in ("video/webm", "audio/webm"):
         from .webm import WebmParser
         return WebmParser()
+    if essence == "video/mp2t":
+        from .mpegts import MpegTsParser
+        return MpegTsParser()
+    if essence in ("audio/mpeg", "audio/aac"):
+        from .mpegaudio import MpegAudioParser
+        return MpegAudioParser(adts=essence == "audio/aac")
     raise ValueError(f"no parser for {essence}")
