@@ -31,9 +31,7 @@ def coded_frame_eviction(sb: "SourceBuffer", new_bytes: int) -> None:
     if not sb._buffer_full:  # 2.
         return
     position = _current_position(sb)
-    for tb in list(sb._track_buffers.values()):
-        limit = sb._limits.get(tb.kind, 0)
-        excess = tb.size + pending - limit
+    for tb, excess in sb._excess(pending):
         if excess <= 0:
             continue
         for start, end in _removal_ranges(tb, position, excess):  # 3.

@@ -500,10 +500,21 @@ class SourceBuffer(EventTarget):
 
     # -- memory ------------------------------------------------------------------------------
     def _over_limit(self, new_bytes: int) -> bool:
-        """Would ``new_bytes`` more overflow a track buffer's limit?  New bytes are
-        charged to every track buffer (Chromium charges an append to each stream)."""
-        return any(tb.size + new_bytes > self._limits.get(tb.kind, DEFAULT_LIMITS["video"])
-                   for tb in self._track_buffers.values())
+        """Would ``new_bytes`` more overflow a track buffer's limit?"""
+        return any(excess > 0 for _, excess in self._excess(new_bytes))
+
+    def _excess(self, new_bytes: int) -> list[tuple[TrackBuffer, int]]:
+        """Bytes each track buffer is over its limit once ``new_bytes`` arrive.  As
+        Chromium (SourceBufferState::EvictCodedFrames), the new bytes are charged to
+        the streams in proportion to what each already holds."""
+        tbs = list(self._track_buffers.values())
+        total = sum(tb.size for tb in tbs)
+        out = []
+        for tb in tbs:
+            share = new_bytes * tb.size // total if total else 0
+            limit = self._limits.get(tb.kind, DEFAULT_LIMITS["video"])
+            out.append((tb, tb.size + share - limit))
+        return out
 
     @property
     def memory_used(self) -> int:
