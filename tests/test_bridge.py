@@ -158,7 +158,8 @@ def test_pull_packs_frames_back_to_back():
     assert end == len(batch["payload"])
     again = b.handle([{"op": "pull", "target": "el1", "key": video_key, "max": 5}])
     assert again["results"][0]["result"]["reset"] is False
-    assert again["results"][0]["result"]["frames"][0]["dts"] > batch["frames"][-1]["dts"]
+    assert again["results"][0]["result"]["frames"][0]["decodeTimestamp"] > \
+        batch["frames"][-1]["decodeTimestamp"]
 
 
 def test_playback_position_drives_the_model_to_ended():
@@ -214,3 +215,17 @@ def test_webm_appends_through_the_bridge(name):
     reply = b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
     assert events(reply)[-1] == "sb1:updateend"
     assert reply["snapshot"]["sb1"]["buffered"]
+
+
+def test_pulled_frames_carry_the_timescale_they_are_in():
+    """Seeking to a time between ticks rescales the track buffer; the batch says so."""
+    b = with_buffer('video/mp4; codecs="avc1.64000c,mp4a.40.2"')
+    data = (Path(__file__).parent.parent / "e2e" / "fixtures" / "frames_h264.mp4").read_bytes()
+    b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
+    key = next(t["key"] for t in b.snapshot()["el1"]["feedTracks"] if t["kind"] == "video")
+    b.handle([{"op": "set", "target": "el1", "name": "currentTime", "value": 1.279},
+              {"op": "feedSeek", "target": "el1"}])
+    batch = b.handle([{"op": "pull", "target": "el1", "key": key}])["results"][0]["result"]
+    first = batch["frames"][0]
+    assert first["timestamp"] == 1_080_000  # the random access point before 1.279
+    assert first["duration"] == 40_000

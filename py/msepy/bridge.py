@@ -395,20 +395,33 @@ class Bridge:
 
     def _pull(self, eid: str, element: HTMLMediaElement, key: str, max_frames: int
               ) -> dict[str, Any]:
-        batch = self._feed(eid, element).pull(key, max_frames)
+        feed = self._feed(eid, element)
+        batch = feed.pull(key, max_frames)
+        # The frames are in their track buffer's timescale *now*: a pull may rescale the
+        # buffer (TrackBuffer.ticks) after the batch noted the old one.
+        track = next((t for t in feed.tracks() if t.key == key), None)
+        if track is not None:
+            batch.timescale = track.track_buffer.timescale
         return pack_batch(batch)
 
 
 def pack_batch(batch: Any) -> dict[str, Any]:
-    """A ``FeedBatch`` as plain data: frame records plus one ``payload`` holding every
-    frame's bytes back to back (one copy, then transferred, not copied, to the page)."""
+    """A ``FeedBatch`` as plain data: frame records (times in integer microseconds, as
+    WebCodecs takes them) plus one ``payload`` holding every frame's bytes back to back
+    (one copy here, then transferred, not copied, to the page)."""
     parts: list[memoryview] = []
     offset = 0
+
+    scale = batch.timescale
+
+    def micros(ticks: int) -> int:  # exact in Python; a tick count may exceed 2**53
+        return ticks * 1_000_000 // scale
 
     def record(f: Any) -> dict[str, Any]:
         nonlocal offset
         size = len(f.data)
-        rec = {"pts": f.pts, "dts": f.dts, "duration": f.duration, "key": f.is_rap,
+        rec = {"timestamp": micros(f.pts), "decodeTimestamp": micros(f.dts),
+               "duration": micros(f.pts + f.duration) - micros(f.pts), "key": f.is_rap,
                "offset": offset, "size": size}
         parts.append(f.data)
         offset += size
@@ -419,7 +432,7 @@ def pack_batch(batch: Any) -> dict[str, Any]:
         rec = record(f)
         fade_out = getattr(f, "fade_out", None)
         if fade_out:
-            rec["splicePts"] = f.splice_pts
+            rec["spliceTimestamp"] = micros(f.splice_pts)
             rec["fadeOut"] = [record(g) for g in fade_out]
         frames.append(rec)
     cfg = batch.config

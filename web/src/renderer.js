@@ -141,6 +141,7 @@ export class Renderer {
     for (const f of t.frames) f.close();
     t.frames = [];
     t.exhausted = false;
+    t.flushed = false;
     if (t.decoder && t.decoder.state === "configured") t.decoder.reset();
     t.configured = false;
   }
@@ -162,24 +163,35 @@ export class Renderer {
     } finally {
       t.pulling = false;
     }
-    if (!batch || generation !== t.generation || t.decoder.state === "closed") return;
+    if (!batch) return;
+    if (batch.config) t.config = batch.config;  // kept even from a stale batch: sent once
+    if (generation !== t.generation || t.decoder.state === "closed") return;
     if (batch.reset) {
       for (const f of t.frames) f.close();
       t.frames = [];
       if (t.decoder.state === "configured") t.decoder.reset();
       t.configured = false;
     }
-    if (batch.config) t.config = batch.config;
-    if (!batch.frames.length) { t.exhausted = true; return; }
+    if (!batch.frames.length) {
+      t.exhausted = true;
+      // At the end of the stream, drain what the decoder holds back (B-frame reorder).
+      // Not before: after flush() a decoder wants a key frame, so a later append would
+      // need a restart.
+      if (!t.flushed && t.configured && this.element._source?.readyState === "ended") {
+        t.flushed = true;
+        t.decoder.flush().catch(() => {});
+      }
+      return;
+    }
     t.exhausted = false;
+    t.flushed = false;
     if (!t.configured && t.config) await this.#configure(t);
-    if (!t.configured) return;
-    const scale = 1e6 / batch.timescale;
+    if (!t.configured || generation !== t.generation) return;
     for (const f of batch.frames) {
       const init = {
         type: f.key ? "key" : "delta",
-        timestamp: Math.round(f.pts * scale),
-        duration: Math.round(f.duration * scale),
+        timestamp: f.timestamp,
+        duration: f.duration,
         data: batch.payload.subarray(f.offset, f.offset + f.size),
       };
       try {

@@ -1,0 +1,156 @@
+// Frame accuracy (fixtures whose frames carry their own index), audio pitch at the
+// worklet, and A/V offset.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { repo, setup } from "./lib.mjs";
+
+const FIXTURES = [
+  { url: "/e2e/fixtures/frames_h264.mp4", file: "e2e/fixtures/frames_h264.mp4", essence: "video/mp4", type: 'video/mp4; codecs="avc1.64000c,mp4a.40.2"' },
+  { url: "/e2e/fixtures/frames_vp9.webm", file: "e2e/fixtures/frames_vp9.webm", essence: "video/webm", type: 'video/webm; codecs="vp9,opus"' },
+];
+
+// Video frame presentation times, in seconds, read by msepy's own parser (CPython).
+function videoTimes(file, essence) {
+  const py = fs.existsSync(path.join(repo, ".venv/bin/python")) ? path.join(repo, ".venv/bin/python") : "python3";
+  const code = `
+import json, sys
+sys.path.insert(0, "py")
+from msepy.bytestream import parser_for, InitSegment, CodedFrames
+p = parser_for(sys.argv[2]); p.feed(memoryview(open(sys.argv[1], "rb").read()))
+track, pts = None, []
+for ev in p.parse():
+    if isinstance(ev, InitSegment):
+        track = next(t for t in ev.tracks if t.kind == "video")
+    elif isinstance(ev, CodedFrames):
+        pts += [f.pts / track.timescale for f in ev.frames if f.track_id == track.track_id]
+print(json.dumps(sorted(pts)))`;
+  return JSON.parse(execFileSync(py, ["-c", code, file, essence], { cwd: repo }));
+}
+
+// The frame index a position shows: the last frame starting at or before it.
+function expectedIndex(times, t) {
+  let n = 0;
+  for (let i = 0; i < times.length; i++) if (times[i] <= t + 1e-9) n = i;
+  return n;
+}
+
+let env, page;
+before(async () => {
+  env = await setup();
+  page = await env.page();
+  await page.evaluate(() => {
+    // Reads the 8-block frame code (make.sh) off the element's canvas.
+    window.readCode = (video) => {
+      const c = video.shadowRoot.querySelector("canvas");
+      const g = c.getContext("2d", { willReadFrequently: true });
+      let n = 0;
+      for (let bit = 0; bit < 8; bit++) {
+        const [r, gg, b] = g.getImageData(bit * 16 + 8, 8, 1, 1).data;
+        if ((r + gg + b) / 3 > 128) n |= 1 << bit;
+      }
+      return n;
+    };
+    window.presentedAfterSeek = async (video, t) => {
+      const seeked = h.once(video, "seeked");
+      video.currentTime = t;
+      await seeked;
+      const start = performance.now();
+      while (!video._renderer.presented) {
+        if (performance.now() - start > 5000) throw new Error(`no frame presented after seeking to ${t}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return readCode(video);
+    };
+  });
+});
+after(async () => { await env?.close(); });
+
+describe("frame accuracy", () => {
+  for (const fx of FIXTURES) {
+    test(`seeks show the frame for the position: ${path.basename(fx.url)}`, async () => {
+      const times = videoTimes(fx.file, fx.essence);
+      assert.equal(times.length, 100);
+      const targets = [0, 0.5, 1.0, times[30], times[30] - 0.001, times[31] + 0.02, 2.345, times[99], 1.0, 0.12, 3.5];
+      const seen = await page.evaluate(async ({ url, type, targets }) => {
+        const p = await h.load("msepy", url, type);
+        const out = [];
+        for (const t of targets) out.push([t, await presentedAfterSeek(p.video, t)]);
+        p.video.remove();
+        return out;
+      }, { url: fx.url, type: fx.type, targets });
+      for (const [t, n] of seen) {
+        const want = expectedIndex(times, Math.max(t, times[0]));
+        assert.equal(n, want, `at ${t}s: shows frame ${n}, expected ${want}`);
+      }
+    });
+  }
+
+  test("during playback the frame shown follows the clock", async () => {
+    const fx = FIXTURES[0];
+    const times = videoTimes(fx.file, fx.essence);
+    const samples = await page.evaluate(async ({ url, type }) => {
+      const p = await h.load("msepy", url, type);
+      const out = [];
+      const ended = h.once(p.video, "ended", 20000);
+      await p.video.play();
+      let done = false;
+      ended.then(() => { done = true; });
+      while (!done) {
+        await new Promise((r) => requestAnimationFrame(r));
+        if (p.video._renderer.presented) out.push([p.video._renderer.clockNow(), readCode(p.video)]);
+      }
+      p.video.remove();
+      return out;
+    }, fx);
+    assert.ok(samples.length > 50, `${samples.length} samples`);
+    const off = samples.filter(([t, n]) => Math.abs(expectedIndex(times, t) - n) > 1);
+    assert.ok(off.length <= samples.length * 0.05, `${off.length}/${samples.length} samples more than a frame off: ${JSON.stringify(off.slice(0, 5))}`);
+  });
+});
+
+describe("audio", () => {
+  for (const fx of FIXTURES) {
+    test(`the worklet plays 440 Hz at 440 Hz: ${path.basename(fx.url)}`, async () => {
+      const hz = await page.evaluate(async ({ url, type }) => {
+        const p = await h.load("msepy", url, type);
+        await p.video.play();
+        await new Promise((r) => setTimeout(r, 1200));
+        const a = p.video._renderer.audio.analyser;
+        a.fftSize = 16384;
+        await new Promise((r) => setTimeout(r, 400));
+        const buf = new Float32Array(a.fftSize);
+        a.getFloatTimeDomainData(buf);
+        // Rising zero crossings, interpolated.
+        const xs = [];
+        for (let i = 1; i < buf.length; i++) {
+          if (buf[i - 1] < 0 && buf[i] >= 0) xs.push(i - 1 + buf[i - 1] / (buf[i - 1] - buf[i]));
+        }
+        p.video.pause();
+        p.video.remove();
+        if (xs.length < 3) return 0;
+        return ((xs.length - 1) / (xs[xs.length - 1] - xs[0])) * a.context.sampleRate;
+      }, fx);
+      assert.ok(Math.abs(hz - 440) < 2, `measured ${hz.toFixed(2)} Hz`);
+    });
+  }
+
+  test("A/V offset within 20 ms", async () => {
+    const stats = await page.evaluate(async ({ url, type }) => {
+      const p = await h.load("msepy", url, type);
+      const ended = h.once(p.video, "ended", 20000);
+      await p.video.play();
+      await ended;
+      const offsets = [...p.video._renderer.avOffsets].map(Math.abs).sort((a, b) => a - b);
+      p.video.remove();
+      return { n: offsets.length, p95: offsets[Math.floor(offsets.length * 0.95)],
+        mean: offsets.reduce((a, b) => a + b, 0) / offsets.length };
+    }, FIXTURES[0]);
+    assert.ok(stats.n > 50);
+    assert.ok(stats.p95 < 0.020, `p95 |A/V offset| ${(stats.p95 * 1000).toFixed(1)} ms`);
+    assert.ok(stats.mean < 0.020, `mean |A/V offset| ${(stats.mean * 1000).toFixed(1)} ms`);
+  });
+});
