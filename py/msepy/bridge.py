@@ -240,6 +240,13 @@ class Bridge:
             return None
         if name == "setPlaybackPosition":
             args = [float(args[0])]
+        if name == "removeSourceBuffer" and op.get("pageSawUpdating") and args \
+                and isinstance(args[0], SourceBuffer) and not args[0].updating:
+            # As abort() above: the page saw updating, so step 2's events come first.
+            self.queue.fire(args[0], "abort")
+            self.queue.fire(args[0], "updateend")
+            target.remove_source_buffer(args[0])
+            return None
         result = getattr(target, method)(*args)
         if name == "addSourceBuffer":
             self._register(op["as"], result)

@@ -297,7 +297,7 @@ export function defineElement(engine, registry, { mediaSources }) {
       this._state = { ...this._state, currentTime: t };
       this._engine.op({ op: "call", target: this._oid, method: "setPlaybackPosition", args: [t] });
     }
-    _pull(key) { return this._engine.op({ op: "pull", target: this._oid, key, max: 30 }); }
+    _pull(key) { return this._engine.op({ op: "pull", target: this._oid, key, max: 30 }, { result: true }); }
     _feedSeek() { this._engine.op({ op: "feedSeek", target: this._oid }); }
     _decodeError(message) {
       if (this._state.error) return;

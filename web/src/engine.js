@@ -45,9 +45,14 @@ export class Engine {
 
   register(id, mirror) { this.objects.set(id, mirror); }
 
-  // Queue one op into this task's batch.  Returns a promise of its result; most
-  // callers ignore it (the page-visible effects are the mirrors' and the events).
-  op(op, { port = null, transfer = [] } = {}) {
+  // Queue one op into this task's batch (the page-visible effects are the mirrors' and
+  // the events).
+  //
+  // `expect`: the exception name the page side threw for this call (null: none).  The
+  // engine runs the same steps; a different outcome is a front-end bug, counted in
+  // stats.mismatches and logged.
+  // `result: true` returns the promise of the engine's result instead.
+  op(op, { port = null, transfer = [], expect = null, result = false } = {}) {
     if (!this.batch) {
       this.batch = { ops: [], calls: [], transfer: [], port: null };
       queueTask(() => this.flush());
@@ -57,7 +62,17 @@ export class Engine {
     b.transfer.push(...transfer);
     if (port && !b.port) b.port = port;
     this.stats.ops += 1;
-    return new Promise((resolve, reject) => b.calls.push({ resolve, reject }));
+    const promise = new Promise((resolve, reject) => b.calls.push({ resolve, reject }));
+    if (result) return promise;
+    promise.then(() => this.#check(op, expect, null), (e) => this.#check(op, expect, e.name));
+    return undefined;
+  }
+
+  #check(op, expected, actual) {
+    if (expected === actual) return;
+    this.stats.mismatches = (this.stats.mismatches || 0) + 1;
+    console.warn(`msepy: the page side ${expected ? `threw ${expected}` : "did not throw"} for ` +
+      `${op.method || op.name} but the engine ${actual ? `threw ${actual}` : "did not"}`, op);
   }
 
   // The sequence number state changed now will be confirmed by.

@@ -108,13 +108,13 @@ export class MediaSource extends EventTarget {
   get duration() { return this._state.readyState === "closed" ? NaN : this._state.duration; }
   set duration(value) {
     value = Number(value);
-    const call = () => this._engine.op({ op: "set", target: this._oid, name: "duration", value });
-    if (Number.isNaN(value) || value < 0) { call(); throw new TypeError("duration must not be negative or NaN"); }
+    const call = (expect = null) => this._engine.op({ op: "set", target: this._oid, name: "duration", value }, { expect });
+    if (Number.isNaN(value) || value < 0) { call("TypeError"); throw new TypeError("duration must not be negative or NaN"); }
     this.#checkOpenIdle(call);
     if (value === this._state.duration) return call();
     const hp = this._state.highestPresentationTimestamp;
     if (hp !== null && value < hp) {
-      call();
+      call("InvalidStateError");
       throw domError("InvalidStateError", "the new duration would truncate buffered media; remove() it first");
     }
     const he = this._state.highestEndTime;
@@ -126,11 +126,11 @@ export class MediaSource extends EventTarget {
   addSourceBuffer(type) {
     type = String(type);
     const sbId = this._engine.newId("sb");
-    const call = () => this._engine.op({ op: "call", target: this._oid, method: "addSourceBuffer", args: [type], as: sbId });
-    if (type === "") { call(); throw new TypeError("addSourceBuffer() needs a non-empty MIME type"); }
+    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "addSourceBuffer", args: [type], as: sbId }, { expect });
+    if (type === "") { call("TypeError"); throw new TypeError("addSourceBuffer() needs a non-empty MIME type"); }
     const essence = supportedEssence(this._engine, type);
-    if (essence === null) { call(); throw domError("NotSupportedError", `unsupported MIME type ${JSON.stringify(type)}`); }
-    if (this.readyState !== "open") { call(); throw domError("InvalidStateError", "the MediaSource is not open"); }
+    if (essence === null) { call("NotSupportedError"); throw domError("NotSupportedError", `unsupported MIME type ${JSON.stringify(type)}`); }
+    if (this.readyState !== "open") { call("InvalidStateError"); throw domError("InvalidStateError", "the MediaSource is not open"); }
     const sb = new SourceBuffer(this, sbId, type, essence);
     this._engine.pend(this._sourceBuffers, "items");
     this._sourceBuffers._set([...this._sourceBuffers._items, sb]);
@@ -142,9 +142,9 @@ export class MediaSource extends EventTarget {
     const inList = this._sourceBuffers._items.includes(sb);
     const args = [{ ref: sb?._oid ?? "?" }];
     const sawUpdating = inList && sb.updating;
-    const call = () => this._engine.op({ op: "call", target: this._oid, method: "removeSourceBuffer", args, pageSawUpdating: sawUpdating });
+    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "removeSourceBuffer", args, pageSawUpdating: sawUpdating }, { expect });
     if (!(sb instanceof SourceBuffer)) throw new TypeError("removeSourceBuffer() takes a SourceBuffer");
-    if (!inList) { call(); throw domError("NotFoundError", "that SourceBuffer is not in sourceBuffers"); }
+    if (!inList) { call("NotFoundError"); throw domError("NotFoundError", "that SourceBuffer is not in sourceBuffers"); }
     if (sawUpdating) sb._abortedAt = this._engine.seq;
     sb._local({ updating: false, removed: true });
     for (const list of [this._sourceBuffers, this._active]) {
@@ -157,9 +157,9 @@ export class MediaSource extends EventTarget {
   }
 
   endOfStream(error) {
-    const call = () => this._engine.op({ op: "call", target: this._oid, method: "endOfStream", args: error === undefined ? [] : [error] });
+    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "endOfStream", args: error === undefined ? [] : [error] }, { expect });
     if (error !== undefined && error !== "network" && error !== "decode") {
-      call();
+      call("TypeError");
       throw new TypeError(`endOfStream() error must be 'network' or 'decode', not ${JSON.stringify(error)}`);
     }
     this.#checkOpenIdle(call);
@@ -174,23 +174,23 @@ export class MediaSource extends EventTarget {
 
   setLiveSeekableRange(start, end) {
     start = Number(start); end = Number(end);
-    const call = () => this._engine.op({ op: "call", target: this._oid, method: "setLiveSeekableRange", args: [start, end] });
-    if (this.readyState !== "open") { call(); throw domError("InvalidStateError", "the MediaSource is not open"); }
-    if (![start, end].every(Number.isFinite)) { call(); throw new TypeError("setLiveSeekableRange() takes finite numbers"); }
-    if (start < 0 || start > end) { call(); throw new TypeError("setLiveSeekableRange() start must be >= 0 and <= end"); }
+    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "setLiveSeekableRange", args: [start, end] }, { expect });
+    if (this.readyState !== "open") { call("InvalidStateError"); throw domError("InvalidStateError", "the MediaSource is not open"); }
+    if (![start, end].every(Number.isFinite)) { call("TypeError"); throw new TypeError("setLiveSeekableRange() takes finite numbers"); }
+    if (start < 0 || start > end) { call("TypeError"); throw new TypeError("setLiveSeekableRange() start must be >= 0 and <= end"); }
     call();
   }
 
   clearLiveSeekableRange() {
-    const call = () => this._engine.op({ op: "call", target: this._oid, method: "clearLiveSeekableRange" });
-    if (this.readyState !== "open") { call(); throw domError("InvalidStateError", "the MediaSource is not open"); }
+    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "clearLiveSeekableRange" }, { expect });
+    if (this.readyState !== "open") { call("InvalidStateError"); throw domError("InvalidStateError", "the MediaSource is not open"); }
     call();
   }
 
   #checkOpenIdle(call) {
-    if (this.readyState !== "open") { call(); throw domError("InvalidStateError", "the MediaSource is not open"); }
+    if (this.readyState !== "open") { call("InvalidStateError"); throw domError("InvalidStateError", "the MediaSource is not open"); }
     if (this._sourceBuffers._items.some((sb) => sb.updating)) {
-      call();
+      call("InvalidStateError");
       throw domError("InvalidStateError", "a SourceBuffer is updating");
     }
   }
@@ -232,14 +232,14 @@ export class SourceBuffer extends EventTarget {
   get mode() { return this._state.mode; }
   set mode(value) {
     if (value !== "segments" && value !== "sequence") return;  // WebIDL enum: ignored
-    const call = () => this._engine.op({ op: "set", target: this._oid, name: "mode", value });
+    const call = (expect = null) => this._engine.op({ op: "set", target: this._oid, name: "mode", value }, { expect });
     this.#checkAttachedIdle(call);
     if (this._state.generateTimestamps && value === "segments") {
-      call();
+      call("TypeError");
       throw new TypeError('mode "segments" is not allowed for a byte stream that generates timestamps');
     }
     this._source._reopenIfEnded();
-    if (this._state.parsingMediaSegment) { call(); throw domError("InvalidStateError", "cannot change mode while parsing a media segment"); }
+    if (this._state.parsingMediaSegment) { call("InvalidStateError"); throw domError("InvalidStateError", "cannot change mode while parsing a media segment"); }
     this._local({ mode: value });
     call();
   }
@@ -251,31 +251,31 @@ export class SourceBuffer extends EventTarget {
   get timestampOffset() { return this._state.timestampOffset; }
   set timestampOffset(value) {
     value = Number(value);
-    const call = () => this._engine.op({ op: "set", target: this._oid, name: "timestampOffset", value });
-    if (!Number.isFinite(value)) { call(); throw new TypeError("timestampOffset must be a finite number"); }
+    const call = (expect = null) => this._engine.op({ op: "set", target: this._oid, name: "timestampOffset", value }, { expect });
+    if (!Number.isFinite(value)) { call("TypeError"); throw new TypeError("timestampOffset must be a finite number"); }
     this.#checkAttachedIdle(call);
     this._source._reopenIfEnded();
-    if (this._state.parsingMediaSegment) { call(); throw domError("InvalidStateError", "cannot set timestampOffset while parsing a media segment"); }
+    if (this._state.parsingMediaSegment) { call("InvalidStateError"); throw domError("InvalidStateError", "cannot set timestampOffset while parsing a media segment"); }
     this._local({ timestampOffset: value });
     call();
   }
   get appendWindowStart() { return this._state.appendWindowStart; }
   set appendWindowStart(value) {
     value = Number(value);
-    const call = () => this._engine.op({ op: "set", target: this._oid, name: "appendWindowStart", value });
-    if (!Number.isFinite(value)) { call(); throw new TypeError("appendWindowStart must be a finite number"); }
+    const call = (expect = null) => this._engine.op({ op: "set", target: this._oid, name: "appendWindowStart", value }, { expect });
+    if (!Number.isFinite(value)) { call("TypeError"); throw new TypeError("appendWindowStart must be a finite number"); }
     this.#checkAttachedIdle(call);
-    if (value < 0 || value >= this._state.appendWindowEnd) { call(); throw new TypeError("appendWindowStart must be >= 0 and < appendWindowEnd"); }
+    if (value < 0 || value >= this._state.appendWindowEnd) { call("TypeError"); throw new TypeError("appendWindowStart must be >= 0 and < appendWindowEnd"); }
     this._local({ appendWindowStart: value });
     call();
   }
   get appendWindowEnd() { return this._state.appendWindowEnd; }
   set appendWindowEnd(value) {
     value = Number(value);
-    const call = () => this._engine.op({ op: "set", target: this._oid, name: "appendWindowEnd", value });
+    const call = (expect = null) => this._engine.op({ op: "set", target: this._oid, name: "appendWindowEnd", value }, { expect });
     this.#checkAttachedIdle(call);
-    if (Number.isNaN(value)) { call(); throw new TypeError("appendWindowEnd cannot be NaN"); }
-    if (value <= this._state.appendWindowStart) { call(); throw new TypeError("appendWindowEnd must be > appendWindowStart"); }
+    if (Number.isNaN(value)) { call("TypeError"); throw new TypeError("appendWindowEnd cannot be NaN"); }
+    if (value <= this._state.appendWindowStart) { call("TypeError"); throw new TypeError("appendWindowEnd must be > appendWindowStart"); }
     this._local({ appendWindowEnd: value });
     call();
   }
@@ -294,13 +294,13 @@ export class SourceBuffer extends EventTarget {
       throw new TypeError("appendBuffer() takes an ArrayBuffer or ArrayBufferView");
     }
     // The copy WebIDL asks for is transferred to the worker, not copied again.
-    const call = () => this._engine.op({ op: "call", target: this._oid, method: "appendBuffer", args: [bytes] }, { transfer: [bytes.buffer] });
+    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "appendBuffer", args: [bytes] }, { transfer: [bytes.buffer] }, { expect });
     this.#checkAttachedIdle(call);
     const element = this._source._element;
-    if (element && element.error) { call(); throw domError("InvalidStateError", "the media element has an error"); }
+    if (element && element.error) { call("InvalidStateError"); throw domError("InvalidStateError", "the media element has an error"); }
     this._source._reopenIfEnded();
     if (bytes.byteLength > this._state.appendQuota) {
-      call();
+      call("QuotaExceededError");
       throw domError("QuotaExceededError", "the SourceBuffer is full and could not free enough space; remove() buffered media or append less");
     }
     this._opAt = this._engine.seq;
@@ -310,10 +310,10 @@ export class SourceBuffer extends EventTarget {
 
   abort() {
     const sawUpdating = this._state.updating;
-    const call = () => this._engine.op({ op: "call", target: this._oid, method: "abort", pageSawUpdating: sawUpdating });
-    if (this._state.removed) { call(); throw domError("InvalidStateError", "this SourceBuffer was removed from its MediaSource"); }
-    if (this._source.readyState !== "open") { call(); throw domError("InvalidStateError", "the MediaSource is not open"); }
-    if (this._removing && this._state.updating) { call(); throw domError("InvalidStateError", "a remove() is in progress"); }
+    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "abort", pageSawUpdating: sawUpdating }, { expect });
+    if (this._state.removed) { call("InvalidStateError"); throw domError("InvalidStateError", "this SourceBuffer was removed from its MediaSource"); }
+    if (this._source.readyState !== "open") { call("InvalidStateError"); throw domError("InvalidStateError", "the MediaSource is not open"); }
+    if (this._removing && this._state.updating) { call("InvalidStateError"); throw domError("InvalidStateError", "a remove() is in progress"); }
     if (sawUpdating) this._abortedAt = this._engine.seq;
     this._local({ updating: false, appendWindowStart: 0, appendWindowEnd: Infinity });
     call();
@@ -321,12 +321,12 @@ export class SourceBuffer extends EventTarget {
 
   changeType(type) {
     type = String(type);
-    const call = () => this._engine.op({ op: "call", target: this._oid, method: "changeType", args: [type] });
-    if (type === "") { call(); throw new TypeError("changeType() needs a non-empty MIME type"); }
-    if (this._state.removed) { call(); throw domError("InvalidStateError", "this SourceBuffer was removed from its MediaSource"); }
-    if (this._state.updating) { call(); throw domError("InvalidStateError", "changeType() while updating"); }
+    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "changeType", args: [type] }, { expect });
+    if (type === "") { call("TypeError"); throw new TypeError("changeType() needs a non-empty MIME type"); }
+    if (this._state.removed) { call("InvalidStateError"); throw domError("InvalidStateError", "this SourceBuffer was removed from its MediaSource"); }
+    if (this._state.updating) { call("InvalidStateError"); throw domError("InvalidStateError", "changeType() while updating"); }
     const essence = supportedEssence(this._engine, type);
-    if (essence === null) { call(); throw domError("NotSupportedError", `unsupported type ${JSON.stringify(type)}`); }
+    if (essence === null) { call("NotSupportedError"); throw domError("NotSupportedError", `unsupported type ${JSON.stringify(type)}`); }
     this._source._reopenIfEnded();
     const generate = this._engine.support.generateTimestamps.includes(essence);
     this._local({ generateTimestamps: generate, ...(generate ? { mode: "sequence" } : {}) });
@@ -335,12 +335,12 @@ export class SourceBuffer extends EventTarget {
 
   remove(start, end) {
     start = Number(start); end = Number(end);
-    const call = () => this._engine.op({ op: "call", target: this._oid, method: "remove", args: [start, end] });
+    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "remove", args: [start, end] }, { expect });
     this.#checkAttachedIdle(call);
     const duration = this._source._state.duration;
-    if (Number.isNaN(duration)) { call(); throw new TypeError("remove() while the duration is NaN"); }
-    if (Number.isNaN(start) || start < 0 || start > duration) { call(); throw new TypeError(`remove() start ${start} is negative or past the duration`); }
-    if (Number.isNaN(end) || end <= start) { call(); throw new TypeError(`remove() end ${end} must be greater than start`); }
+    if (Number.isNaN(duration)) { call("TypeError"); throw new TypeError("remove() while the duration is NaN"); }
+    if (Number.isNaN(start) || start < 0 || start > duration) { call("TypeError"); throw new TypeError(`remove() start ${start} is negative or past the duration`); }
+    if (Number.isNaN(end) || end <= start) { call("TypeError"); throw new TypeError(`remove() end ${end} must be greater than start`); }
     this._source._reopenIfEnded();
     this._opAt = this._engine.seq;
     this._removing = true;
@@ -349,8 +349,8 @@ export class SourceBuffer extends EventTarget {
   }
 
   #checkAttachedIdle(call) {
-    if (this._state.removed) { call(); throw domError("InvalidStateError", "this SourceBuffer was removed from its MediaSource"); }
-    if (this._state.updating) { call(); throw domError("InvalidStateError", "the SourceBuffer is updating"); }
+    if (this._state.removed) { call("InvalidStateError"); throw domError("InvalidStateError", "this SourceBuffer was removed from its MediaSource"); }
+    if (this._state.updating) { call("InvalidStateError"); throw domError("InvalidStateError", "the SourceBuffer is updating"); }
   }
 
   _local(fields) {

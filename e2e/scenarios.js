@@ -1,0 +1,132 @@
+// Append sequences run through native MediaSource and msepy alike (differential tests).
+// Each step gets ctx {ms, sb, video, data, init, media, type} and may be async; a step
+// that throws records the exception's name.  After each step the runner settles
+// (waits out `updating`, then a few tasks) and records buffered/duration/readyState.
+
+import { once } from "./helpers.js";
+
+// Split at the first media segment boundary (moof / Cluster) past the middle, so both
+// halves are whole segments (parsers differ in how early they emit frames).
+function middle(c) {
+  const d = c.data;
+  const id = c.type.includes("webm") ? [0x1f, 0x43, 0xb6, 0x75] : [0x6d, 0x6f, 0x6f, 0x66];
+  const back = c.type.includes("webm") ? 0 : 4;
+  for (let i = d.length >> 1; i < d.length - 4; i++) {
+    if (d[i] === id[0] && d[i + 1] === id[1] && d[i + 2] === id[2] && d[i + 3] === id[3]) return i - back;
+  }
+  return d.length;
+}
+const half = (c) => c.data.subarray(0, middle(c));
+const rest = (c) => c.data.subarray(middle(c));
+
+export const SCENARIOS = {
+  "append whole, endOfStream": [
+    (c) => c.sb.appendBuffer(c.data),
+    (c) => c.ms.endOfStream(),
+  ],
+  "append in 7919-byte pieces": [
+    async (c) => {
+      for (let i = 0; i < c.data.length; i += 7919) {
+        c.sb.appendBuffer(c.data.subarray(i, i + 7919));
+        await once(c.sb, "updateend");
+      }
+    },
+    (c) => c.ms.endOfStream(),
+  ],
+  "exceptions while idle": [
+    (c) => c.ms.addSourceBuffer(""),
+    (c) => c.ms.addSourceBuffer("video/x-unknown"),
+    (c) => { c.ms.duration = -1; },
+    (c) => c.ms.endOfStream("bogus"),
+    (c) => c.sb.remove(0, 1),
+    (c) => { c.sb.appendWindowStart = -1; },
+    (c) => { c.sb.appendWindowEnd = 0; },
+    (c) => { c.sb.timestampOffset = NaN; },
+    (c) => c.ms.setLiveSeekableRange(2, 1),
+    (c) => c.sb.changeType(""),
+    (c) => c.sb.changeType("video/x-unknown"),
+    (c) => { c.sb.mode = "bogus"; return c.sb.mode; },
+  ],
+  "exceptions while updating": [
+    (c) => { c.sb.appendBuffer(c.data); c.sb.appendBuffer(c.data); },
+    (c) => { c.sb.appendBuffer(new Uint8Array(0)); c.ms.endOfStream(); },
+    (c) => { c.sb.appendBuffer(new Uint8Array(0)); c.ms.duration = 5; },
+    (c) => { c.sb.appendBuffer(new Uint8Array(0)); c.sb.timestampOffset = 1; },
+    (c) => { c.sb.appendBuffer(new Uint8Array(0)); c.sb.remove(0, 1); },
+    (c) => { c.sb.appendBuffer(new Uint8Array(0)); c.sb.changeType(c.type); },
+  ],
+  "appendBuffer then abort in one task": [
+    (c) => { c.sb.appendBuffer(c.data); c.sb.abort(); },
+    (c) => c.sb.appendBuffer(c.data),
+  ],
+  "remove a middle range": [
+    (c) => c.sb.appendBuffer(c.data),
+    (c) => c.sb.remove(0.5, 1.2),
+    (c) => c.sb.remove(1.9, Infinity),
+  ],
+  "timestampOffset and append windows": [
+    (c) => { c.sb.timestampOffset = 10; c.sb.appendBuffer(c.data); },
+    (c) => { c.sb.timestampOffset = 0; c.sb.appendWindowStart = 0.5; c.sb.appendWindowEnd = 1.5; c.sb.appendBuffer(c.data); },
+  ],
+  "sequence mode appends back to back": [
+    (c) => { c.sb.mode = "sequence"; c.sb.appendBuffer(c.data); },
+    (c) => c.sb.appendBuffer(rest(c)),
+    (c) => { c.sb.timestampOffset = 20; c.sb.appendBuffer(c.data); },
+  ],
+  "duration: set, truncate, endOfStream reopen": [
+    (c) => c.sb.appendBuffer(half(c)),
+    (c) => { c.ms.duration = 30; },
+    (c) => { c.ms.duration = 0.5; },
+    (c) => c.ms.endOfStream(),
+    (c) => c.sb.appendBuffer(rest(c)),
+    (c) => c.ms.endOfStream(),
+  ],
+  "removeSourceBuffer and detach": [
+    (c) => c.sb.appendBuffer(c.data),
+    (c) => c.ms.removeSourceBuffer(c.sb),
+    (c) => c.ms.removeSourceBuffer(c.sb),
+    (c) => { c.video.removeAttribute("src"); c.video.load(); },
+  ],
+};
+
+export async function run(impl, MS, tag, url, type, steps, { bytes, record }) {
+  const video = document.createElement(tag);
+  document.body.append(video);
+  const ms = new MS();
+  const log = [];
+  record(log, "ms", ms, ["sourceopen", "sourceended", "sourceclose"]);
+  record(log, "sbl", ms.sourceBuffers, ["addsourcebuffer", "removesourcebuffer"]);
+  const opened = once(ms, "sourceopen");
+  video.src = URL.createObjectURL(ms);
+  await opened;
+  const c = { ms, video, type, data: await bytes(url) };
+  c.sb = ms.addSourceBuffer(type);
+  record(log, "sb", c.sb, ["updatestart", "update", "updateend", "error", "abort"]);
+  const out = [];
+  for (const step of steps) {
+    let result;
+    try {
+      const v = await step(c);
+      result = v === undefined ? "ok" : `ok:${v}`;
+    } catch (e) {
+      result = e.name;
+    }
+    for (let i = 0; i < 200 && [...ms.sourceBuffers].some((s) => s.updating); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    try { if (c.sb.updating) await once(c.sb, "updateend", 3000); } catch { /* removed */ }
+    await new Promise((r) => setTimeout(r, 60));
+    let buffered;
+    try { buffered = rangesOf(c.sb.buffered); } catch (e) { buffered = e.name; }
+    out.push({ result, buffered, duration: ms.duration, readyState: ms.readyState,
+      sourceBuffers: ms.sourceBuffers.length, log: log.splice(0) });
+  }
+  video.remove();
+  return out;
+}
+
+function rangesOf(tr) {
+  const r = [];
+  for (let i = 0; i < tr.length; i++) r.push([tr.start(i), tr.end(i)]);
+  return r;
+}
