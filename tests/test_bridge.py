@@ -229,3 +229,15 @@ def test_pulled_frames_carry_the_timescale_they_are_in():
     first = batch["frames"][0]
     assert first["timestamp"] == 1_080_000  # the random access point before 1.279
     assert first["duration"] == 40_000
+
+
+def test_inspect_lists_each_track_buffer():
+    b = with_buffer()
+    data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
+    b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
+    info = b.handle([{"op": "inspect", "target": "sb1"}])["results"][0]["result"]
+    kinds = sorted(t["kind"] for t in info["tracks"])
+    assert kinds == ["audio", "video"]
+    video = next(t for t in info["tracks"] if t["kind"] == "video")
+    assert video["keyframes"][0] == pytest.approx(0.08) and len(video["keyframes"]) == 2
+    assert video["frames"] == 50 and video["ranges"][0][1] == pytest.approx(2.08)

@@ -219,6 +219,8 @@ class Bridge:
         if kind == "feedSeek":
             self._feed(op["target"], target).seek(op.get("time"))
             return None
+        if kind == "inspect":
+            return inspect_source_buffer(self, target)
         if kind == "release":
             obj = self._objects.pop(op["target"], None)
             self._names.pop(id(obj), None)
@@ -452,6 +454,22 @@ def pack_batch(batch: Any) -> dict[str, Any]:
             "sampleRate": cfg.sample_rate, "numberOfChannels": cfg.channel_count},
         "payload": b"".join(parts),
     }
+
+
+def inspect_source_buffer(bridge: Bridge, sb: SourceBuffer) -> dict[str, Any]:
+    """Per track buffer: ranges, random access points, frame count, bytes (the demo's
+    buffer timeline).  On request only: it walks every frame."""
+    tracks = []
+    for tid, tb in sb._track_buffers.items():
+        ts = tb.timescale
+        track = next(iter(sb._tracks.get(tid, ())), None)
+        tracks.append({
+            "track": bridge.name_of(track), "kind": tb.kind,
+            "codec": tb.info.codec, "ranges": [[float(s), float(e)] for s, e in tb.ranges_seconds()],
+            "keyframes": [f.pts / ts for f in tb.frames if f.is_rap],
+            "frames": len(tb.frames), "bytes": tb.size,
+        })
+    return {"tracks": tracks, "summary": repr(sb)}
 
 
 def append_quota(sb: SourceBuffer) -> int:

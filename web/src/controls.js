@@ -32,7 +32,7 @@ export class Controls {
     this.bar.innerHTML = `<button class="play" title="play / pause">▶</button>
       <div class="seek" title="seek"><div class="ranges"></div><div class="head"></div></div>
       <span class="time">0:00.0 / --:--</span>
-      <button class="mute" title="mute">🔊</button><input class="volume" type="range" min="0" max="1" step="0.05" value="1">`;
+      <button class="mute" title="mute">mute</button><input class="volume" type="range" min="0" max="1" step="0.05" value="1">`;
     root.append(this.style, this.bar);
     this.q = (sel) => this.bar.querySelector(sel);
     this.q(".play").onclick = () => (element.paused ? element.play().catch(() => {}) : element.pause());
@@ -56,7 +56,7 @@ export class Controls {
   update() {
     const el = this.element;
     this.q(".play").textContent = el.paused ? "▶" : "❚❚";
-    this.q(".mute").textContent = el.muted || el.volume === 0 ? "🔇" : "🔊";
+    this.q(".mute").textContent = el.muted || el.volume === 0 ? "unmute" : "mute";
     const span = this.#span();
     const b = el.buffered;
     const ranges = this.q(".ranges");

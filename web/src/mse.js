@@ -348,6 +348,11 @@ export class SourceBuffer extends EventTarget {
     call();
   }
 
+  /** msepy only: the engine's per-track buffers ({tracks: [{kind, ranges, keyframes, …}]}). */
+  msepyInspect() {
+    return this._engine.op({ op: "inspect", target: this._oid }, { result: true });
+  }
+
   #checkAttachedIdle(call) {
     if (this._state.removed) { call("InvalidStateError"); throw domError("InvalidStateError", "this SourceBuffer was removed from its MediaSource"); }
     if (this._state.updating) { call("InvalidStateError"); throw domError("InvalidStateError", "the SourceBuffer is updating"); }
