@@ -23,6 +23,14 @@ not exposed and their samples are dropped (as Chromium does)."""
 
 DASH_ROLE_SCHEME = "urn:mpeg:dash:role:2011"
 
+TEXT_ROLE_KINDS = {"caption": "captions", "subtitle": "subtitles",
+                   "description": "descriptions", "captions": "captions",
+                   "subtitles": "subtitles", "descriptions": "descriptions",
+                   "chapters": "chapters", "metadata": "metadata"}
+"""A text track's DASH role (udta/kind) → HTML TextTrack kind; roles that name no
+text kind ("main", "alternate", ...) are dropped, and a text track left with none is
+"subtitles" (the kind HTML gives an in-band WebVTT track that says nothing)."""
+
 
 @dataclass(frozen=True, slots=True)
 class MovieTrack:
@@ -145,6 +153,9 @@ def _track(trak: B.Boxes, mvhd: B.Mvhd, trex: dict[int, B.Trex]) -> MovieTrack:
     udta: B.Boxes | None = trak.first("udta")
     kinds = tuple(k.value for k in (udta.all("kind") if udta else ())
                   if k.schemeURI == DASH_ROLE_SCHEME and k.value)
+    if kind == "text":
+        text_kinds = (TEXT_ROLE_KINDS.get(k) for k in kinds)
+        kinds = tuple(dict.fromkeys(k for k in text_kinds if k)) or ("subtitles",)
     info = TrackInfo(
         track_id=track_id, kind=kind, codec=codec, timescale=mdhd.timescale * scale,
         config=config, language=elng.value if elng and elng.value else mdhd.language,

@@ -32,6 +32,9 @@ Choices where WebM or MSE leave room (Chromium's where it has one):
 * DocType ``matroska`` is accepted as well as ``webm`` (same element syntax).
 * TrackTypes other than video (1), audio (2) and subtitle (17, WebVTT codecs only) are
   ignored, as Matroska readers ignore what they cannot play; their blocks are dropped.
+* WebVTT text frames are D_WEBVTT blocks (``identifier LF settings LF payload``);
+  Matroska's S_TEXT/WEBVTT blocks, whose identifier and settings are in
+  BlockAdditional, are rewritten into that layout (``_webvtt_block``).
 * Every audio and text frame is a random access point (Chromium's frame processor
   forces this for audio); video keyframes are the SimpleBlock keyframe flag or a
   BlockGroup without ReferenceBlock.
@@ -107,6 +110,8 @@ class _Track:
     """DefaultDuration in track ticks (nearest)."""
     opus: bool = False
     vorbis: VorbisSetup | None = None
+    matroska_webvtt: bool = False
+    """S_TEXT/WEBVTT: blocks are rewritten into the D_WEBVTT layout (``_webvtt_block``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,7 +338,8 @@ class WebmParser:
             duration = one(group, "BlockDuration")
             self._block(read_block(block, "Block"), simple=False,
                         block_duration=duration,
-                        referenced="ReferenceBlock" in group)
+                        referenced="ReferenceBlock" in group,
+                        additional=_block_additional(group))
         self._input.skip(total)
         return []
 
@@ -360,7 +366,7 @@ class WebmParser:
     # --- blocks and frame durations ------------------------------------------------
 
     def _block(self, block: Block, *, simple: bool, block_duration: int | None = None,
-               referenced: bool = False) -> None:
+               referenced: bool = False, additional: memoryview | None = None) -> None:
         what = "SimpleBlock" if simple else "Block"
         cluster, active = self._cluster, self._active
         assert cluster is not None and active is not None
@@ -385,11 +391,14 @@ class WebmParser:
         is_rap = (track.kind != "video" or
                   (bool(block.flags & 0x80) if simple else not referenced))
         duration = None if block_duration is None else block_duration * factor
-        times = self._frame_times(track, pts, block.frames, duration)
+        frames = block.frames
+        if track.matroska_webvtt:
+            frames = [_webvtt_block(f, additional) for f in frames]
+        times = self._frame_times(track, pts, frames, duration)
         if times is None:
-            cluster.pending[number] = _Pending(track, pts, is_rap, block.frames)
+            cluster.pending[number] = _Pending(track, pts, is_rap, frames)
             return
-        self._emit(track, times, is_rap, block.frames)
+        self._emit(track, times, is_rap, frames)
 
     def _frame_times(self, track: _Track, pts: int, frames: list[memoryview],
                      block_duration: int | None) -> list[int] | None:
@@ -491,7 +500,8 @@ def _track_entry(entry: dict, timescale: int) -> tuple[int, _Track | None, Track
         config, vorbis = _audio_config(entry, codec_id, private, what)
     else:
         config = None
-    track = _Track(number, kind, default_duration, opus=codec_id == "A_OPUS", vorbis=vorbis)
+    track = _Track(number, kind, default_duration, opus=codec_id == "A_OPUS", vorbis=vorbis,
+                   matroska_webvtt=codec_id == "S_TEXT/WEBVTT")
     info = TrackInfo(
         track_id=number, kind=kind,  # type: ignore[arg-type]
         codec=config.codec if config else "webvtt", timescale=timescale, config=config,
@@ -499,6 +509,30 @@ def _track_entry(entry: dict, timescale: int) -> tuple[int, _Track | None, Track
         label=one(entry, "Name", ""), default=bool(one(entry, "FlagDefault", 1)),
         kinds=(_TEXT_KINDS[codec_id],) if kind == "text" else (), encrypted=encrypted)
     return number, track, info
+
+
+def _block_additional(group: dict) -> memoryview | None:
+    """The BlockAdditional of BlockAddID 1 (the default) in a BlockGroup, if any."""
+    for additions in group.get("BlockAdditions", []):
+        for more in additions.get("BlockMore", []):
+            if one(more, "BlockAddID", 1) == 1:
+                return one(more, "BlockAdditional")
+    return None
+
+
+def _webvtt_block(payload: memoryview, additional: memoryview | None) -> memoryview:
+    """An S_TEXT/WEBVTT block in the D_WEBVTT layout, ``identifier LF settings LF
+    payload``, so text decoding (``msepy.webvtt``) has one WebM format to read.
+    Matroska's WebVTT mapping keeps the cue text alone in the Block and, in
+    BlockAdditional, the cue settings list, LF, the cue identifier, then any comment
+    blocks (as mkvmerge writes them).  Cue text is small: this copy is the one place
+    WebM frame data is not a view of the appended bytes."""
+    settings = identifier = b""
+    if additional is not None:
+        lines = bytes(additional).replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+        settings = lines[0]
+        identifier = lines[1] if len(lines) > 1 else b""
+    return memoryview(identifier + b"\n" + settings + b"\n" + bytes(payload))
 
 
 def _content_encodings(entry: dict, what: str) -> bool:
