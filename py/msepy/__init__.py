@@ -30,6 +30,7 @@ from .sourcebuffer import SourceBuffer
 from .timeranges import TimeRanges
 from .tracks import (AudioTrack, AudioTrackList, TextTrack, TextTrackList, VideoTrack,
                      VideoTrackList)
+from .webvtt import TextTrackCueList, VTTCue
 
 __version__ = "0.1.0"
 
@@ -40,5 +41,5 @@ __all__ = [
     "DOMException", "InvalidStateError", "NotSupportedError", "QuotaExceededError",
     "NotFoundError", "AbortError", "DataCloneError", "ParseError", "DecoderConfig",
     "TrackInfo", "ManagedMediaSource", "ManagedSourceBuffer", "BufferedChangeEvent",
-    "EncodedAudioChunk", "EncodedVideoChunk",
+    "EncodedAudioChunk", "EncodedVideoChunk", "TextTrackCueList", "VTTCue",
 ]

@@ -26,6 +26,7 @@ from ._time import from_double
 from .events import EventTarget, TaskQueue, default_queue
 from .timeranges import IndexSizeError, TimeRanges
 from .tracks import AudioTrackList, TextTrackList, VideoTrackList
+from .webvtt import update_active_cues
 
 __all__ = ["HTMLMediaElement", "MediaError"]
 
@@ -359,6 +360,7 @@ class HTMLMediaElement(EventTarget):
         """"SourceBuffer Monitoring": readyState from what is buffered at the position."""
         if self._ms is not None:
             self._ms._position_changed()
+        update_active_cues(self)  # HTML "time marches on" for text tracks
         if self.ready_state == HAVE_NOTHING or self._ms is None or self.seeking:
             return
         self._set_ready_state(self._buffered_ready_state(self.buffered))
@@ -405,6 +407,7 @@ class HTMLMediaElement(EventTarget):
 
     def _ms_frames_processed(self) -> None:
         """"Coded Frame Processing" steps 2-4, and the wait in "Seeking" step 1.2."""
+        update_active_cues(self)  # HTML: newly introduced cues run time marches on
         self._all_data = False if self._ms is not None and \
             self._ms.ready_state == "open" else self._all_data
         if self.ready_state < HAVE_METADATA:

@@ -12,6 +12,7 @@ import itertools
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .events import EventTarget, TaskQueue, TrackEvent
+from .webvtt import TextTrackCueList, VTTCue, cue_list_of
 
 if TYPE_CHECKING:
     from .sourcebuffer import SourceBuffer
@@ -109,8 +110,21 @@ class TextTrack(_Track, EventTarget):
         _Track.__init__(self, **kw)
         self._mode = "disabled"
         self.in_band_metadata_track_dispatch_type = ""
-        self.cues: list[Any] = []
-        self.active_cues: list[Any] = []
+        self._active_cues: tuple[VTTCue, ...] = ()
+        """Set by "time marches on" (``msepy.webvtt.update_active_cues``)."""
+        self._cue_list = TextTrackCueList(lambda: cue_list_of(self))
+        self._active_cue_list = TextTrackCueList(lambda: self._active_cues)
+
+    @property
+    def cues(self) -> TextTrackCueList | None:
+        """The text track list of cues, live from the track buffer; None (HTML's null)
+        while the mode is "disabled"."""
+        return None if self._mode == "disabled" else self._cue_list
+
+    @property
+    def active_cues(self) -> TextTrackCueList | None:
+        """The cues active at the last "time marches on"; None while disabled."""
+        return None if self._mode == "disabled" else self._active_cue_list
 
     @property
     def mode(self) -> str:
@@ -122,6 +136,8 @@ class TextTrack(_Track, EventTarget):
             return  # an invalid enum value is ignored, as WebIDL enums are on setting
         if value != self._mode:
             self._mode = value
+            if value == "disabled":
+                self._active_cues = ()  # no cue of a disabled track is active
             self._changed()
 
 
