@@ -175,3 +175,16 @@ def test_frame_feed_starts_at_the_random_access_point_and_resets_on_overwrite():
     p.append(sb, "M\n" + gop(500, n=5) + "E\n")
     batch = feed.pull(track.key, max_frames=10)
     assert batch.reset and batch.frames[0].pts == 500 and batch.frames[0].is_rap
+
+
+def test_a_pause_between_subtitles_does_not_make_muxed_video_drop_frames():
+    # Video frames every 100 ms; a cue at 0-0.5 s, the next at 2-2.5 s (a gap far more
+    # than 2 x the last cue's duration).  Video keeps every frame.
+    p = Pair()
+    sb = p.add()
+    video = [f"F 1 {'K' if i == 0 else '.'} {i * 100} {i * 100} 100" for i in range(30)]
+    lines = video[:5] + ["F 2 K 0 0 500"] + video[5:20] + ["F 2 K 2000 2000 500"] + video[20:]
+    p.append(sb, "I v1/1000 t2/1000\nM\n" + "\n".join(lines) + "\nE\n")
+    tb = sb._track_buffers[1]
+    assert len(tb.frames) == 30
+    assert ranges(sb.buffered) == [(0.0, 3.0)]

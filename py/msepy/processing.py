@@ -65,9 +65,14 @@ def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame]) -> 
                 pts = frame.pts * factor + off
                 dts = frame.dts * factor + off
             dur = frame.duration * factor
-            # 6. Discontinuity detection.
+            # 6. Discontinuity detection.  A gap between cues is normal in a text track
+            # ("not necessarily continuous", SourceBuffer.buffered step 4), so for text
+            # only a decode timestamp going backwards starts a new coded frame group:
+            # otherwise every subtitle pause would make muxed video drop frames up to
+            # its next keyframe (need random access point is set on all track buffers).
             last = tb.last_decode_timestamp
-            if last is not None and (dts < last or dts - last > 2 * tb.last_frame_duration):
+            if last is not None and (dts < last or (dts - last > 2 * tb.last_frame_duration
+                                                    and tb.kind != "text")):
                 if sb._mode == "segments":
                     sb._set_group_end(Fraction(pts, tb.timescale))
                 else:
