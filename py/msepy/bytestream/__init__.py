@@ -65,14 +65,16 @@ _CODECS = {
     # (Chromium: the object types 0x69 / 0x6B; "mp3" as WebCodecs names it).
     "mpeg2aac": re.compile(r"^mp4a\.67$"),
     "mpegaudio": re.compile(r"^(mp4a\.(69|6[Bb])|mp3)$"),
+    # WebVTT in ISO BMFF (ISO/IEC 14496-30 sample entry 'wvtt').
+    "wvtt": re.compile(r"^wvtt$"),
 }
 _KIND = {"avc": "video", "hevc": "video", "av1": "video", "vp09": "video", "vp9": "video",
          "vp8": "video", "aac": "audio", "opus": "audio", "flac": "audio", "vorbis": "audio",
-         "mpeg2aac": "audio", "mpegaudio": "audio"}
+         "mpeg2aac": "audio", "mpegaudio": "audio", "wvtt": "text"}
 
 # container essence → (codec families allowed, codecs parameter required)
 _CONTAINERS: dict[str, tuple[frozenset[str], bool]] = {
-    "video/mp4": (frozenset({"avc", "hevc", "av1", "vp09", "aac", "opus", "flac"}), False),
+    "video/mp4": (frozenset({"avc", "hevc", "av1", "vp09", "aac", "opus", "flac", "wvtt"}), False),
     "audio/mp4": (frozenset({"aac", "opus", "flac"}), False),
     "video/webm": (frozenset({"vp8", "vp9", "vp09", "av1", "opus", "vorbis"}), False),
     "audio/webm": (frozenset({"opus", "vorbis"}), False),
