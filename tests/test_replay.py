@@ -101,18 +101,19 @@ def test_mp4_buffered_matches_ffprobe():
     script = load("mp4_h264_aac")
     recs = by_op(run("mp4_h264_aac"), script)
     media = [rec for op, rec in recs if op.get("range", [0])[0] in (1219, 24581)]
-    # A muxed SourceBuffer buffers the intersection of its tracks: it starts at the
-    # later first frame (video, 2 frames of B-frame delay) and, after the first
-    # fragment, ends where the first of its tracks ends.
-    first_start = max(start(video, v_scale), start(audio, a_scale))
-    assert first_start == Fraction(8, 100)
+    # A muxed SourceBuffer's track ranges start at the coded frame group's start time
+    # (the earliest first frame across its tracks: the audio at 0, not the video's
+    # 0.08 after 2 frames of B-frame delay), as Chromium does; after the first
+    # fragment it ends where the first of its tracks ends.
+    first_start = min(start(video, v_scale), start(audio, a_scale))
+    assert first_start == 0 and start(video, v_scale) == Fraction(8, 100)
     frag1_end = min(end(video, v_scale, 24581), end(audio, a_scale, 24581))
-    assert media[0]["buffered"] == {"v": [[0.08, number(frag1_end)]]}
+    assert media[0]["buffered"] == {"v": [[0, number(frag1_end)]]}
     assert number(frag1_end) == 1.018667  # 48896 / 48000: the last AAC frame's end
     # Whole file: the video ends at 2.08 s (ffprobe: last pts 26112 + 512 ticks of
     # 1/12800); the audio stream's ffprobe duration is 2.08 s too.
     assert end(video, v_scale) == Fraction(208, 100)
-    assert media[1]["buffered"] == {"v": [[0.08, 2.08]]}
+    assert media[1]["buffered"] == {"v": [[0, 2.08]]}
     eos = next(rec for op, rec in recs if op["op"] == "eos")
     assert eos["duration"] == 2.08 and eos["readyState"] == "ended"
 
@@ -127,9 +128,11 @@ def test_webm_buffered_and_duration_match_mkvinfo():
     script = load("webm_abort_changetype")
     recs = by_op(run("webm_abort_changetype"), script)
     whole = next(rec for op, rec in recs if op["op"] == "append" and "range" not in op)
-    assert whole["buffered"] == {"av": [[number(max(min(video), min(audio))),
+    # Both tracks' ranges start at the coded frame group's start: the earliest first
+    # block (the Opus track at 0; VP9 starts at 7 ms), as Chromium reports it.
+    assert whole["buffered"] == {"av": [[number(min(min(video), min(audio))),
                                          number(min(v_end, a_end))]]}
-    assert whole["buffered"] == {"av": [[0.007, 2.007]]}
+    assert whole["buffered"] == {"av": [[0, 2.007]]}
     # The Opus track runs past the Segment's Duration (2.008 s): coded frame
     # processing step 5 raises the duration to the group end.
     assert number(a_end) == 2.021 and whole["duration"] == 2.021

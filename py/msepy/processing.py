@@ -98,7 +98,8 @@ def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame]) -> 
             if not frame.is_rap:
                 continue
             tb.need_random_access_point = False
-        if tb.last_decode_timestamp is None:
+        first_in_group = tb.last_decode_timestamp is None
+        if first_in_group:
             tb.group_serial += 1  # a new coded frame group starts in this track buffer
         serial = tb.group_serial
         to_remove: list[int] = []
@@ -133,6 +134,8 @@ def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame]) -> 
             tb.add(spliced)
         else:
             tb.add(frame)
+        if first_in_group:
+            _anchor_group_start(sb, tb, pts)
         # 17-19.
         tb.last_decode_timestamp = dts
         tb.last_frame_duration = dur
@@ -145,6 +148,25 @@ def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame]) -> 
         # 21. Generated timestamps: the next frame follows this one.
         if sb._generate_timestamps:
             sb._timestamp_offset = Fraction(end, ts)
+
+
+def _anchor_group_start(sb: "SourceBuffer", tb: TrackBuffer, pts: int) -> None:
+    """Track buffer ranges of a muxed SourceBuffer start at the coded frame group's
+    start time: the earliest first-frame pts of the group across its track buffers
+    (Chromium's SourceBufferStream::OnStartOfCodedFrameGroup; the spec allows it in
+    "Track Buffers").  A group starts for the SourceBuffer when every track buffer's
+    last decode timestamp is unset (discontinuity, reset parser state, removal)."""
+    others = [t for t in sb._track_buffers.values() if t is not tb]
+    if not others:
+        return
+    if all(t.last_decode_timestamp is None for t in others):
+        sb._group_firsts = []
+    start = Fraction(pts, tb.timescale)
+    sb._group_firsts.append((tb, pts))
+    earliest = min(Fraction(p, t.timescale) for t, p in sb._group_firsts)
+    if earliest < start or len(sb._group_firsts) > 1:
+        for t, p in sb._group_firsts:
+            t.anchor(p, floor_ticks(earliest, t.timescale))
 
 
 def audio_splice_frame(tb: TrackBuffer, new: CodedFrame, pts: int, dts: int, dur: int,

@@ -83,6 +83,9 @@ class SourceBuffer(EventTarget):
         self._group_end: tuple[int, int] = (0, 1)
         """[[group end timestamp]] as (ticks, timescale): compared per frame, exactly."""
         self._track_buffers: dict[int, TrackBuffer] = {}
+        self._group_firsts: list[tuple[TrackBuffer, int]] = []
+        """First frame (track buffer, pts) of each track in the current coded frame
+        group: their ranges start at the group's start time (processing.py)."""
         self._tracks: dict[int, list[Any]] = {}
         """Byte stream Track ID → the AudioTrack/VideoTrack/TextTrack objects made."""
         self._pending_task: list[bool] | None = None

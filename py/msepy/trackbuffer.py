@@ -85,6 +85,9 @@ class TrackBuffer:
         """Serial of the current coded frame group (bumped when one starts)."""
         self._max_pts: int | None = None
         self._max_end: int | None = None
+        self.anchors: dict[int, int] = {}
+        """Range start for the first frame of a coded frame group (its pts → the group's
+        start time across the SourceBuffer's tracks), see ``anchor``."""
 
     def __repr__(self) -> str:
         return (f"<TrackBuffer {self.kind} id={self.track_id} {len(self.frames)} frames "
@@ -123,6 +126,7 @@ class TrackBuffer:
         for r in self._ranges:
             r[0] *= factor
             r[1] *= factor
+        self.anchors = {p * factor: s * factor for p, s in self.anchors.items()}
         if self.modified_from_dts != float("inf"):
             self.modified_from_dts *= factor
         self._offset_cache = None
@@ -176,7 +180,8 @@ class TrackBuffer:
             self.max_distance = dist
             self._ranges_dirty = True  # a larger fudge may join ranges
         if not self._ranges_dirty:
-            self._extend_ranges(frame.pts, frame.pts + frame.duration)
+            self._extend_ranges(self.anchors.get(frame.pts, frame.pts),
+                                frame.pts + frame.duration)
 
     def _extend_ranges(self, start: int, end: int) -> None:
         ranges = self._ranges
@@ -321,6 +326,7 @@ class TrackBuffer:
         if self.frames:
             self.modified_from_dts = min(self.modified_from_dts, self.frames[0].dts)
         self.frames.clear()
+        self.anchors = {}
         self._max_pts = self._max_end = None
         self.size = 0
         self._ranges = []
@@ -334,10 +340,23 @@ class TrackBuffer:
             self._ranges_dirty = False
         return self._ranges
 
+    def anchor(self, pts: int, start: int) -> None:
+        """Let the range holding the frame at ``pts`` start at ``start`` (<= pts): the
+        spec's "MAY use coded frame group start times as range start times across
+        track buffers in a muxed SourceBuffer" ("Track Buffers"), as Chromium does."""
+        if start < pts and self.anchors.get(pts) != start:
+            self.anchors[pts] = start
+            self._ranges_dirty = True
+
     def _compute_ranges(self) -> list[list[int]]:
         fudge = self.fudge
         out: list[list[int]] = []
-        for s, e in sorted((f.pts, f.pts + f.duration) for f in self.frames):
+        anchors = self.anchors
+        if anchors:  # forget anchors whose frame is gone
+            present = {f.pts for f in self.frames if f.pts in anchors}
+            self.anchors = anchors = {p: s for p, s in anchors.items() if p in present}
+        for s, e in sorted((anchors.get(f.pts, f.pts), f.pts + f.duration)
+                           for f in self.frames):
             if out and s <= out[-1][1] + fudge:
                 if e > out[-1][1]:
                     out[-1][1] = e
