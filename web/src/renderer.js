@@ -249,9 +249,19 @@ export class Renderer {
     const video = [...this.tracks.values()].find((t) => t.kind === "video");
     if (!video || !video.frames.length) return;
     const now = this.playing ? Math.max(this.position, this.clockNow()) : this.position;
+    // The next frame once its time has come; a frame is skipped (dropped) only when the
+    // one after it is due too and it is already more than a frame late - so display
+    // jitter of less than a frame costs no frames.
     let pick = -1;
-    for (let i = 0; i < video.frames.length; i++) {
-      if (video.frames[i].timestamp / 1e6 <= now + 0.0005) pick = i; else break;
+    const due = (i) => i < video.frames.length && video.frames[i].timestamp / 1e6 <= now + 0.0005;
+    if (due(0)) {
+      pick = 0;
+      while (due(pick + 1)) {
+        const f = video.frames[pick];
+        const late = now - (f.timestamp + (f.duration || 33_333)) / 1e6;
+        if (late <= 0.0005) break;
+        pick += 1;
+      }
     }
     if (pick < 0 && !this.presented) pick = 0;  // first frame after a seek / at start
     if (pick < 0) return;

@@ -1,0 +1,99 @@
+// Browser benchmark, native MediaSource beside msepy, one run each, same page:
+// time to sourceopen, to the first frame, append latency p50/p95, append throughput,
+// and dropped frames over 60 s of 720p30 playback (tests/fixtures/mp4/bench_720p.mp4,
+// 10 s, appended six times back to back in "sequence" mode).
+//
+//   node e2e/bench.mjs [seconds=60]      (npm run bench:browser)
+// Writes test-results/bench-browser.json and prints a table.
+
+import fs from "node:fs";
+import path from "node:path";
+import { repo, setup } from "./lib.mjs";
+
+const SECONDS = Number(process.argv[2] || 60);
+const URL_ = "/tests/fixtures/mp4/bench_720p.mp4";
+const TYPE = 'video/mp4; codecs="avc1.64001f,mp4a.40.2"';
+
+const env = await setup();
+try {
+  const page = await env.page();
+  const results = {};
+  for (const impl of ["native", "msepy"]) {
+    results[impl] = await page.evaluate(async ({ impl, url, type, seconds }) => {
+      const data = await h.bytes(url);
+      const { video, ms } = h.make(impl);
+      video.muted = true;
+      const t0 = performance.now();
+      const opened = h.once(ms, "sourceopen");
+      video.src = URL.createObjectURL(ms);
+      await opened;
+      const sourceopenMs = performance.now() - t0;
+      const sb = ms.addSourceBuffer(type);
+      // First frame: from the first appendBuffer (with play() requested) to a frame shown.
+      let firstFrameMs = null;
+      const tAppend = performance.now();
+      const firstFrame = new Promise((resolve) => {
+        const poll = () => {
+          const shown = impl === "native" ? video.getVideoPlaybackQuality().totalVideoFrames - video.getVideoPlaybackQuality().droppedVideoFrames > 0 && video.currentTime > 0
+            : video._renderer.presented !== null;
+          if (shown) { firstFrameMs = performance.now() - tAppend; resolve(); } else requestAnimationFrame(poll);
+        };
+        if (impl === "native" && video.requestVideoFrameCallback) {
+          video.requestVideoFrameCallback(() => { firstFrameMs = performance.now() - tAppend; resolve(); });
+        } else poll();
+      });
+      const play = video.play().catch(() => {});
+      const chunk = 512 * 1024, latencies = [];
+      let bytes = 0, busy = 0;
+      const copies = Math.ceil(seconds / 10);
+      sb.mode = "sequence";  // each copy follows the last one, no gap
+      for (let c = 0; c < copies; c++) {
+        for (let i = 0; i < data.length; i += chunk) {
+          const piece = data.subarray(i, i + chunk);
+          const a = performance.now();
+          await h.append(sb, piece);
+          const ms_ = performance.now() - a;
+          latencies.push(ms_); busy += ms_; bytes += piece.length;
+        }
+      }
+      ms.endOfStream();
+      await firstFrame;
+      await play;
+      const q0 = video.getVideoPlaybackQuality();
+      const startTime = video.currentTime;
+      const tPlay = performance.now();
+      while (!video.ended && performance.now() - tPlay < (seconds + 20) * 1000) await new Promise((r) => setTimeout(r, 250));
+      const q = video.getVideoPlaybackQuality();
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const out = {
+        sourceopenMs, firstFrameMs,
+        appendP50Ms: sorted[Math.floor(sorted.length * 0.5)],
+        appendP95Ms: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))],
+        appendMiBps: bytes / 1024 / 1024 / (busy / 1000),
+        appends: latencies.length,
+        playedSeconds: video.currentTime - startTime, wallSeconds: (performance.now() - tPlay) / 1000,
+        totalFrames: q.totalVideoFrames - q0.totalVideoFrames,
+        droppedFrames: q.droppedVideoFrames - q0.droppedVideoFrames,
+        ended: video.ended,
+        avOffset: video.msepyStats ? { meanMs: video.msepyStats.avOffsetMean * 1000, maxAbsMs: video.msepyStats.avOffsetMaxAbs * 1000 } : null,
+      };
+      video.remove();
+      return out;
+    }, { impl, url: URL_, type: TYPE, seconds: SECONDS });
+    console.error(`${impl}: done`);
+  }
+  fs.mkdirSync(path.join(repo, "test-results"), { recursive: true });
+  fs.writeFileSync(path.join(repo, "test-results", "bench-browser.json"), JSON.stringify(results, null, 1));
+  const rows = [["time to sourceopen (ms)", "sourceopenMs"], ["first frame after first append (ms)", "firstFrameMs"],
+    ["append latency p50 (ms, 512 KiB)", "appendP50Ms"], ["append latency p95 (ms)", "appendP95Ms"],
+    ["append throughput (MiB/s)", "appendMiBps"], ["played (s)", "playedSeconds"], ["wall (s)", "wallSeconds"],
+    ["frames presented", "totalFrames"], ["dropped frames", "droppedFrames"]];
+  console.log(`| ${SECONDS} s of 720p30 H.264+AAC | native | msepy |\n| --- | ---: | ---: |`);
+  for (const [label, key] of rows) {
+    const f = (v) => (typeof v === "number" ? v.toFixed(v > 100 ? 0 : 2) : String(v));
+    console.log(`| ${label} | ${f(results.native[key])} | ${f(results.msepy[key])} |`);
+  }
+  if (results.msepy.avOffset) console.log(`msepy A/V offset: mean ${results.msepy.avOffset.meanMs.toFixed(1)} ms, max |offset| ${results.msepy.avOffset.maxAbsMs.toFixed(1)} ms`);
+} finally {
+  await env.close();
+}
