@@ -65,6 +65,9 @@ describe("native MediaSource and msepy agree", () => {
       fs.writeFileSync(path.join(repo, "test-results", `differential-${name}.json`), JSON.stringify({ diffs, numbers }, null, 1));
       for (const d of numbers) t.diagnostic(`engine numbers differ: ${d}`);
       assert.deepEqual(diffs, [], `${diffs.length} differences:\n${diffs.join("\n")}`);
+      // Every exception msepy's page side threw (or not), the engine threw (or not) too.
+      const mismatches = await page.evaluate(() => msepy.engine.stats.mismatches || 0);
+      assert.equal(mismatches, 0, page.logs.filter((l) => l.includes("the page side")).join("\n"));
       if (process.env.MSEPY_STRICT_DIFF === "1") assert.deepEqual(numbers, []);
     });
   }

@@ -26,7 +26,7 @@ const types = {
   ".zip": "application/zip", ".mp4": "video/mp4", ".m4s": "video/iso.segment",
   ".m4a": "audio/mp4", ".webm": "video/webm", ".mkv": "video/x-matroska",
 };
-const isolation = {
+const ISOLATION = {
   "Cross-Origin-Opener-Policy": "same-origin",
   "Cross-Origin-Embedder-Policy": "require-corp",
   "Cross-Origin-Resource-Policy": "same-origin",
@@ -43,11 +43,15 @@ function resolve(urlPath) {
 }
 
 const server = http.createServer((req, res) => {
-  let urlPath;
+  let urlPath, isolation = ISOLATION;
   try {
-    urlPath = decodeURIComponent(new URL(req.url, "http://x").pathname);
+    const url = new URL(req.url, "http://x");
+    urlPath = decodeURIComponent(url.pathname);
+    // ?isolation=off on a page: serve it without COOP/COEP (not cross-origin isolated:
+    // no SharedArrayBuffer, so msepy's audio ring falls back to messages).
+    if (url.searchParams.get("isolation") === "off") isolation = {};
   } catch {
-    res.writeHead(400, isolation).end("bad request\n");
+    res.writeHead(400, ISOLATION).end("bad request\n");
     return;
   }
   if (urlPath === "/") {
@@ -58,7 +62,7 @@ const server = http.createServer((req, res) => {
     const dir = path.join(root, "build", "wheels");
     const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith(".whl")) : [];
     const body = JSON.stringify(names);
-    res.writeHead(200, { ...isolation, "Content-Type": "application/json", "Cache-Control": "no-cache" });
+    res.writeHead(200, { ...ISOLATION, "Content-Type": "application/json", "Cache-Control": "no-cache" });
     res.end(body);
     return;
   }

@@ -85,7 +85,10 @@ export class Engine {
     const mseq = this.mseq++;
     this.calls.set(mseq, b.calls);
     this.stats.batches += 1;
-    (b.port || this.worker).postMessage({ kind: "batch", mseq, ops: b.ops }, b.transfer);
+    // A detach travels on the old port - unless the batch also transfers a port (a new
+    // attachment), which may be that port's own partner.  Order is kept by mseq anyway.
+    const port = b.port && !b.transfer.some((x) => x instanceof MessagePort) ? b.port : null;
+    (port || this.worker).postMessage({ kind: "batch", mseq, ops: b.ops }, b.transfer);
   }
 
   onMessage(port) {  // replies arriving on an attachment port

@@ -294,7 +294,7 @@ export class SourceBuffer extends EventTarget {
       throw new TypeError("appendBuffer() takes an ArrayBuffer or ArrayBufferView");
     }
     // The copy WebIDL asks for is transferred to the worker, not copied again.
-    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "appendBuffer", args: [bytes] }, { transfer: [bytes.buffer] }, { expect });
+    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "appendBuffer", args: [bytes] }, { transfer: [bytes.buffer], expect });
     this.#checkAttachedIdle(call);
     const element = this._source._element;
     if (element && element.error) { call("InvalidStateError"); throw domError("InvalidStateError", "the media element has an error"); }

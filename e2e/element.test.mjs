@@ -1,0 +1,140 @@
+// <msepy-video> beyond plain playback: the audio ring without SharedArrayBuffer,
+// decoder failures as MEDIA_ERR_DECODE, playbackRate, seeking while playing, <source>
+// children, srcObject, and the page side never disagreeing with the engine.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { setup } from "./lib.mjs";
+
+const H264 = { url: "/e2e/fixtures/frames_h264.mp4", type: 'video/mp4; codecs="avc1.64000c,mp4a.40.2"' };
+
+let env, page;
+before(async () => {
+  env = await setup();
+  page = await env.page();
+});
+after(async () => { await env?.close(); });
+
+describe("<msepy-video>", () => {
+  test("without cross-origin isolation the audio ring runs on messages, at the right pitch", async () => {
+    const p2 = await env.page("/e2e/harness.html?isolation=off");
+    const r = await p2.evaluate(async ({ url, type }) => {
+      const p = await h.load("msepy", url, type);
+      const ended = h.once(p.video, "ended", 20000);
+      await p.video.play();
+      await new Promise((res) => setTimeout(res, 1000));
+      const a = p.video._renderer.audio.analyser;
+      a.fftSize = 16384;
+      await new Promise((res) => setTimeout(res, 400));
+      const buf = new Float32Array(a.fftSize);
+      a.getFloatTimeDomainData(buf);
+      const xs = [];
+      for (let i = 1; i < buf.length; i++) if (buf[i - 1] < 0 && buf[i] >= 0) xs.push(i - 1 + buf[i - 1] / (buf[i - 1] - buf[i]));
+      const hz = ((xs.length - 1) / (xs[xs.length - 1] - xs[0])) * a.context.sampleRate;
+      await ended;
+      return { isolated: self.crossOriginIsolated, mode: p.video.msepyStats.audioMode, hz, t: p.video.currentTime, d: p.video.duration };
+    }, H264);
+    await p2.close();
+    assert.equal(r.isolated, false);
+    assert.equal(r.mode, "message ring");
+    assert.ok(Math.abs(r.hz - 440) < 2, `${r.hz} Hz`);
+    assert.equal(r.t, r.d);
+  });
+
+  test("a decoder that cannot decode the stream is MEDIA_ERR_DECODE with a message", async (t) => {
+    const r = await page.evaluate(async () => {
+      const hevc = await VideoDecoder.isConfigSupported({ codec: "hvc1.1.6.L30.90" }).catch(() => ({ supported: false }));
+      if (hevc.supported) return { skip: true };
+      const p = await h.load("msepy", "/tests/fixtures/mp4/hevc.mp4", 'video/mp4; codecs="hvc1.1.6.L30.90"');
+      const error = h.once(p.video, "error", 10000);
+      p.video.play().catch(() => {});
+      await error;
+      const out = { code: p.video.error.code, message: p.video.error.message, networkState: p.video.networkState,
+        appendThrows: (() => { try { p.sb.appendBuffer(new Uint8Array(1)); return "no"; } catch (e) { return e.name; } })() };
+      p.video.remove();
+      return out;
+    });
+    if (r.skip) { t.skip("this Chromium decodes HEVC"); return; }
+    assert.equal(r.code, 3);
+    assert.match(r.message, /decoder/);
+    assert.equal(r.networkState, 1);
+    assert.equal(r.appendThrows, "InvalidStateError");
+  });
+
+  test("playbackRate 2 plays the stream in half the time", async () => {
+    const r = await page.evaluate(async ({ url, type }) => {
+      const p = await h.load("msepy", url, type);
+      p.video.playbackRate = 2;
+      const rate = h.once(p.video, "ratechange");
+      await rate;
+      const ended = h.once(p.video, "ended", 20000);
+      const t0 = performance.now();
+      await p.video.play();
+      await ended;
+      const wall = (performance.now() - t0) / 1000;
+      const out = { wall, duration: p.video.duration };
+      p.video.remove();
+      return out;
+    }, H264);
+    assert.ok(Math.abs(r.wall - r.duration / 2) < 0.4, `${r.wall}s for ${r.duration}s at 2x`);
+  });
+
+  test("seeking while playing: seeking, seeked, and playback goes on from there", async () => {
+    const r = await page.evaluate(async ({ url, type }) => {
+      const p = await h.load("msepy", url, type);
+      await p.video.play();
+      await new Promise((res) => setTimeout(res, 500));
+      const log = [];
+      for (const e of ["seeking", "seeked", "waiting", "playing", "timeupdate"]) p.video.addEventListener(e, () => log.push(e));
+      const seeked = h.once(p.video, "seeked");
+      p.video.currentTime = 3;
+      const during = { seeking: p.video.seeking, currentTime: p.video.currentTime };
+      await seeked;
+      await new Promise((res) => setTimeout(res, 500));
+      const out = { during, after: p.video.currentTime, log: [...new Set(log)], paused: p.video.paused };
+      p.video.pause();
+      p.video.remove();
+      return out;
+    }, H264);
+    assert.deepEqual(r.during, { seeking: true, currentTime: 3 });
+    assert.ok(r.after > 3.2 && r.after < 3.9, `currentTime ${r.after}`);
+    assert.ok(r.log.indexOf("seeking") < r.log.indexOf("seeked"));
+    assert.equal(r.paused, false);
+  });
+
+  test("<source> children, srcObject, and pause() rejecting a pending play()", async () => {
+    const r = await page.evaluate(async ({ type }) => {
+      const video = document.createElement(msepy.ELEMENT_TAG);
+      const ms = new msepy.MediaSource();
+      const source = document.createElement("source");
+      source.src = URL.createObjectURL(ms);
+      video.append(source);
+      document.body.append(video);
+      const opened = h.once(ms, "sourceopen");
+      video.load();
+      await opened;
+      const viaSource = { readyState: ms.readyState, currentSrc: video.currentSrc === source.src };
+      const ms2 = new msepy.MediaSource();
+      const closed = h.once(ms, "sourceclose");
+      const opened2 = h.once(ms2, "sourceopen");
+      video.srcObject = ms2;
+      await Promise.all([closed, opened2]);
+      ms2.addSourceBuffer(type);
+      const play = video.play();
+      video.pause();
+      let rejected = null;
+      try { await play; } catch (e) { rejected = e.name; }
+      video.remove();
+      return { viaSource, first: ms.readyState, second: ms2.readyState, rejected };
+    }, H264);
+    assert.deepEqual(r.viaSource, { readyState: "open", currentSrc: true });
+    assert.equal(r.first, "closed");
+    assert.equal(r.second, "open");
+    assert.equal(r.rejected, "AbortError");
+  });
+
+  test("the page side predicted every exception the engine threw", async () => {
+    const mismatches = await page.evaluate(() => msepy.engine.stats.mismatches || 0);
+    assert.equal(mismatches, 0, page.logs.filter((l) => l.includes("the page side")).join("\n"));
+  });
+});
