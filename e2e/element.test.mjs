@@ -138,3 +138,28 @@ describe("<msepy-video>", () => {
     assert.equal(mismatches, 0, page.logs.filter((l) => l.includes("the page side")).join("\n"));
   });
 });
+
+describe("audio splices", () => {
+  test("an overlapping append splices with a crossfade and plays on to the end", async () => {
+    const r = await page.evaluate(async () => {
+      const p = h.make("msepy");
+      await h.open(p.video, p.ms);
+      const sb = p.ms.addSourceBuffer('audio/mp4; codecs="mp4a.40.2"');
+      const data = await h.bytes("/tests/fixtures/mp4/aac_44k.mp4");
+      await h.append(sb, data);
+      sb.timestampOffset = 1.0023;  // lands inside an AAC frame: a splice frame
+      await h.append(sb, data);
+      p.ms.endOfStream();
+      const ended = h.once(p.video, "ended", 20000);
+      await p.video.play();
+      await ended;
+      const out = { stats: p.video.msepyStats.audioStats, error: p.video.error, t: p.video.currentTime, d: p.video.duration,
+        buffered: h.ranges(p.video.buffered) };
+      p.video.remove();
+      return out;
+    });
+    assert.equal(r.error, null);
+    assert.equal(r.t, r.d);
+    assert.ok(r.stats.splices >= 1, JSON.stringify(r.stats));
+  });
+});

@@ -28,7 +28,7 @@ export class AudioOut {
     this.volume = 1;
     this.muted = false;
     this.pending = [];         // chunks waiting for room: {planes, time}
-    this.stats = { chunks: 0, frames: 0, gaps: 0, trims: 0 };
+    this.stats = { chunks: 0, frames: 0, gaps: 0, trims: 0, splices: 0 };
   }
 
   // Creates the context on first use (a play() call counts as the user's gesture).
@@ -134,32 +134,49 @@ export class AudioOut {
     this.drain();
   }
 
-  // Move pending chunks into the ring while there is room.
+  // Move pending chunks into the ring while there is room.  Ring index of media time T:
+  // start + (T - base) * sampleRate.  A chunk after a gap gets silence before it; a
+  // chunk that overlaps what is queued (an audio splice: MSE "Audio Splice Rendering")
+  // replaces the overlapped samples not yet played, crossfading over the first 5 ms.
   drain() {
     while (this.pending.length && this.ctx) {
       const chunk = this.pending[0];
-      let { planes, time } = chunk;
+      const { planes, time } = chunk;
       if (this.next === null) {
         this.base = time; this.next = time; this.start = this.write;
       }
-      // Continuous media time: fill a gap with silence, trim an overlap.
-      let skip = 0, silence = 0;
-      const delta = (time - this.next) * this.sampleRate;
-      if (delta > 1) { silence = Math.round(delta); this.stats.gaps += 1; }
-      else if (delta < -1) { skip = Math.min(planes[0].length, Math.round(-delta)); this.stats.trims += 1; }
+      const at = this.start + Math.round((time - this.base) * this.sampleRate);
+      const read = Math.max(this.#readNow(), this.start);
+      let skip = 0, silence = 0, back = 0;
+      if (at > this.write + 1) { silence = at - this.write; this.stats.gaps += 1; }
+      else if (at < this.write - 1) {
+        const overlap = this.write - at;
+        back = this.shared ? Math.max(0, Math.min(overlap, this.write - read - 128)) : 0;
+        skip = Math.min(planes[0].length, overlap - back);
+        this.stats[back ? "splices" : "trims"] = (this.stats[back ? "splices" : "trims"] || 0) + 1;
+      }
       const n = planes[0].length - skip + silence;
-      const room = this.capacity - (this.write - this.#readNow());
+      const room = this.capacity - (this.write - back - read);
       if (n > room) return;
       this.pending.shift();
       if (n <= 0) continue;
-      const out = planes.map((p) => {
-        if (!silence && !skip) return p;
-        const q = new Float32Array(n);
-        q.set(p.subarray(skip), silence);
-        return q;
-      });
+      let out = planes;
+      if (silence || skip) {
+        out = planes.map((p) => { const q = new Float32Array(n); q.set(p.subarray(skip), silence); return q; });
+      }
+      if (back) {
+        this.write -= back;
+        const fade = Math.min(back, out[0].length, Math.round(this.sampleRate * 0.005));
+        for (let c = 0; c < this.channels; c++) {
+          const old = this.planes[c], dst = out[c];  // push() made one plane per channel
+          for (let i = 0; i < fade; i++) {
+            const w = (i + 0.5) / fade;
+            dst[i] = old[(this.write + i) % this.capacity] * (1 - w) + dst[i] * w;
+          }
+        }
+      }
       this.#write(out);
-      this.next += n / this.sampleRate;
+      this.next = this.base + (this.write - this.start) / this.sampleRate;
       this.stats.chunks += 1;
       this.stats.frames += n;
     }

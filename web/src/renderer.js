@@ -119,7 +119,7 @@ export class Renderer {
 
   // -- pipelines ---------------------------------------------------------------------------
   #newTrack(key, kind) {
-    const t = { key, kind, decoder: null, config: null, configured: false, pulling: false,
+    const t = { key, kind, decoder: null, config: null, wcConfig: null, nextTs: null, configured: false, pulling: false,
       exhausted: false, frames: [], generation: 0, lastPts: -Infinity };
     const onError = (e) => this.element._decodeError(`${kind} decoder: ${e.message}`);
     if (kind === "video") {
@@ -153,16 +153,22 @@ export class Renderer {
     return false;
   }
 
+  // One pull at a time per track (`pulling` covers the decode loop too: it may wait).
   async #feed(t) {
     if (!this.#needsMore(t)) return;
     t.pulling = true;
-    const generation = t.generation;
-    let batch;
     try {
-      batch = await this.element._pull(t.key);
+      await this.#pullAndDecode(t);
+    } catch (e) {
+      if (t.decoder.state !== "closed") console.error("msepy renderer", e);
     } finally {
       t.pulling = false;
     }
+  }
+
+  async #pullAndDecode(t) {
+    const generation = t.generation;
+    const batch = await this.element._pull(t.key);
     if (!batch) return;
     if (batch.config) t.config = batch.config;  // kept even from a stale batch: sent once
     if (generation !== t.generation || t.decoder.state === "closed") return;
@@ -187,15 +193,37 @@ export class Renderer {
     t.flushed = false;
     if (!t.configured && t.config) await this.#configure(t);
     if (!t.configured || generation !== t.generation) return;
+    const chunk = (f, timestamp = f.timestamp, duration = f.duration) => {
+      const init = { type: f.key ? "key" : "delta", timestamp, duration,
+        data: batch.payload.subarray(f.offset, f.offset + f.size) };
+      return t.kind === "video" ? new EncodedVideoChunk(init) : new EncodedAudioChunk(init);
+    };
+    // Chromium's audio decoders stamp their output continuously from the first input,
+    // whatever the later inputs say: at a discontinuity (a gap, or a splice going back
+    // in time) the decoder is drained and restarted so the output keeps media time.
+    const audioInput = async (c) => {
+      if (t.nextTs !== null && Math.abs(c.timestamp - t.nextTs) > 1000) {
+        await t.decoder.flush();
+        if (generation !== t.generation) return false;
+        t.decoder.reset();
+        t.decoder.configure(t.wcConfig);
+      }
+      t.nextTs = c.timestamp + (c.duration || 0);
+      t.decoder.decode(c);
+      return true;
+    };
     for (const f of batch.frames) {
-      const init = {
-        type: f.key ? "key" : "delta",
-        timestamp: f.timestamp,
-        duration: f.duration,
-        data: batch.payload.subarray(f.offset, f.offset + f.size),
-      };
       try {
-        t.decoder.decode(t.kind === "video" ? new EncodedVideoChunk(init) : new EncodedAudioChunk(init));
+        if (t.kind !== "audio") {
+          t.decoder.decode(chunk(f));
+        } else if (f.fadeOut) {
+          // An audio splice frame: the overlapped frames, then the new frame from the
+          // splice point; the output crossfades where they overlap (audio.js).
+          for (const g of f.fadeOut) if (!await audioInput(chunk(g))) return;
+          if (!await audioInput(chunk(f, f.spliceTimestamp, f.timestamp + f.duration - f.spliceTimestamp))) return;
+        } else if (!await audioInput(chunk(f))) {
+          return;
+        }
       } catch (e) {
         this.element._decodeError(`${t.kind} decode: ${e.message}`);
         return;
@@ -220,6 +248,8 @@ export class Renderer {
     }
     try {
       t.decoder.configure(config);
+      t.wcConfig = config;
+      t.nextTs = null;
       t.configured = true;
     } catch (e) {
       this.element._decodeError(`cannot configure the ${t.kind} decoder for ${c.codec}: ${e.message}`);
