@@ -884,9 +884,11 @@ class TestMoreSteps:
         sb = p.add()
         p.append(sb, "I v1/1000 a2/1000:1000\n" + media(
             gop_lines(0), "".join(f"F 2 K {i * 20} {i * 20} 20\n" for i in range(15))))
-        p.append(sb, media("F 1 . 300 300 100\nF 2 . 300 300 20\n"
-                           "F 1 . 2000 2000 100\n"   # video jumps: discontinuity
-                           "F 2 . 320 320 20\n"      # audio now needs a RAP: dropped
+        # (Separate appends: within one batch frames are processed in decode order
+        # across tracks, as Chromium merges them.)
+        p.append(sb, media("F 1 . 300 300 100\nF 2 . 300 300 20\n"))
+        p.append(sb, media("F 1 . 2000 2000 100\n"))  # video jumps: discontinuity
+        p.append(sb, media("F 2 . 320 320 20\n"       # audio now needs a RAP: dropped
                            "F 2 K 340 340 20\n"))
         assert [f[0] for f in frames_of(sb, 2)][-3:] == [F(28, 100), F(30, 100), F(34, 100)]
         assert frames_of(sb, 1)[-1][0] == F(3, 10)

@@ -188,3 +188,15 @@ def test_a_pause_between_subtitles_does_not_make_muxed_video_drop_frames():
     tb = sb._track_buffers[1]
     assert len(tb.frames) == 30
     assert ranges(sb.buffered) == [(0.0, 3.0)]
+
+
+def test_frame_feed_lookup_at_an_odd_time_does_not_rescale_the_track_buffer():
+    from msepy.feed import FrameFeed
+    p = Pair()
+    sb = p.add()
+    p.append(sb, INIT_V + "M\n" + gop(0, n=5) + gop(500, n=5) + "E\n")
+    feed = FrameFeed(p.el)
+    (track,) = feed.tracks()
+    feed.seek(0.7790000000000001)  # a double with a 2^52 denominator
+    batch = feed.pull(track.key)
+    assert batch.frames[0].pts == 500 and sb._track_buffers[1].timescale == 1000

@@ -14,6 +14,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from ._time import floor_ticks
 from .processing import coded_frame_removal
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def _removal_ranges(tb: "TrackBuffer", position: Fraction, excess: int
     gops = tb.gops()
     if not gops:
         return []
-    pos = tb.ticks(position) if isinstance(position, Fraction) else 0
+    pos = floor_ticks(position, tb.timescale) if isinstance(position, Fraction) else 0
     sizes = [sum(len(f.data) for f in tb.frames[a:b]) for a, b in gops]
     spans = [tb.pts_span(a, b) for a, b in gops]
     last_appended = max(range(len(gops)), key=lambda i: max(

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from ._time import floor_ticks
 from .bytestream import CodedFrame, DecoderConfig, TrackInfo
 from .trackbuffer import TrackBuffer
 from .tracks import is_active
@@ -75,6 +76,8 @@ class FrameFeed:
     def __init__(self, element: "HTMLMediaElement") -> None:
         self._element = element
         self._cursors: dict[str, _Cursor] = {}
+        self._seek_at: Fraction | None = None
+        """The last seek() time, for tracks first pulled after it."""
 
     def __repr__(self) -> str:
         return f"<FrameFeed {[t.key for t in self.tracks()]}>"
@@ -99,6 +102,7 @@ class FrameFeed:
         """Restart every track from the random access point for ``t`` (default: the
         element's current position) — "Seeking" steps 2-3."""
         at = None if t is None else Fraction(t)
+        self._seek_at = at
         for cursor in self._cursors.values():
             cursor.last = None
             cursor.needs_reset = True
@@ -109,7 +113,9 @@ class FrameFeed:
         if track is None:
             return FeedBatch()
         tb = track.track_buffer
-        cursor = self._cursors.setdefault(key, _Cursor())
+        cursor = self._cursors.get(key)
+        if cursor is None:
+            cursor = self._cursors[key] = _Cursor(start_at=self._seek_at)
         batch = FeedBatch(timescale=tb.timescale)
         if cursor.info is not tb.info:
             batch.config = tb.info.config
@@ -137,7 +143,7 @@ class FrameFeed:
 
     def _start_index(self, tb: TrackBuffer, at: Fraction | None) -> int | None:
         t = at if at is not None else self._element._position
-        ticks = tb.ticks(Fraction(t))
+        ticks = floor_ticks(Fraction(t), tb.timescale)  # a lookup: never rescale the buffer
         idx = tb.rap_index_for(ticks)
         if idx is None:
             # Nothing at or before t: the first random access point after it.

@@ -16,6 +16,7 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
+from ._time import floor_ticks
 from .events import Event
 from .mediasource import MediaSource
 from .processing import coded_frame_removal
@@ -131,7 +132,7 @@ class ManagedMediaSource(MediaSource):
 
 
 def _gop_start(tb: Any, pos: Fraction) -> Fraction:
-    idx = tb.rap_index_for(tb.ticks(pos))
+    idx = tb.rap_index_for(floor_ticks(pos, tb.timescale))
     if idx is None:
         return Fraction(0)
     return Fraction(tb.frames[idx].pts, tb.timescale)

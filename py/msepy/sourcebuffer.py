@@ -410,7 +410,7 @@ class SourceBuffer(EventTarget):
             for event in self._parser.parse():
                 kind = type(event)
                 if kind is CodedFrames:
-                    coded_frame_processing(self, event.frames)  # 6.2
+                    coded_frame_processing(self, self._decode_order(event.frames))  # 6.2
                     processed = True
                     if self._over_limit(0):  # 6.3
                         self._buffer_full = True
@@ -442,6 +442,26 @@ class SourceBuffer(EventTarget):
             self._after_coded_frames()
         self._append_error(message)
         return False
+
+    def _decode_order(self, frames: list[Any]) -> list[Any]:
+        """A batch's frames in decode order across tracks, audio before video before
+        text on ties: the order Chromium's frame processor sees them in (it merges the
+        parser's per-track queues by decode timestamp), which decides, e.g., which
+        frame anchors timestampOffset in "sequence" mode (step 3)."""
+        tbs = self._track_buffers
+        if len(tbs) < 2 or len(frames) < 2:
+            return frames
+        first = frames[0].track_id
+        if all(f.track_id == first for f in frames):
+            return frames
+        rank = {"audio": 0, "video": 1, "text": 2}
+        keys = {tid: (tb.info.timescale, rank[tb.kind]) for tid, tb in tbs.items()}
+
+        def key(f: Any) -> tuple[float, int]:
+            ts, r = keys.get(f.track_id, (1, 3))
+            return (f.dts / ts, r)
+
+        return sorted(frames, key=key)
 
     def _after_coded_frames(self) -> None:
         """"Coded Frame Processing" steps 2-5, once per batch of frames."""
