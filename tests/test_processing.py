@@ -200,3 +200,19 @@ def test_frame_feed_lookup_at_an_odd_time_does_not_rescale_the_track_buffer():
     feed.seek(0.7790000000000001)  # a double with a 2^52 denominator
     batch = feed.pull(track.key)
     assert batch.frames[0].pts == 500 and sb._track_buffers[1].timescale == 1000
+
+
+def test_audio_straddling_the_append_window_is_trimmed_not_dropped():
+    # Chromium's partial append window trimming: 20 ms audio frames, window [0.05, 0.15).
+    p = Pair()
+    sb = p.add()
+    p.append(sb, "I a1/1000:1000\n")
+    sb.append_window_start = 0.05
+    sb.append_window_end = 0.15
+    p.append(sb, "M\n" + "".join(f"F 1 K {i * 20} {i * 20} 20\n" for i in range(10)) + "E\n")
+    assert ranges(sb.buffered) == [(0.05, 0.15)]
+    frames = sb._track_buffers[1].frames
+    ts = sb._track_buffers[1].timescale
+    first, last = frames[0], frames[-1]
+    assert (Fraction(first.pts, ts), Fraction(first.trim_start, ts)) == (Fraction(1, 20), Fraction(1, 100))
+    assert (Fraction(last.pts + last.duration, ts), Fraction(last.trim_end, ts)) == (Fraction(3, 20), Fraction(1, 100))

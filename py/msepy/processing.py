@@ -91,8 +91,21 @@ def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame]) -> 
                    floor_ticks(sb._append_window_end, ts))
             windows[frame.track_id] = win
         if pts < win[2] or end > win[3]:
-            tb.need_random_access_point = True
-            continue
+            if not (tb.kind == "audio" and pts < win[3] and end > win[2]):
+                tb.need_random_access_point = True
+                continue
+            # Audio straddling the window is trimmed to it rather than dropped, as
+            # Chromium's FrameProcessor does ("partial append window trimming"; the
+            # notes to steps 8-9 allow collecting such frames).  The renderer drops the
+            # decoded samples outside it: trim_start/trim_end, in track buffer ticks.
+            if pts < win[2]:
+                frame.trim_start = win[2] - pts
+                dts += win[2] - pts
+                pts = win[2]
+            if end > win[3]:
+                frame.trim_end = end - win[3]
+                end = win[3]
+            dur = end - pts
         # 10. Need random access point.
         if tb.need_random_access_point:
             if not frame.is_rap:

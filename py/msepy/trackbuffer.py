@@ -110,6 +110,8 @@ class TrackBuffer:
             f.pts *= factor
             f.dts *= factor
             f.duration *= factor
+            f.trim_start *= factor
+            f.trim_end *= factor
             if isinstance(f, SpliceFrame):
                 f.splice_pts *= factor
         for name in ("last_decode_timestamp", "last_frame_duration", "highest_end_timestamp"):

@@ -112,6 +112,10 @@ class CodedFrame:
     """Engine bookkeeping, not for parsers: the serial of the coded frame group the
     engine added this frame in (so dependency removal never takes a frame of the group
     being appended)."""
+    trim_start: int = 0
+    trim_end: int = 0
+    """Engine bookkeeping, not for parsers: ticks of decoded audio the renderer drops
+    from the start / end of this frame (partial append window trimming)."""
 
     def __repr__(self) -> str:
         key = "K" if self.is_rap else " "
