@@ -84,3 +84,14 @@ def test_memory_pressure_empties_inactive_buffers_and_trims_behind_the_playhead(
     p.ms.memory_pressure()
     p.queue.run_until_idle()
     assert ranges(sb.buffered) == []
+
+
+def test_a_first_range_starting_just_after_zero_counts_as_ahead_of_it():
+    """hls.js's fMP4 starts at 0.1 s (B-frame delay): the element plays from there, so
+    30 s buffered after it ends streaming (the element's seek-to-start fudge room)."""
+    p = ManagedPair()
+    sb = p.add()
+    frames = "".join(f"F 1 {'K' if i % 30 == 0 else '.'} {i + 3} {i + 3} 1\n" for i in range(31 * 30))
+    events = p.append(sb, "I v1/30\nM\n" + frames + "E\n")
+    assert ranges(sb.buffered)[0][0] == 0.1
+    assert "endstreaming" in events and not p.ms.streaming

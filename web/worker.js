@@ -67,12 +67,16 @@ function pump() {
   }
 }
 
-function run(msg) {
+function run(msg, client = null) {
   for (const op of msg.ops) {
     if (op.port) {  // attach: the transferred port2 becomes [[port to main]]
       ports.set(op.target, op.port);
       op.port.onmessage = (e) => arrived(e.data, op.port);
       delete op.port;
+    }
+    if (op.clientPort) {  // a worker's MediaSources reach the engine on this port
+      connectClient(op.client, op.clientPort);
+      delete op.clientPort;
     }
   }
   let reply;
@@ -86,13 +90,25 @@ function run(msg) {
   for (const op of msg.ops) {
     if (op.op === "set" && op.name === "srcObject" && !op.value) ports.delete(op.target);
   }
-  send(msg.mseq, reply);
+  routeToClients(reply, client, msg.mseq);
+  for (const op of msg.ops) if (op.op === "terminated") clients.delete(op.client);
+  if (client) sendToClient(client, msg.mseq, reply);
+  else send(msg.mseq, reply);
 }
 
 // Element-bound steps (internal messages, the element's events and state) go on that
 // element's port; the rest, and the batch's results, on the worker channel.
 function send(mseq, reply) {
-  const steps = reply.steps || [];
+  postSteps(mseq, reply.steps || []);
+  const transfer = [];
+  for (const r of reply.results) {
+    const payload = r.result && r.result.payload;
+    if (payload && payload.buffer) transfer.push(payload.buffer);
+  }
+  self.postMessage({ kind: "done", wseq: ++wseq, mseq, results: reply.results, snapshot: reply.snapshot }, transfer);
+}
+
+function postSteps(mseq, steps) {
   let run = [], runPort = null;
   const flush = () => {
     if (!run.length) return;
@@ -106,12 +122,6 @@ function send(mseq, reply) {
     run.push(step);
   }
   flush();
-  const transfer = [];
-  for (const r of reply.results) {
-    const payload = r.result && r.result.payload;
-    if (payload && payload.buffer) transfer.push(payload.buffer);
-  }
-  self.postMessage({ kind: "done", wseq: ++wseq, mseq, results: reply.results, snapshot: reply.snapshot }, transfer);
 }
 
 function portFor(step) {
@@ -121,6 +131,78 @@ function portFor(step) {
     return ports.get(owner) || null;
   }
   return null;
+}
+
+// -- application workers' MediaSources (web/PROTOCOL.md, "Worker MediaSources") --------
+// A DedicatedWorker's msepy.js is a client with a port of its own, its own mseq/wseq
+// order, and ids prefixed with its client id.  Its objects' events and state go on its
+// port; tracks' state goes to everyone (the Window's element lists name them too).
+const clients = new Map();  // client id -> {port, nextMseq, wseq, waiting}
+
+function connectClient(id, port) {
+  const c = { port, nextMseq: 1, wseq: 0, waiting: new Map() };
+  clients.set(id, c);
+  port.onmessage = (e) => {
+    const msg = e.data;
+    if (msg.kind !== "batch" || clients.get(id) !== c) return;
+    msg.arrivedAt = performance.now();
+    c.waiting.set(msg.mseq, msg);
+    while (handle && c.waiting.has(c.nextMseq)) {
+      const next = c.waiting.get(c.nextMseq);
+      c.waiting.delete(c.nextMseq);
+      c.nextMseq += 1;
+      run(next, id);
+    }
+  };
+}
+
+// Moves the clients' steps out of reply.steps and posts them on the clients' ports.
+function routeToClients(reply, sender, mseq) {
+  if (!clients.size) return;
+  const out = new Map();
+  const to = (id) => { if (!out.has(id)) out.set(id, []); return out.get(id); };
+  const mine = [];
+  for (const step of reply.steps || []) {
+    if (step[0] === "event" && clients.has(step[1].split(".")[0])) {
+      to(step[1].split(".")[0]).push(step);
+    } else if (step[0] === "state") {
+      const main = {}, theirs = new Map();
+      let any = false;
+      for (const [oid, state] of Object.entries(step[1])) {
+        const owner = oid.split(".")[0];
+        if (clients.has(owner)) {
+          if (!theirs.has(owner)) theirs.set(owner, {});
+          theirs.get(owner)[oid] = state;
+          continue;
+        }
+        main[oid] = state;
+        any = true;
+        if (oid.startsWith("track")) {
+          for (const id of clients.keys()) {
+            if (!theirs.has(id)) theirs.set(id, {});
+            theirs.get(id)[oid] = state;
+          }
+        }
+      }
+      for (const [id, states] of theirs) to(id).push(["state", states]);
+      if (any) mine.push(["state", main]);
+    } else {
+      mine.push(step);
+    }
+  }
+  reply.steps = mine;
+  for (const [id, steps] of out) {
+    const c = clients.get(id);
+    c.port.postMessage({ kind: "steps", wseq: ++c.wseq, mseq: id === sender ? mseq : c.nextMseq - 1, steps });
+  }
+}
+
+// A client's batch: the Window gets its share of the steps (without results), the
+// client its results.
+function sendToClient(id, mseq, reply) {
+  if (reply.steps?.length) postSteps(nextMseq - 1, reply.steps);
+  const c = clients.get(id);
+  if (c) c.port.postMessage({ kind: "done", wseq: ++c.wseq, mseq, results: reply.results, snapshot: reply.snapshot });
 }
 
 self.onmessage = (e) => {

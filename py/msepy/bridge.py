@@ -31,12 +31,14 @@ from __future__ import annotations
 import math
 from typing import Any, Callable
 
+from . import bridge_extras as extras
 from . import bytestream
 from .element import HTMLMediaElement
 from .errors import DOMException, NotFoundError, exception_name
 from .events import Event, EventTarget, TaskQueue, TrackEvent
 from .eviction import _current_position, _removal_ranges
-from .feed import FrameFeed
+from .feed import FeedBatch, FrameFeed
+from .managed import ManagedMediaSource
 from .mediasource import MediaSource, SourceBufferList
 from .sourcebuffer import DEFAULT_LIMITS, PARSING_MEDIA_SEGMENT, SourceBuffer
 from .timeranges import TimeRanges
@@ -52,7 +54,8 @@ _METHODS: dict[type, dict[str, str]] = {
                   "setLiveSeekableRange": "set_live_seekable_range",
                   "clearLiveSeekableRange": "clear_live_seekable_range"},
     SourceBuffer: {"appendBuffer": "append_buffer", "abort": "abort",
-                   "changeType": "change_type", "remove": "remove"},
+                   "changeType": "change_type", "remove": "remove",
+                   "appendEncodedChunks": "append_encoded_chunks"},
     HTMLMediaElement: {"play": "play", "pause": "pause", "load": "load",
                        "setPlaybackPosition": "set_playback_position"},
 }
@@ -72,6 +75,15 @@ _SETTERS: dict[type, dict[str, str]] = {
 _TRACK_STATE = {AudioTrack: "enabled", VideoTrack: "selected", TextTrack: "mode"}
 
 
+def _names_for(table: dict[type, dict[str, str]], target: Any) -> dict[str, str]:
+    """The reachable names of the target's class or its nearest listed base
+    (ManagedMediaSource is a MediaSource)."""
+    for cls in type(target).__mro__:
+        if cls in table:
+            return table[cls]
+    return {}
+
+
 def support_table() -> dict[str, Any]:
     """What ``MediaSource.isTypeSupported`` needs on the main thread, synchronously:
     the registry's own patterns and tables (``msepy.bytestream``), not a copy."""
@@ -84,6 +96,7 @@ def support_table() -> dict[str, Any]:
                        for essence, (families, required) in bytestream._CONTAINERS.items()},
         "generateTimestamps": [e for e in bytestream._CONTAINERS
                                if bytestream.generates_timestamps(e)],
+        "chunkCodecs": extras.chunk_codecs(),
     }
 
 
@@ -131,6 +144,10 @@ class Bridge:
         self._steps: list[list[Any]] = []
         self._feeds: dict[str, FrameFeed] = {}
         self._track_state: dict[str, Any] = {}
+        self.managed_budget = extras.DEFAULT_MANAGED_BUDGET
+        """Bytes the ManagedMediaSources may hold before the user agent evicts."""
+        self._has_managed = False
+        self._pressured_total: Any = None
         self.queue.observers.append(self._observe)
 
     def __repr__(self) -> str:
@@ -175,6 +192,7 @@ class Bridge:
         """Run one page task's calls in order, then drain the task queue."""
         results = [self._run(op) for op in ops]
         self.queue.run_until_idle()
+        extras.after_batch(self)
         self._state_step()
         steps, self._steps = self._steps, []
         return {"results": results, "steps": steps, "snapshot": self.snapshot()}
@@ -190,14 +208,18 @@ class Bridge:
     def _dispatch(self, op: dict[str, Any]) -> Any:
         kind = op["op"]
         if kind == "create":
-            cls = {"MediaSource": MediaSource, "HTMLMediaElement": HTMLMediaElement}[op["type"]]
+            cls = {"MediaSource": MediaSource, "ManagedMediaSource": ManagedMediaSource,
+                   "HTMLMediaElement": HTMLMediaElement}[op["type"]]
             obj = cls(queue=self.queue, **({"memory_limits": self.memory_limits}
-                                           if cls is MediaSource else {}))
+                                           if issubclass(cls, MediaSource) else {}))
             self._register(op["id"], obj)
+            self._has_managed |= cls is ManagedMediaSource
             return None
+        if kind in extras.ENGINE_OPS:
+            return extras.engine_op(self, op)
         target = self.get(op["target"])
         if kind == "set":
-            attr = _SETTERS.get(type(target), {}).get(op["name"])
+            attr = _names_for(_SETTERS, target).get(op["name"])
             if attr is None:
                 raise TypeError(f"{type(target).__name__}.{op['name']} is not settable here")
             value = self._arg(op["value"])
@@ -229,7 +251,7 @@ class Bridge:
 
     def _call(self, op: dict[str, Any], target: Any) -> Any:
         name = op["method"]
-        method = _METHODS.get(type(target), {}).get(name)
+        method = _names_for(_METHODS, target).get(name)
         if method is None:
             raise TypeError(f"{type(target).__name__}.{name} is not callable here")
         args = [self._arg(a) for a in op.get("args", ())]
@@ -249,6 +271,8 @@ class Bridge:
             self.queue.fire(args[0], "updateend")
             target.remove_source_buffer(args[0])
             return None
+        if name == "appendEncodedChunks":
+            return extras.append_encoded_chunks(self, op, target, args)
         result = getattr(target, method)(*args)
         if name == "addSourceBuffer":
             self._register(op["as"], result)
@@ -282,6 +306,7 @@ class Bridge:
         detail: dict[str, Any] = {}
         if isinstance(event, TrackEvent):
             detail["track"] = self.name_of(event.track)
+        detail.update(extras.event_detail(event))
         tid = self.name_of(target)
         if tid is None:
             return  # an object the page never named (a removed SourceBuffer's lists)
@@ -347,7 +372,7 @@ class Bridge:
         return {"readyState": ms.ready_state, "duration": ms.duration,
                 "highestPresentationTimestamp": float(max(highest_pts)) if highest_pts else None,
                 "highestEndTime": float(end) if end is not None else None,
-                "liveSeekableRange": _ranges(ms._live_seekable_range)}
+                "liveSeekableRange": _ranges(ms._live_seekable_range), **extras.ms_state(ms)}
 
     def _sb_dict(self, sb: SourceBuffer) -> dict[str, Any]:
         removed = sb._source is None
@@ -404,6 +429,8 @@ class Bridge:
 
     def _pull(self, eid: str, element: HTMLMediaElement, key: str, max_frames: int
               ) -> dict[str, Any]:
+        if getattr(element._ms, "_context_destroyed", False):
+            return pack_batch(FeedBatch())  # its worker is gone, and its media with it
         feed = self._feed(eid, element)
         batch = feed.pull(key, max_frames)
         # The frames are in their track buffer's timescale *now*: a pull may rescale the

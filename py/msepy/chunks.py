@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .sourcebuffer import SourceBuffer
 
 __all__ = ["EncodedAudioChunk", "EncodedVideoChunk", "parse_source_buffer_config",
-           "chunks_append"]
+           "chunks_append", "AUDIO_FAMILIES", "AUDIO_CODECS", "VIDEO_FAMILIES"]
 
 MICROSECONDS = 1_000_000
 
@@ -91,11 +91,19 @@ def parse_source_buffer_config(config: Any) -> tuple[str, DecoderConfig]:
                                coded_height=height, display_width=dw, display_height=dh)
 
 
+AUDIO_FAMILIES = frozenset({"aac", "opus", "flac", "vorbis"})
+"""Codec families (msepy.bytestream's table) an audioConfig may name."""
+AUDIO_CODECS = frozenset({"mp3", "alaw", "ulaw"})
+"""WebCodecs audio codec strings outside that table."""
+VIDEO_FAMILIES = frozenset({"avc", "hevc", "av1", "vp09", "vp9", "vp8"})
+"""Codec families a videoConfig may name."""
+
+
 def config_supported(kind: str, config: DecoderConfig) -> bool:
     """Step 2.3's "supported": a codec msepy's renderer path knows, of the right kind."""
     family = _codec_family(config.codec)
-    audio = family in ("aac", "opus", "flac", "vorbis") or config.codec in ("mp3", "alaw", "ulaw")
-    video = family in ("avc", "hevc", "av1", "vp09", "vp9", "vp8")
+    audio = family in AUDIO_FAMILIES or config.codec in AUDIO_CODECS
+    video = family in VIDEO_FAMILIES
     return audio if kind == "audio" else video
 
 

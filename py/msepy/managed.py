@@ -94,10 +94,12 @@ class ManagedMediaSource(MediaSource):
         element = self._element
         if element is None or self._ready_state == "closed":
             return
-        pos = element._position
         duration = self._duration
         ended = self._ready_state == "ended"
         buffered = self._element_buffered()
+        # Where the element looks data up: a position before a first range that starts
+        # within Chromium's start fudge room plays from that range (element.py).
+        pos = element._effective_position(buffered)
         rng = buffered.range_containing(pos)
         ahead_end = rng[1] if rng is not None else pos
         to_end = duration == duration and ahead_end >= duration

@@ -89,6 +89,8 @@ class MediaSource(EventTarget):
         self._element: HTMLMediaElement | Any | None = None
         self._memory_limits = memory_limits
         self.error_message: str | None = None
+        self._context_destroyed = False
+        """The DedicatedWorker that constructed this MediaSource was terminated."""
 
     def __repr__(self) -> str:
         return (f"<MediaSource {self._ready_state} duration={self.duration} "
@@ -342,6 +344,8 @@ class MediaSource(EventTarget):
     # -- what the element reads (HTMLMediaElement Extensions) ------------------------------
     def _element_buffered(self) -> TimeRanges:
         """HTMLMediaElement.buffered, "Window" case step 2."""
+        if self._context_destroyed:  # 1. a terminated worker's MediaSource
+            return TimeRanges()
         active = list(self._active)
         if not active:
             return TimeRanges()
@@ -360,7 +364,9 @@ class MediaSource(EventTarget):
         return result
 
     def _element_seekable(self) -> TimeRanges:
-        """HTMLMediaElement.seekable steps 2-3."""
+        """HTMLMediaElement.seekable steps 1-3."""
+        if self._context_destroyed:  # 1.
+            return TimeRanges()
         duration = self._duration
         if duration != duration:
             return TimeRanges()

@@ -12,11 +12,13 @@
 import { domError, queueTask } from "./dom.js";
 
 export class Engine {
-  constructor({ workerURL, pyodideURL, wheelsURL } = {}) {
+  // client: an application's DedicatedWorker (web/src/client.js): no engine worker of
+  // its own; batches go to `this.worker` once a Window connects it (a MessagePort).
+  constructor({ workerURL, pyodideURL, wheelsURL, client = false } = {}) {
     const url = new URL(workerURL || "../worker.js", import.meta.url);
     if (pyodideURL) url.searchParams.set("pyodide", pyodideURL);
     if (wheelsURL) url.searchParams.set("wheels", wheelsURL);
-    this.worker = new Worker(url, { type: "module", name: "msepy" });
+    this.worker = client ? null : new Worker(url, { type: "module", name: "msepy" });
     this.objects = new Map();      // id -> mirror
     this.factories = [];           // (id, state) -> mirror, for engine-made objects
     this.ids = new Map();          // prefix -> counter
@@ -31,7 +33,7 @@ export class Engine {
     this.progress = [];
     this.listeners = new Set();    // boot progress / ready observers
     this.stats = { batches: 0, ops: 0, events: 0 };
-    this.ready = new Promise((resolve, reject) => {
+    this.ready = client ? null : new Promise((resolve, reject) => {
       this.worker.onmessage = (e) => this.#received(e.data, resolve, reject);
       this.worker.onerror = (e) => reject(new Error(`msepy worker failed: ${e.message || "error"}`));
     });
@@ -82,6 +84,7 @@ export class Engine {
     const b = this.batch;
     if (!b) return;
     this.batch = null;
+    if (!this.worker) return;  // a worker's MediaSource before any Window attached it
     const mseq = this.mseq++;
     this.calls.set(mseq, b.calls);
     this.stats.batches += 1;
@@ -159,12 +162,14 @@ export class Engine {
         queueTask(() => {
           this.pumping = false;
           this.stats.events += 1;
-          const event = new Event(type);
-          if (detail && "track" in detail) {
+          // A mirror may make its own event (BufferedChangeEvent) or consume the step
+          // (null: a settled appendEncodedChunks promise).
+          const event = target._event ? target._event(type, detail) : new Event(type);
+          if (event && detail && "track" in detail) {
             Object.defineProperty(event, "track", { value: this.objects.get(detail.track) ?? null });
           }
           try {
-            target.dispatchEvent(event);
+            if (event) target.dispatchEvent(event);
           } finally {
             this.#pump();
           }

@@ -10,6 +10,7 @@
 
 import { defineHandlers, domError, syncIndices, TimeRanges, sameRanges } from "./dom.js";
 import { AudioTrackList, TextTrackList, VideoTrackList } from "./tracks.js";
+import { createHandle } from "./handle.js";
 
 // -- MIME types: the engine's own tables (msepy.bytestream.support) -------------------
 let compiled = null;
@@ -84,6 +85,7 @@ defineHandlers(SourceBufferList, ["addsourcebuffer", "removesourcebuffer"]);
 
 // -- MediaSource -----------------------------------------------------------------------
 export class MediaSource extends EventTarget {
+  static _engineType = "MediaSource";
   constructor(engine) {
     super();
     this._engine = engine;
@@ -95,7 +97,10 @@ export class MediaSource extends EventTarget {
     engine.register(this._oid, this);
     this._sourceBuffers = new SourceBufferList(engine, `${this._oid}.sourceBuffers`);
     this._active = new SourceBufferList(engine, `${this._oid}.activeSourceBuffers`);
-    engine.op({ op: "create", type: "MediaSource", id: this._oid });
+    this._handle = null;
+    // A worker's MediaSource is created in the engine by the Window that attaches it
+    // (web/src/handle.js); a Window's, now.
+    if (!engine.client) engine.op({ op: "create", type: this.constructor._engineType, id: this._oid });
   }
 
   static _isTypeSupported(engine, type) {
@@ -121,17 +126,31 @@ export class MediaSource extends EventTarget {
     this._local({ duration: he !== null && value < he ? he : value });
     call();
   }
-  get handle() { return undefined; }  // MediaSourceHandle: worker MSE only
+  // MediaSourceHandle ([Exposed=DedicatedWorker]): the same object on every access.
+  get handle() {
+    const engine = this._engine;
+    if (!engine.client) return undefined;
+    this._handle ??= createHandle(this, this.constructor._engineType, engine.client, (port) => engine.connect(port));
+    return this._handle;
+  }
 
-  addSourceBuffer(type) {
-    type = String(type);
+  // typeOrConfig: a MIME type, or a SourceBufferConfig for appendEncodedChunks().
+  addSourceBuffer(typeOrConfig = {}) {
+    const config = isConfig(typeOrConfig) ? engineConfig(typeOrConfig) : null;
+    const type = config ? null : String(typeOrConfig);
     const sbId = this._engine.newId("sb");
-    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "addSourceBuffer", args: [type], as: sbId }, { expect });
-    if (type === "") { call("TypeError"); throw new TypeError("addSourceBuffer() needs a non-empty MIME type"); }
-    const essence = supportedEssence(this._engine, type);
-    if (essence === null) { call("NotSupportedError"); throw domError("NotSupportedError", `unsupported MIME type ${JSON.stringify(type)}`); }
+    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "addSourceBuffer", args: [config ? config.value : type], as: sbId }, { expect });
+    let essence = null;
+    if (config) {
+      if (config.error) { call("TypeError"); throw new TypeError(config.error); }
+      if (!configSupported(this._engine, config)) { call("NotSupportedError"); throw domError("NotSupportedError", `unsupported decoder configuration ${JSON.stringify(config.codec)}`); }
+    } else {
+      if (type === "") { call("TypeError"); throw new TypeError("addSourceBuffer() needs a non-empty MIME type"); }
+      essence = supportedEssence(this._engine, type);
+      if (essence === null) { call("NotSupportedError"); throw domError("NotSupportedError", `unsupported MIME type ${JSON.stringify(type)}`); }
+    }
     if (this.readyState !== "open") { call("InvalidStateError"); throw domError("InvalidStateError", "the MediaSource is not open"); }
-    const sb = new SourceBuffer(this, sbId, type, essence);
+    const sb = new this.constructor._SourceBuffer(this, sbId, type, essence);
     this._engine.pend(this._sourceBuffers, "items");
     this._sourceBuffers._set([...this._sourceBuffers._items, sb]);
     call();
@@ -141,11 +160,13 @@ export class MediaSource extends EventTarget {
   removeSourceBuffer(sb) {
     const inList = this._sourceBuffers._items.includes(sb);
     const args = [{ ref: sb?._oid ?? "?" }];
-    const sawUpdating = inList && sb.updating;
+    // A pending appendEncodedChunks() is rejected here (step 2.4): no events to drop.
+    const sawUpdating = inList && sb.updating && !sb._chunkCall;
     const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "removeSourceBuffer", args, pageSawUpdating: sawUpdating }, { expect });
     if (!(sb instanceof SourceBuffer)) throw new TypeError("removeSourceBuffer() takes a SourceBuffer");
     if (!inList) { call("NotFoundError"); throw domError("NotFoundError", "that SourceBuffer is not in sourceBuffers"); }
     if (sawUpdating) sb._abortedAt = this._engine.seq;
+    sb._abortChunks();
     sb._local({ updating: false, removed: true });
     for (const list of [this._sourceBuffers, this._active]) {
       if (list._items.includes(sb)) {
@@ -223,6 +244,7 @@ export class SourceBuffer extends EventTarget {
     this._abortedAt = 0;    // batch of a page abort() of an append still in flight
     this._opAt = 0;         // batch of the running append/remove
     this._removing = false;
+    this._chunkCall = null;  // the pending appendEncodedChunks() promise: {id, resolve, reject}
     engine.register(oid, this);
     this._audioTracks = new AudioTrackList(engine, `${oid}.audioTracks`);
     this._videoTracks = new VideoTrackList(engine, `${oid}.videoTracks`);
@@ -309,28 +331,102 @@ export class SourceBuffer extends EventTarget {
   }
 
   abort() {
-    const sawUpdating = this._state.updating;
+    const sawUpdating = this._state.updating && !this._chunkCall;
     const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "abort", pageSawUpdating: sawUpdating }, { expect });
     if (this._state.removed) { call("InvalidStateError"); throw domError("InvalidStateError", "this SourceBuffer was removed from its MediaSource"); }
     if (this._source.readyState !== "open") { call("InvalidStateError"); throw domError("InvalidStateError", "the MediaSource is not open"); }
     if (this._removing && this._state.updating) { call("InvalidStateError"); throw domError("InvalidStateError", "a remove() is in progress"); }
     if (sawUpdating) this._abortedAt = this._engine.seq;
+    this._abortChunks();  // 4.4: the pending promise is rejected, no events
     this._local({ updating: false, appendWindowStart: 0, appendWindowEnd: Infinity });
     call();
   }
 
-  changeType(type) {
-    type = String(type);
-    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "changeType", args: [type] }, { expect });
+  // typeOrConfig: a MIME type (appendBuffer() from now on) or a SourceBufferConfig
+  // (appendEncodedChunks()).
+  changeType(typeOrConfig = {}) {
+    const config = isConfig(typeOrConfig) ? engineConfig(typeOrConfig) : null;
+    const type = config ? null : String(typeOrConfig);
+    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "changeType", args: [config ? config.value : type] }, { expect });
     if (type === "") { call("TypeError"); throw new TypeError("changeType() needs a non-empty MIME type"); }
+    if (config?.error) { call("TypeError"); throw new TypeError(config.error); }
     if (this._state.removed) { call("InvalidStateError"); throw domError("InvalidStateError", "this SourceBuffer was removed from its MediaSource"); }
     if (this._state.updating) { call("InvalidStateError"); throw domError("InvalidStateError", "changeType() while updating"); }
-    const essence = supportedEssence(this._engine, type);
-    if (essence === null) { call("NotSupportedError"); throw domError("NotSupportedError", `unsupported type ${JSON.stringify(type)}`); }
+    const essence = config ? null : supportedEssence(this._engine, type);
+    if (config ? !configSupported(this._engine, config) : essence === null) {
+      call("NotSupportedError");
+      throw domError("NotSupportedError", `unsupported ${config ? "decoder configuration" : "type"} ${JSON.stringify(config ? config.codec : type)}`);
+    }
     this._source._reopenIfEnded();
-    const generate = this._engine.support.generateTimestamps.includes(essence);
+    const generate = !config && this._engine.support.generateTimestamps.includes(essence);
     this._local({ generateTimestamps: generate, ...(generate ? { mode: "sequence" } : {}) });
     call();
+  }
+
+  // Promise<undefined> appendEncodedChunks(EncodedChunks chunks): settled in place of
+  // the update events (the engine's settlement arrives as an "msepy-settle" step).
+  // WebIDL turns every exception into a rejection.
+  appendEncodedChunks(chunks) {
+    try {
+      return this.#appendChunks(chunks);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #appendChunks(chunks) {
+    const list = chunkList(chunks);  // WebIDL conversion: before any step
+    let total = 0;
+    for (const c of list) total += c.byteLength;
+    const payload = new Uint8Array(total);
+    const records = [];
+    let offset = 0;
+    for (const c of list) {
+      const kind = typeof EncodedAudioChunk !== "undefined" && c instanceof EncodedAudioChunk ? "audio" : "video";
+      records.push({ kind, type: c.type, timestamp: c.timestamp, duration: c.duration ?? null, offset, size: c.byteLength });
+      c.copyTo(payload.subarray(offset, offset + c.byteLength));
+      offset += c.byteLength;
+    }
+    const id = ++chunkCalls;
+    const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "appendEncodedChunks", call: id,
+      args: [{ chunks: records, payload }] }, { transfer: [payload.buffer], expect });
+    // 1. Prepare Append
+    this.#checkAttachedIdle(call);
+    const element = this._source._element;
+    if (element && element.error) { call("InvalidStateError"); throw domError("InvalidStateError", "the media element has an error"); }
+    this._source._reopenIfEnded();
+    if (total > this._state.appendQuota) {
+      call("QuotaExceededError");
+      throw domError("QuotaExceededError", "the SourceBuffer is full and could not free enough space; remove() buffered media or append less");
+    }
+    if (records.some((r) => r.duration === null)) {  // 2.
+      call("TypeError");
+      throw new TypeError("appendEncodedChunks() needs every chunk to have a duration");
+    }
+    this._opAt = this._engine.seq;
+    this._local({ updating: true });  // 4.
+    const promise = new Promise((resolve, reject) => { this._chunkCall = { id, resolve, reject }; });
+    call();
+    return promise;
+  }
+
+  _abortChunks() {
+    const pending = this._chunkCall;
+    this._chunkCall = null;
+    pending?.reject(domError("AbortError", "appendEncodedChunks() was aborted"));
+  }
+
+  _event(type, detail) {
+    if (type === "msepy-settle") {
+      const pending = this._chunkCall;
+      if (pending && pending.id === detail.call) {
+        this._chunkCall = null;
+        if (detail.exception) pending.reject(domError(detail.exception.name, detail.exception.message));
+        else pending.resolve(undefined);
+      }
+      return null;
+    }
+    return new Event(type);
   }
 
   remove(start, end) {
@@ -376,3 +472,106 @@ export class SourceBuffer extends EventTarget {
   }
 }
 defineHandlers(SourceBuffer, ["updatestart", "update", "updateend", "error", "abort"]);
+MediaSource._SourceBuffer = SourceBuffer;
+
+// -- SourceBufferConfig and EncodedChunks (appendEncodedChunks) ---------------------------
+let chunkCalls = 0;
+
+// WebIDL's (DOMString or SourceBufferConfig): null, undefined and objects are the
+// dictionary, anything else the string.
+function isConfig(v) {
+  return v === null || v === undefined || typeof v === "object" || typeof v === "function";
+}
+
+// The steps that make a SourceBufferConfig valid (addSourceBuffer 2.1-2.2, changeType
+// 2), as msepy.chunks.parse_source_buffer_config: {kind, codec, value (for the engine)}
+// or {error}.
+function engineConfig(c) {
+  const audio = c?.audioConfig ?? null, video = c?.videoConfig ?? null;
+  if ((audio === null) === (video === null)) return { error: "a SourceBufferConfig needs exactly one of audioConfig and videoConfig" };
+  const kind = audio !== null ? "audio" : "video";
+  const cfg = audio ?? video;
+  if (typeof cfg !== "object") return { error: `${kind}Config must be a dictionary` };
+  const codec = String(cfg.codec ?? "").trim();
+  if (!codec) return { error: `${kind}Config.codec is empty` };
+  const out = { codec };
+  if (cfg.description != null) out.description = bufferCopy(cfg.description);
+  const given = (v) => v !== undefined && v !== null;
+  if (kind === "audio") {
+    const rate = Number(cfg.sampleRate), channels = Number(cfg.numberOfChannels);
+    if (!(rate > 0) || !(channels > 0)) return { error: "audioConfig needs a positive sampleRate and numberOfChannels" };
+    Object.assign(out, { sampleRate: rate, numberOfChannels: channels });
+  } else {
+    if (given(cfg.codedWidth) !== given(cfg.codedHeight) || cfg.codedWidth === 0 || cfg.codedHeight === 0) {
+      return { error: "videoConfig codedWidth and codedHeight go together and are non-zero" };
+    }
+    if (given(cfg.displayAspectWidth) !== given(cfg.displayAspectHeight) || cfg.displayAspectWidth === 0 || cfg.displayAspectHeight === 0) {
+      return { error: "videoConfig display aspect width and height go together and are non-zero" };
+    }
+    for (const k of ["codedWidth", "codedHeight", "displayAspectWidth", "displayAspectHeight"]) {
+      if (given(cfg[k])) out[k] = Number(cfg[k]);
+    }
+  }
+  return { kind, codec, value: { [`${kind}Config`]: out } };
+}
+
+function bufferCopy(data) {
+  if (data instanceof ArrayBuffer) return new Uint8Array(data.slice(0));
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+  throw new TypeError("description must be a BufferSource");
+}
+
+// addSourceBuffer 2.3 / changeType 6: a codec msepy renders (msepy.chunks.config_supported).
+function configSupported(engine, config) {
+  const c = tables(engine), table = engine.support.chunkCodecs;
+  if (!c || !table) return false;
+  const family = c.codecs.find(([, re]) => re.test(config.codec))?.[0];
+  if (config.kind === "audio") return table.audio.includes(family) || table.audioCodecs.includes(config.codec);
+  return table.video.includes(family);
+}
+
+// EncodedChunks: one chunk, or a sequence of chunks of one kind.
+function chunkList(chunks) {
+  const kindOf = (c) => (typeof EncodedAudioChunk !== "undefined" && c instanceof EncodedAudioChunk ? "audio"
+    : typeof EncodedVideoChunk !== "undefined" && c instanceof EncodedVideoChunk ? "video" : null);
+  if (kindOf(chunks)) return [chunks];
+  if (chunks && typeof chunks === "object" && typeof chunks[Symbol.iterator] === "function") {
+    const list = [...chunks];
+    const kinds = new Set(list.map(kindOf));
+    if (!kinds.has(null) && kinds.size <= 1) return list;
+  }
+  throw new TypeError("appendEncodedChunks() takes an EncodedAudioChunk or EncodedVideoChunk, or a sequence of one of them");
+}
+
+// -- ManagedMediaSource --------------------------------------------------------------------
+export class BufferedChangeEvent extends Event {
+  #added;
+  #removed;
+  constructor(type, init = {}) {
+    super(type, init);
+    this.#added = init.addedRanges ?? new TimeRanges();
+    this.#removed = init.removedRanges ?? new TimeRanges();
+  }
+  get addedRanges() { return this.#added; }
+  get removedRanges() { return this.#removed; }
+}
+
+// The user agent may evict its media at any time; "bufferedchange" follows every change.
+export class ManagedSourceBuffer extends SourceBuffer {
+  _event(type, detail) {
+    if (type === "bufferedchange") {
+      return new BufferedChangeEvent(type, { addedRanges: new TimeRanges(detail.addedRanges || []),
+        removedRanges: new TimeRanges(detail.removedRanges || []) });
+    }
+    return super._event(type, detail);
+  }
+}
+defineHandlers(ManagedSourceBuffer, ["bufferedchange"]);
+
+// `streaming`: whether the application should fetch (the engine's marks: msepy.managed).
+export class ManagedMediaSource extends MediaSource {
+  static _engineType = "ManagedMediaSource";
+  static _SourceBuffer = ManagedSourceBuffer;
+  get streaming() { return this._state.streaming === true; }
+}
+defineHandlers(ManagedMediaSource, ["startstreaming", "endstreaming"]);

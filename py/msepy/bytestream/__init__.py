@@ -22,7 +22,10 @@ __all__ = [
 
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _MIME = re.compile(rf"^\s*({_TOKEN})/({_TOKEN})\s*((?:;.*)?)$", re.S)
-_PARAM = re.compile(rf'\s*;\s*({_TOKEN})\s*=\s*("(?:[^"\\]|\\.)*"|{_TOKEN})\s*', re.S)
+# A parameter value is a quoted string or, unquoted, everything up to the next ";"
+# (WHATWG MIME Sniffing "parse a MIME type" 11.9; trailing whitespace is not part of it):
+# Chromium takes codecs=avc1.4d400a,mp4a.40.2 unquoted, as hls.js writes it.
+_PARAM = re.compile(rf'\s*;\s*({_TOKEN})\s*=\s*("(?:[^"\\]|\\.)*"|[^;"\s][^;]*?)\s*(?=;|$)', re.S)
 
 
 def parse_mime(type_: str) -> tuple[str, dict[str, str]] | None:
