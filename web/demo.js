@@ -9,6 +9,16 @@ const MEDIA_EVENTS = ["loadstart", "durationchange", "loadedmetadata", "loadedda
   "emptied", "error", "ratechange", "volumechange", "resize", "stalled"];
 const CHUNK = 256 * 1024;
 
+// -- modes: MediaSource, ManagedMediaSource, and either one in a DedicatedWorker --------
+const mode = () => $("mode").value;
+const managedMode = () => mode() === "managed" || mode() === "worker-managed";
+const workerMode = () => mode().startsWith("worker");
+function showStreaming(value) {
+  $("streaming").textContent = value === null ? "—" : value ? "on (fetch)" : "off (enough buffered)";
+  $("streaming").className = value ? "on" : "off";
+}
+const rangesText = (tr) => [...Array(tr.length).keys()].map((i) => `[${tr.start(i).toFixed(2)}, ${tr.end(i).toFixed(2)})`).join(" ");
+
 // -- boot progress ----------------------------------------------------------------------
 msepy.onProgress((p) => {
   $("boot-fill").style.width = `${Math.round((p.kind === "ready" ? 1 : p.fraction) * 100)}%`;
@@ -42,19 +52,67 @@ function makePlayer(which, MS, video) {
   const ms = new MS();
   const p = { which, ms, video, sb: null, latencies: [], bytes: 0, appendMs: 0 };
   for (const type of ["sourceopen", "sourceended", "sourceclose"]) ms.addEventListener(type, () => log(which, `MediaSource: ${type}`, "ms"));
+  if (ms instanceof msepy.ManagedMediaSource) {
+    for (const type of ["startstreaming", "endstreaming"]) {
+      ms.addEventListener(type, () => { log(which, `ManagedMediaSource: ${type}`, "ms"); showStreaming(ms.streaming); });
+    }
+  }
   p.opened = new Promise((r) => ms.addEventListener("sourceopen", r, { once: true }));
+  video.srcObject = null;  // (the worker modes set it)
   video.src = URL.createObjectURL(ms);
   return p;
 }
 
+// The worker modes' msepy player: web/demo-worker.js owns the MediaSource and sends
+// its handle; the page sets srcObject and passes the bytes on.
+function makeWorkerPlayer(video, managed) {
+  const worker = new Worker(new URL("demo-worker.js", import.meta.url), { type: "module", name: "demo worker" });
+  const p = { which: "mine", worker, video, sb: null, latencies: [], bytes: 0, appendMs: 0, waiting: new Map() };
+  p.request = (message, reply, transfer = []) => new Promise((resolve) => {
+    p.waiting.set(reply, resolve);
+    worker.postMessage(message, transfer);
+  });
+  worker.onmessage = (e) => {
+    const m = e.data;
+    if (m.cmd === "log") log("mine", m.text, m.cls);
+    else if (m.cmd === "streaming") showStreaming(m.value);
+    else if (m.cmd === "handle") video.srcObject = m.handle;  // a MediaSourceHandle
+    const resolve = p.waiting.get(m.cmd);
+    if (resolve) { p.waiting.delete(m.cmd); resolve(m); }
+  };
+  p.opened = p.request({ cmd: "open", managed }, "opened");
+  return p;
+}
+
+async function inspectMine() {
+  const p = players.mine;
+  if (p?.worker) return (await p.request({ cmd: "inspect" }, "inspect")).info;
+  if (p?.sb && !p.sb._state.removed) return p.sb.msepyInspect();
+  return null;
+}
+
 function addBuffer(p, type) {
+  if (p.worker) { p.type = type; return; }  // the worker adds it at the first append
   p.sb = p.ms.addSourceBuffer(type);
+  p.sb.addEventListener("bufferedchange", (e) => {
+    log(p.which, `bufferedchange +${rangesText(e.addedRanges) || "∅"} −${rangesText(e.removedRanges) || "∅"}`, "sb");
+  });
   for (const type of ["updatestart", "updateend", "error", "abort"]) {
     p.sb.addEventListener(type, () => log(p.which, `SourceBuffer: ${type}`, type === "error" ? "err" : "sb"));
   }
 }
 
-function append(p, chunk) {
+async function append(p, chunk) {
+  if (p.worker) {
+    const copy = chunk.slice();  // only this chunk's bytes, transferred
+    const { ms } = await p.request({ cmd: "append", type: p.type, chunk: copy }, "appended", [copy.buffer]);
+    p.latencies.push(ms); p.appendMs += ms; p.bytes += chunk.byteLength;
+    return;
+  }
+  // A ManagedMediaSource says when to fetch: wait while it is not streaming.
+  if (p.ms instanceof msepy.ManagedMediaSource && !p.ms.streaming) {
+    await new Promise((resolve) => p.ms.addEventListener("startstreaming", resolve, { once: true }));
+  }
   return new Promise((resolve, reject) => {
     const start = performance.now();
     p.sb.addEventListener("updateend", () => {
@@ -71,21 +129,27 @@ function sniff(bytes) {
   return webm ? "video/webm" : "video/mp4";
 }
 
+let last = null;
 async function play(bytes, name) {
   const my = ++session;
+  last = { bytes, name };
+  players.mine?.worker?.terminate();
+  showStreaming(managedMode() ? false : null);
+  $("managed-panel").hidden = !managedMode();
   $("source-info").textContent = `${name}: ${(bytes.length / 1024).toFixed(0)} KiB`;
   await msepy.ready;
   const essence = sniff(bytes);
   const chunks = [];
   for (let i = 0; i < bytes.length; i += CHUNK) chunks.push(bytes.subarray(i, i + CHUNK));
-  players.mine = makePlayer("mine", msepy.MediaSource, mine);
+  players.mine = workerMode() ? makeWorkerPlayer(mine, managedMode())
+    : makePlayer("mine", managedMode() ? msepy.ManagedMediaSource : msepy.MediaSource, mine);
   const withNative = $("native-on").checked;
   players.native = withNative ? makePlayer("native", window.MediaSource, native) : null;
   await players.mine.opened;
   addBuffer(players.mine, essence);
   await append(players.mine, chunks[0]);
   // msepy's parser names the codecs the native SourceBuffer needs.
-  const info = await players.mine.sb.msepyInspect();
+  const info = await inspectMine();
   const codecs = info.tracks.map((t) => t.codec).join(",");
   const type = `${essence}; codecs="${codecs}"`;
   $("source-info").textContent += ` · ${type}`;
@@ -106,7 +170,8 @@ async function play(bytes, name) {
     await Promise.all([append(players.mine, chunk), players.native ? append(players.native, chunk).catch(() => {}) : null]);
   }
   for (const p of [players.mine, players.native]) {
-    if (p && p.ms.readyState === "open") p.ms.endOfStream();
+    if (p?.worker) p.worker.postMessage({ cmd: "end" });
+    else if (p && p.ms.readyState === "open") p.ms.endOfStream();
   }
 }
 
@@ -116,6 +181,8 @@ async function playURL(url) {
 }
 
 $("sample").onclick = () => playURL("media/sample.mp4");
+$("mode").onchange = () => { if (last) play(last.bytes, last.name); };
+$("pressure").onclick = () => { log("mine", "memory pressure (as when the page is hidden)", "internal"); msepy.memoryPressure(); };
 $("file").onchange = async (e) => {
   const f = e.target.files[0];
   if (f) play(new Uint8Array(await f.arrayBuffer()), f.name);
@@ -155,8 +222,7 @@ function statsTable(id, p, video) {
 // -- buffer timeline -------------------------------------------------------------------------------
 let inspected = null;
 async function inspect() {
-  const p = players.mine;
-  if (p?.sb && !p.sb._state.removed) inspected = await p.sb.msepyInspect().catch(() => null);
+  inspected = await inspectMine().catch(() => null) ?? inspected;
 }
 function drawTimeline() {
   const c = $("timeline"), g = c.getContext("2d");
