@@ -100,3 +100,19 @@ def test_change_type_switches_between_bytes_and_chunks():
     with pytest.raises(InvalidStateError):
         sb.append_encoded_chunks(video_chunks())
         sb.change_type("video/webm")  # updating
+
+
+def test_chunks_after_bytes_are_stored_in_decode_order_after_them():
+    # Chunk frames keep their append order in the track buffer (not all at dts 0 ahead
+    # of the byte stream's frames), and discontinuity detection stays off for chunks.
+    p = Pair()
+    sb = p.add()
+    p.append(sb, "I v1/1000\nM\nF 1 K 0 0 100\nF 1 . 100 100 100\nE\n")
+    sb.change_type(VIDEO)
+    promise = sb.append_encoded_chunks(video_chunks(start_us=200_000, n=3, dur=100_000)
+                                       + video_chunks(start_us=5_000_000, n=2, dur=100_000))
+    assert outcome(p, promise) == ("fulfilled", "NoneType")
+    frames = sb._track_buffers[1].frames
+    ts = sb._track_buffers[1].timescale
+    assert [f.pts * 1000 // ts for f in frames] == [0, 100, 200, 300, 400, 5000, 5100]
+    assert [f.dts for f in frames] == sorted(f.dts for f in frames)

@@ -122,17 +122,23 @@ def chunks_append(sb: "SourceBuffer") -> None:
         sb._chunk_kind = kind
     frames = []
     chunks, sb._input_chunks = sb._input_chunks, []
-    for chunk in chunks:  # 3.
+    # 3.3 gives every chunk the decode timestamp 0, which "disables the coded frame
+    # processing algorithm's discontinuity detection".  msepy keeps that effect
+    # (coded_frame_processing(..., chunks=True) skips step 6) but stores a decode
+    # order it can sort on: the i-th chunk of the call gets the i-th smallest
+    # timestamp, monotonic in append order and never after its own pts for B-frames.
+    decode_times = sorted(int(c.timestamp) for c in chunks)
+    for chunk, dts in zip(chunks, decode_times):  # 3.
         kind = "audio" if isinstance(chunk, EncodedAudioChunk) else "video"
         if kind != sb._chunk_kind:  # 3.2
             raise AppendError(f"an Encoded{kind.title()}Chunk after a "
                               f"{sb._chunk_kind}Config")
         data = chunk.data if isinstance(chunk.data, memoryview) else memoryview(chunk.data)
-        frames.append(CodedFrame(track_id=1, pts=int(chunk.timestamp), dts=0,  # 3.3
+        frames.append(CodedFrame(track_id=1, pts=int(chunk.timestamp), dts=dts,  # 3.3
                                  duration=int(chunk.duration or 0),
                                  is_rap=chunk.type == "key", data=data))
     from .processing import coded_frame_processing
-    coded_frame_processing(sb, frames)  # 4.
+    coded_frame_processing(sb, frames, chunks=True)  # 4.
     sb._after_coded_frames()
 
 

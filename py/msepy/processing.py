@@ -29,7 +29,8 @@ class AppendError(Exception):
     """Internal: the bytes or frames call for the append error algorithm."""
 
 
-def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame]) -> None:
+def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame],
+                           chunks: bool = False) -> None:
     """"Coded Frame Processing" step 1 for each frame; steps 2-5 are run by the caller
     (``SourceBuffer._after_coded_frames``) once per batch."""
     track_buffers = sb._track_buffers
@@ -71,8 +72,9 @@ def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame]) -> 
             # otherwise every subtitle pause would make muxed video drop frames up to
             # its next keyframe (need random access point is set on all track buffers).
             last = tb.last_decode_timestamp
-            if last is not None and (dts < last or (dts - last > 2 * tb.last_frame_duration
-                                                    and tb.kind != "text")):
+            if not chunks and last is not None and (
+                    dts < last or (dts - last > 2 * tb.last_frame_duration
+                                   and tb.kind != "text")):
                 if sb._mode == "segments":
                     sb._set_group_end(Fraction(pts, tb.timescale))
                 else:
