@@ -76,7 +76,17 @@ try {
         droppedFrames: q.droppedVideoFrames - q0.droppedVideoFrames,
         ended: video.ended,
         avOffset: video.msepyStats ? { meanMs: video.msepyStats.avOffsetMean * 1000, maxAbsMs: video.msepyStats.avOffsetMaxAbs * 1000 } : null,
+        latencies,
       };
+      if (impl === "msepy") {
+        // Where an append's time went (web/worker.js timings, ms): worker run (Python
+        // handle incl. conversions) vs the round trip the page saw.
+        const appendTimings = msepy.engine.timings.filter((x) => x.ops === "appendBuffer");
+        const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+        out.workerAppend = { roundTripP50: med(appendTimings.map((x) => x.roundTrip)),
+          runP50: med(appendTimings.map((x) => x.run)), handleP50: med(appendTimings.map((x) => x.py?.handle ?? 0)),
+          waitP50: med(appendTimings.map((x) => x.wait)), n: appendTimings.length };
+      }
       video.remove();
       return out;
     }, { impl, url: URL_, type: TYPE, seconds: SECONDS });
@@ -92,6 +102,10 @@ try {
   for (const [label, key] of rows) {
     const f = (v) => (typeof v === "number" ? v.toFixed(v > 100 ? 0 : 2) : String(v));
     console.log(`| ${label} | ${f(results.native[key])} | ${f(results.msepy[key])} |`);
+  }
+  if (results.msepy.workerAppend) {
+    const w = results.msepy.workerAppend;
+    console.log(`msepy appends, p50 (ms): worker run ${w.runP50.toFixed(2)} (Python handle ${w.handleP50.toFixed(2)}), round trip ${w.roundTripP50.toFixed(2)}`);
   }
   if (results.msepy.avOffset) console.log(`msepy A/V offset: mean ${results.msepy.avOffset.meanMs.toFixed(1)} ms, max |offset| ${results.msepy.avOffset.maxAbsMs.toFixed(1)} ms`);
 } finally {

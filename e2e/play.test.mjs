@@ -104,7 +104,7 @@ describe("every fixture plays to ended", () => {
         const ended = h.once(p.video, "ended", 30000);
         await p.video.play();
         await ended;
-        const out = { log: p.log, currentTime: p.video.currentTime, duration: p.video.duration,
+        const out = { log: p.log, currentTime: p.video.currentTime, duration: p.video.duration, videoSize: p.video.videoWidth > 0,
           error: p.video.error && p.video.error.message, stats: p.video.msepyStats,
           buffered: h.ranges(p.video.buffered) };
         p.video.remove();
@@ -115,7 +115,11 @@ describe("every fixture plays to ended", () => {
       assert.equal(r.currentTime, r.duration);
       const seeks = r.log.filter((e) => e === "el:seeking" || e === "el:seeked");
       assert.ok(seeks.length === 0 || seeks.join() === "el:seeking,el:seeked", seeks.join());
-      const el = r.log.filter((e) => e.startsWith("el:") && !["el:durationchange", "el:seeking", "el:seeked"].includes(e));
+      const el = r.log.filter((e) => e.startsWith("el:") && !["el:durationchange", "el:seeking", "el:seeked", "el:resize"].includes(e));
+      // resize (videoWidth/videoHeight known) comes right before loadedmetadata, for video only.
+      const resize = r.log.filter((e) => e.startsWith("el:") && e !== "el:durationchange");
+      if (r.videoSize) assert.equal(resize[resize.indexOf("el:loadedmetadata") - 1], "el:resize", resize.join(" "));
+      else assert.ok(!resize.includes("el:resize"), resize.join(" "));
       assert.deepEqual(el, ["el:loadstart", "el:loadedmetadata", "el:loadeddata", "el:canplay",
         "el:canplaythrough", "el:play", "el:playing", "el:pause", "el:ended"]);
       if (/video\//.test(type) && !/opus\.webm|aac_44k|flac|opus\.mp4|mp2_48k/.test(url)) {

@@ -43,6 +43,7 @@ async function boot() {
   progress("engine", "starting the engine", 0.9);
   const bridge = pyodide.pyimport("msepy.bridge");
   handle = bridge.handle_js;
+  bridge.warm_up();
   const support = bridge.support_js();
   const version = pyodide.runPython("import msepy, sys; f'msepy {msepy.__version__}, Python {sys.version.split()[0]}'");
   self.postMessage({
@@ -53,6 +54,7 @@ async function boot() {
 }
 
 function arrived(msg, port) {
+  msg.arrivedAt = performance.now();
   waiting.set(msg.mseq, { msg, port });
   pump();
 }
@@ -80,9 +82,9 @@ function run(msg, client = null) {
     }
   }
   let reply;
+  const start = performance.now();
   try {
-    const proxy = handle(msg.ops);
-    reply = proxy;
+    reply = handle(msg.ops, msg.touched);
   } catch (e) {
     reply = { results: msg.ops.map(() => ({ exception: { name: "EngineError", message: String(e.message || e) } })), steps: [], snapshot: {} };
     console.error("msepy engine error", e);
@@ -92,20 +94,26 @@ function run(msg, client = null) {
   }
   routeToClients(reply, client, msg.mseq);
   for (const op of msg.ops) if (op.op === "terminated") clients.delete(op.client);
+  const handled = performance.now();
+  const timing = { wait: start - msg.arrivedAt, run: handled - start, py: reply.timing, handled,
+    arrivedAt: performance.timeOrigin + msg.arrivedAt };
   if (client) sendToClient(client, msg.mseq, reply);
-  else send(msg.mseq, reply);
+  else send(msg.mseq, reply, timing);
 }
 
 // Element-bound steps (internal messages, the element's events and state) go on that
 // element's port; the rest, and the batch's results, on the worker channel.
-function send(mseq, reply) {
+function send(mseq, reply, timing) {
   postSteps(mseq, reply.steps || []);
   const transfer = [];
   for (const r of reply.results) {
     const payload = r.result && r.result.payload;
     if (payload && payload.buffer) transfer.push(payload.buffer);
   }
-  self.postMessage({ kind: "done", wseq: ++wseq, mseq, results: reply.results, snapshot: reply.snapshot }, transfer);
+  timing.post = performance.now() - timing.handled;
+  timing.postedAt = performance.timeOrigin + performance.now();
+  delete timing.handled;
+  self.postMessage({ kind: "done", wseq: ++wseq, mseq, results: reply.results, snapshot: reply.snapshot, timing }, transfer);
 }
 
 function postSteps(mseq, steps) {

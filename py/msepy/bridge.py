@@ -29,6 +29,7 @@ worker's entry point) touches Pyodide, and imports it lazily.
 from __future__ import annotations
 
 import math
+import time
 from typing import Any, Callable
 
 from . import bridge_extras as extras
@@ -43,6 +44,7 @@ from .mediasource import MediaSource, SourceBufferList
 from .sourcebuffer import DEFAULT_LIMITS, PARSING_MEDIA_SEGMENT, SourceBuffer
 from .timeranges import TimeRanges
 from .tracks import AudioTrack, TextTrack, VideoTrack, _Track, _TrackList
+from .webvtt import VTTCue, cue_list_of
 
 __all__ = ["Bridge", "support_table", "handle_js"]
 
@@ -82,6 +84,18 @@ def _names_for(table: dict[type, dict[str, str]], target: Any) -> dict[str, str]
         if cls in table:
             return table[cls]
     return {}
+# Ops that change no state (the frame feed's reads, the demo's inspection).
+_READ_ONLY = frozenset({"pull", "inspect"})
+
+
+def _fire_task_code() -> Any:
+    """The code object of the task ``TaskQueue.fire`` queues (a bare event firing)."""
+    probe = TaskQueue()
+    probe.fire(EventTarget(), "probe")
+    return probe._tasks[0][0].__code__
+
+
+_FIRE_TASK = _fire_task_code()
 
 
 def support_table() -> dict[str, Any]:
@@ -148,6 +162,16 @@ class Bridge:
         """Bytes the ManagedMediaSources may hold before the user agent evicts."""
         self._has_managed = False
         self._pressured_total: Any = None
+        self._cue_records: dict[int, tuple[Any, list[list[Any]]]] = {}
+        """id(cue tuple) -> (the tuple, its records): a text track's cue records are
+        rebuilt only when its cue list changed."""
+        self._sizes: dict[str, tuple[int, int]] = {}
+        """Element id -> the video size last announced by ``resize``."""
+        self._resize_pending: dict[str, None] = {}
+        self._clean = True
+        """Nothing that could change state ran since the last state step."""
+        self._in_fire = False
+        """The running task is a bare ``TaskQueue.fire``."""
         self.queue.observers.append(self._observe)
 
     def __repr__(self) -> str:
@@ -188,14 +212,44 @@ class Bridge:
         return value
 
     # -- the entry point ------------------------------------------------------------------
-    def handle(self, ops: list[dict[str, Any]]) -> dict[str, Any]:
-        """Run one page task's calls in order, then drain the task queue."""
+    def handle(self, ops: list[dict[str, Any]], touched: list[str] | None = None
+               ) -> dict[str, Any]:
+        """Run one page task's calls in order, then drain the task queue.
+
+        ``touched``: the ids of the objects the page changed locally in this batch (its
+        pending fields); the snapshot holds only those (every object when None)."""
+        # Between batches nothing runs here, so the state is what was last sent; only
+        # ops that may change it (all but the frame feed's reads) and tasks other than
+        # a bare event firing make it "dirty" (see _observe).
+        self._clean = all(op.get("op") in _READ_ONLY for op in ops)
         results = [self._run(op) for op in ops]
-        self.queue.run_until_idle()
+        self._drain()
         extras.after_batch(self)
-        self._state_step()
+        if not self._clean:
+            self._state_step()
+        self._resize_step()
+        self._clean = True
         steps, self._steps = self._steps, []
-        return {"results": results, "steps": steps, "snapshot": self.snapshot()}
+        return {"results": results, "steps": steps, "snapshot": self._snapshot_of(touched)}
+
+    def _drain(self, limit: int = 1_000_000) -> None:
+        """``TaskQueue.run_until_idle``, noting which tasks are a bare "fire an event"
+        (nothing else runs in them: no state can change but by a listener)."""
+        tasks = self.queue._tasks
+        n = 0
+        while tasks:
+            if n >= limit:
+                raise RuntimeError(f"task queue did not go idle after {limit} tasks")
+            task, _ = tasks.popleft()
+            fire = getattr(task, "__code__", None) is _FIRE_TASK
+            if not fire:
+                self._clean = False
+            self._in_fire = fire
+            try:
+                task()
+            finally:
+                self._in_fire = False
+            n += 1
 
     def _run(self, op: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -302,7 +356,12 @@ class Bridge:
 
     # -- events and state ---------------------------------------------------------------------
     def _observe(self, target: EventTarget, event: Event) -> None:
-        self._state_step()
+        # A state step before every event - unless nothing ran since the last one (this
+        # event's task is a bare firing and so was everything since the last step).
+        if not (self._in_fire and self._clean):
+            self._state_step()
+        self._clean = self._in_fire and not target._listeners.get(event.type) \
+            and target._handlers.get(event.type) is None
         detail: dict[str, Any] = {}
         if isinstance(event, TrackEvent):
             detail["track"] = self.name_of(event.track)
@@ -310,7 +369,17 @@ class Bridge:
         tid = self.name_of(target)
         if tid is None:
             return  # an object the page never named (a removed SourceBuffer's lists)
+        if isinstance(target, HTMLMediaElement) and event.type != "durationchange":
+            self._resize_step()   # Chromium's order: durationchange, resize, loadedmetadata
         self._steps.append(["event", tid, event.type, detail])
+
+    def _resize_step(self) -> None:
+        """HTML: "whenever the intrinsic width or height of the video changes", with
+        readyState not HAVE_NOTHING, fire ``resize`` at the element (noted by
+        ``_state_step``, fired before the next event)."""
+        for eid in self._resize_pending:
+            self._steps.append(["event", eid, "resize", {}])
+        self._resize_pending.clear()
 
     def _state_step(self) -> None:
         changed = {}
@@ -320,6 +389,13 @@ class Bridge:
                 changed[oid] = state
         if changed:
             self._steps.append(["state", changed])
+        for oid, state in changed.items():
+            if "videoWidth" in state:  # an element: has its video size changed?
+                size = (state["videoWidth"], state["videoHeight"]) if state["readyState"] else (0, 0)
+                if size != self._sizes.get(oid, (0, 0)):
+                    self._sizes[oid] = size
+                    if state["readyState"]:
+                        self._resize_pending[oid] = None
         for oid in changed:
             track = self._objects[oid]
             if isinstance(track, _Track):
@@ -343,6 +419,12 @@ class Bridge:
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
         return {oid: dict(state) for oid, state in self._states().items()}
+
+    def _snapshot_of(self, touched: list[str] | None) -> dict[str, dict[str, Any]]:
+        """The last state step's records (current: ``handle`` ends with one)."""
+        ids = self._objects if touched is None else touched
+        return {oid: self._sent[oid] for oid in ids
+                if oid in self._objects and oid in self._sent}
 
     def _states(self) -> dict[str, dict[str, Any]]:
         for lst in [o for o in self._objects.values() if isinstance(o, _TrackList)]:
@@ -418,7 +500,27 @@ class Bridge:
                  "language": track.language,
                  "sourceBuffer": self.name_of(track.source_buffer)}
         state[_TRACK_STATE[type(track)]] = getattr(track, _TRACK_STATE[type(track)])
+        if isinstance(track, TextTrack):
+            # The text track list of cues and the active cues (msepy.webvtt), also while
+            # disabled (where the page's getters say null), so that turning a track on
+            # shows its cues at once.
+            state["cues"] = self._cue_list(cue_list_of(track))
+            state["activeCues"] = self._cue_list(track._active_cues)
         return state
+
+    def _cue_list(self, cues: tuple[VTTCue, ...]) -> list[list[Any]]:
+        """Cue records ``[id, startTime, endTime, text, settings]``: the same list
+        object while the cue tuple is the same (the cue lists are memoized)."""
+        if not cues:
+            return []
+        hit = self._cue_records.get(id(cues))
+        if hit is not None and hit[0] is cues:
+            return hit[1]
+        if len(self._cue_records) > 64:
+            self._cue_records.clear()
+        records = [[c.id, c.start_time, c.end_time, c.text, c.settings] for c in cues]
+        self._cue_records[id(cues)] = (cues, records)
+        return records
 
     # -- the frame feed ---------------------------------------------------------------------
     def _feed(self, eid: str, element: HTMLMediaElement) -> FrameFeed:
@@ -539,15 +641,30 @@ def _from_js(value: Any) -> Any:
     return value
 
 
-def handle_js(js_ops: Any) -> Any:
-    """The worker's entry point: a JS array of ops in, a JS object out."""
+def handle_js(js_ops: Any, js_touched: Any = None) -> Any:
+    """The worker's entry point: a JS array of ops (and of the ids the page touched)
+    in, a JS object out."""
     from js import Object  # type: ignore[import-not-found]
     from pyodide.ffi import to_js  # type: ignore[import-not-found]
     global _bridge
     if _bridge is None:
         _bridge = Bridge()
-    reply = _bridge.handle(_from_js(js_ops.to_py()))
-    return to_js(reply, dict_converter=Object.fromEntries)
+    t0 = time.perf_counter()
+    ops = _from_js(js_ops.to_py())
+    t1 = time.perf_counter()
+    touched = js_touched.to_py() if js_touched is not None else None
+    reply = _bridge.handle(ops, touched)
+    t2 = time.perf_counter()
+    reply["timing"] = {"toPy": (t1 - t0) * 1000, "handle": (t2 - t1) * 1000}
+    out = to_js(reply, dict_converter=Object.fromEntries)
+    out.timing.toJs = (time.perf_counter() - t2) * 1000
+    return out
+
+
+def warm_up() -> None:
+    """Import what the first ``addSourceBuffer()`` / append would (the byte stream
+    parsers are imported lazily): at boot, not inside the first append's latency."""
+    from .bytestream import isobmff, mpegaudio, mpegts, webm  # noqa: F401
 
 
 def support_js() -> Any:

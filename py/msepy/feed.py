@@ -118,10 +118,14 @@ class FrameFeed:
             cursor = self._cursors[key] = _Cursor(start_at=self._seek_at)
         batch = FeedBatch(timescale=tb.timescale)
         if cursor.info is not tb.info:
-            batch.config = tb.info.config
-            if cursor.info is not None:
-                cursor.last = None  # a new init segment: restart at a random access point
-                cursor.needs_reset = True
+            # A new initialization segment.  With the same decoder configuration (a
+            # player re-appending the init segment, sequence-mode loops) the decoder
+            # goes on; with another, restart at a random access point.
+            if cursor.info is None or cursor.info.config != tb.info.config:
+                batch.config = tb.info.config
+                if cursor.info is not None:
+                    cursor.last = None
+                    cursor.needs_reset = True
             cursor.info = tb.info
         if cursor.last is not None and tb.modified_from_dts <= cursor.last.dts:
             cursor.last = None  # something already decoded changed under us

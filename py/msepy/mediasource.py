@@ -91,6 +91,8 @@ class MediaSource(EventTarget):
         self.error_message: str | None = None
         self._context_destroyed = False
         """The DedicatedWorker that constructed this MediaSource was terminated."""
+        self._buffered_memo: tuple[Any, TimeRanges] = ((), TimeRanges())
+        """(the SourceBuffer ranges it was computed from, ``_element_buffered()``)."""
 
     def __repr__(self) -> str:
         return (f"<MediaSource {self._ready_state} duration={self.duration} "
@@ -350,6 +352,16 @@ class MediaSource(EventTarget):
         if not active:
             return TimeRanges()
         source_ranges = [sb._buffered_ranges() for sb in active]
+        # Recomputed only when a SourceBuffer's ranges changed (they are memoized
+        # objects: the comparison is by identity while unchanged).
+        key = (self._ready_state, tuple(source_ranges))
+        if key == self._buffered_memo[0]:
+            return self._buffered_memo[1]
+        result = self._intersect_buffered(source_ranges)
+        self._buffered_memo = (key, result)
+        return result
+
+    def _intersect_buffered(self, source_ranges: list[TimeRanges]) -> TimeRanges:
         ends = [r.highest_end for r in source_ranges if r]
         if not ends:
             return TimeRanges()

@@ -93,6 +93,8 @@ class SourceBuffer(EventTarget):
         self._range_removal_running = False
         self._limits = dict(DEFAULT_LIMITS, **(limits or {}))
         self._buffered = TimeRanges()
+        self._ranges_memo: tuple[Any, TimeRanges] = ((), TimeRanges())
+        """(the track buffers' ranges it was computed from, ``_buffered_ranges()``)."""
         self.audio_tracks = AudioTrackList(queue)
         self.video_tracks = VideoTrackList(queue)
         self.text_tracks = TextTrackList(queue)
@@ -140,12 +142,23 @@ class SourceBuffer(EventTarget):
         return self._buffered
 
     def _buffered_ranges(self) -> TimeRanges:
+        # Asked for often (every state snapshot, the element's buffered/seekable):
+        # recomputed only when a track buffer's ranges changed.
         tbs = list(self._track_buffers.values())
+        ended = self._source is not None and self._source._ready_state == "ended"
+        key = (ended, tuple((tb.kind, tb.timescale, tuple(map(tuple, tb.ranges())))
+                            for tb in tbs))
+        if key == self._ranges_memo[0]:
+            return self._ranges_memo[1]
+        result = self._compute_buffered(tbs, ended)
+        self._ranges_memo = (key, result)
+        return result
+
+    def _compute_buffered(self, tbs: list[TrackBuffer], ended: bool) -> TimeRanges:
         ends = [e for e in (tb.highest_end() for tb in tbs) if e is not None]
         if not ends:
             return TimeRanges()
         highest = max(ends)  # 2.
-        ended = self._source is not None and self._source._ready_state == "ended"
         result = TimeRanges([(ZERO, highest)])  # 3.
         for tb in tbs:  # 4.
             if tb.kind == "text":

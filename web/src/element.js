@@ -11,7 +11,9 @@
 import { domError, TimeRanges, sameRanges } from "./dom.js";
 import { AudioTrackList, TextTrackList, VideoTrackList } from "./tracks.js";
 import { Renderer } from "./renderer.js";
+import { warmUpAudio } from "./audio.js";
 import { Controls } from "./controls.js";
+import { CueOverlay } from "./cues.js";
 
 export const ELEMENT_TAG = "msepy-video";
 const STATES = ["HAVE_NOTHING", "HAVE_METADATA", "HAVE_CURRENT_DATA", "HAVE_FUTURE_DATA", "HAVE_ENOUGH_DATA"];
@@ -34,6 +36,7 @@ const TEMPLATE = `
 <canvas part="canvas" width="0" height="0"></canvas>`;
 
 export function defineElement(engine, registry, { mediaSources }) {
+  setTimeout(warmUpAudio, 0);
   class MsePyVideoElement extends HTMLElement {
     static observedAttributes = ["src", "controls", "autoplay", "loop", "muted"];
 
@@ -65,6 +68,7 @@ export function defineElement(engine, registry, { mediaSources }) {
       root.innerHTML = TEMPLATE;
       this._canvas = root.querySelector("canvas");
       this._renderer = new Renderer(this, this._canvas);
+      this._cueOverlay = new CueOverlay(root, this);
       this._controls = null;
     }
 
@@ -157,6 +161,25 @@ export function defineElement(engine, registry, { mediaSources }) {
       }
       this._renderer.update(this._state);
       this._controls?.update();
+      this._renderCues(this.currentTime);
+    }
+
+    // -- timed text ---------------------------------------------------------------------
+    // The renderer calls this every frame with its clock; state changes with the position.
+    _renderCues(t) { this._cueOverlay.update(t); }
+
+    // True if a cue of a showing/hidden track starts or ends in (from, to]: the renderer
+    // then reports the position at once, so the engine's "time marches on" (activeCues,
+    // cuechange) runs at the cue's time rather than at the next periodic report.
+    _cueBoundaryIn(from, to) {
+      for (const track of this._textTracks) {
+        if (track.mode === "disabled") continue;
+        for (const cue of track._cueList) {
+          if (cue.startTime > to) break;
+          if ((cue.startTime > from && cue.startTime <= to) || (cue.endTime > from && cue.endTime <= to)) return true;
+        }
+      }
+      return false;
     }
 
     _internal(name, payload) {

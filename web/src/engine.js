@@ -11,6 +11,15 @@
 
 import { domError, queueTask } from "./dom.js";
 
+// The task each re-dispatched event runs in.  Where the Prioritized Task Scheduling API
+// exists, a "user-blocking" task: the event does not wait behind the renderer's
+// decoder and frame callbacks (a native media event does not either: it is fired from
+// the media pipeline's own thread hops), which is most of an append's latency.  Order
+// among these tasks is FIFO either way.
+const eventTask = globalThis.scheduler?.postTask
+  ? (fn) => { globalThis.scheduler.postTask(fn, { priority: "user-blocking" }); }
+  : queueTask;
+
 export class Engine {
   // client: an application's DedicatedWorker (web/src/client.js): no engine worker of
   // its own; batches go to `this.worker` once a Window connects it (a MessagePort).
@@ -33,6 +42,10 @@ export class Engine {
     this.progress = [];
     this.listeners = new Set();    // boot progress / ready observers
     this.stats = { batches: 0, ops: 0, events: 0 };
+    this.timings = [];             // per batch: worker wait/run/post, Python toPy/handle/toJs (ms)
+    this.sentAt = new Map();
+    this.touched = new Set();      // ids of mirrors with fields pending on the batch being built
+    this.opKinds = new Map();
     this.ready = client ? null : new Promise((resolve, reject) => {
       this.worker.onmessage = (e) => this.#received(e.data, resolve, reject);
       this.worker.onerror = (e) => reject(new Error(`msepy worker failed: ${e.message || "error"}`));
@@ -91,7 +104,13 @@ export class Engine {
     // A detach travels on the old port - unless the batch also transfers a port (a new
     // attachment), which may be that port's own partner.  Order is kept by mseq anyway.
     const port = b.port && !b.transfer.some((x) => x instanceof MessagePort) ? b.port : null;
-    (port || this.worker).postMessage({ kind: "batch", mseq, ops: b.ops }, b.transfer);
+    this.sentAt.set(mseq, performance.now());
+    this.opKinds.set(mseq, b.ops.map((o) => o.method || o.op).join(","));
+    // The objects the page changed locally since the last batch: the reply's snapshot
+    // carries their full state (it settles their pending fields).
+    const touched = [...this.touched];
+    this.touched.clear();
+    (port || this.worker).postMessage({ kind: "batch", mseq, ops: b.ops, touched }, b.transfer);
   }
 
   onMessage(port) {  // replies arriving on an attachment port
@@ -128,6 +147,18 @@ export class Engine {
     if (msg.kind === "steps") {
       for (const step of msg.steps) this.items.push({ step, mseq: msg.mseq });
     } else if (msg.kind === "done") {
+      if (msg.timing) {
+        const sent = this.sentAt.get(msg.mseq);
+        this.sentAt.delete(msg.mseq);
+        const now = performance.now();
+        const { arrivedAt, postedAt, ...timing } = msg.timing;
+        this.timings.push({ mseq: msg.mseq, ops: this.opKinds.get(msg.mseq), roundTrip: sent === undefined ? null : now - sent,
+          // transit: page post -> worker onmessage, worker post -> page onmessage (one clock)
+          toWorker: sent === undefined ? null : arrivedAt - (performance.timeOrigin + sent),
+          toPage: performance.timeOrigin + now - postedAt, ...timing });
+        this.opKinds.delete(msg.mseq);
+        if (this.timings.length > 4000) this.timings.shift();
+      }
       this.items.push({ step: ["snapshot", msg.snapshot], mseq: msg.mseq });
       const calls = this.calls.get(msg.mseq) || [];
       this.calls.delete(msg.mseq);
@@ -159,7 +190,7 @@ export class Engine {
         const target = this.objects.get(id);
         if (!target || target._suppress?.(type, mseq)) continue;
         this.pumping = true;
-        queueTask(() => {
+        eventTask(() => {
           this.pumping = false;
           this.stats.events += 1;
           // A mirror may make its own event (BufferedChangeEvent) or consume the step
@@ -207,5 +238,6 @@ export class Engine {
   // A mirror field the page just set: engine state older than this batch is stale.
   pend(mirror, ...fields) {
     for (const f of fields) mirror._pending.set(f, this.mseq);
+    if (mirror._oid) this.touched.add(mirror._oid);
   }
 }

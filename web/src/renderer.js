@@ -13,6 +13,9 @@ import { AudioOut } from "./audio.js";
 const VIDEO_AHEAD = 12;       // decoded + decoding video frames to keep
 const AUDIO_AHEAD = 0.6;      // seconds of audio queued ahead of the clock
 const REPORT_EVERY = 0.1;     // seconds between position reports to the model
+const PREROLL_FRAMES = 2;     // decoded video frames before the clock starts
+const PREROLL_AUDIO = 0.1;    // seconds of decoded audio before the clock starts
+const PREROLL_MAX_MS = 1000;  // start anyway after this long
 
 export class Renderer {
   constructor(element, canvas) {
@@ -23,14 +26,28 @@ export class Renderer {
     this.tracks = new Map();    // key -> track pipeline
     this.position = 0;          // the official playback position the clock gives
     this.playing = false;
+    this.prerolling = false;    // playing, but the clock waits for decoded output
+    this.prerollSince = 0;
     this.anchor = { media: 0, wall: 0 };
     this.lastReport = -1;
     this.seekTarget = 0;
     this.presented = null;      // {timestamp, duration} of the frame on the canvas
     this.quality = { total: 0, dropped: 0, corrupted: 0, decoded: 0 };
     this.avOffsets = [];        // (frame time - clock) at presentation, seconds
+    this.drops = [];            // [frame time, clock] of the last dropped frames
     this.running = false;
     this.tick = this.tick.bind(this);
+    this.shownSize = null;      // the canvas's size on screen, in device pixels
+    this.frameSize = null;
+    if (typeof ResizeObserver === "function") {
+      new ResizeObserver(([entry]) => {
+        const box = entry.devicePixelContentBoxSize?.[0];
+        const dpr = globalThis.devicePixelRatio || 1;
+        this.shownSize = box ? { width: box.inlineSize, height: box.blockSize }
+          : { width: entry.contentRect.width * dpr, height: entry.contentRect.height * dpr };
+        if (!this.shownSize.width || !this.shownSize.height) this.shownSize = null;
+      }).observe(canvas);
+    }
   }
 
   // -- the element's state changed ---------------------------------------------------
@@ -62,18 +79,44 @@ export class Renderer {
     this.presented = null;
     this.audio.flush(time);
     this.anchor = { media: time, wall: performance.now() };
+    if (this.playing) this.#preroll();
   }
 
   #start(time) {
     this.playing = true;
     this.position = time;
     this.anchor = { media: time, wall: performance.now() };
-    this.audio.setPlaying(true);
+    this.#preroll();
   }
 
   #stop() {
     this.playing = false;
+    this.prerolling = false;
     this.audio.setPlaying(false);
+  }
+
+  // Preroll: the clock starts once every decoder has output for the position (as a
+  // media pipeline prerolls before playing), not while the first frames are still
+  // being decoded - else they would be late at once and dropped.
+  #preroll() {
+    this.prerolling = true;
+    this.prerollSince = performance.now();
+    this.audio.setPlaying(false);
+  }
+
+  #prerolled() {
+    for (const t of this.tracks.values()) {
+      if (t.exhausted || !t.decoder) continue;
+      if (t.kind === "video" && t.frames.length < PREROLL_FRAMES) return false;
+      if (t.kind === "audio" && this.audio.ahead < PREROLL_AUDIO) return false;
+    }
+    return true;
+  }
+
+  #endPreroll() {
+    this.prerolling = false;
+    this.anchor = { media: this.position, wall: performance.now() };
+    this.audio.setPlaying(true);
   }
 
   // -- the clock ---------------------------------------------------------------------------
@@ -81,7 +124,7 @@ export class Renderer {
 
   clockNow() {
     const now = performance.now();
-    if (!this.playing) return this.position;
+    if (!this.playing || this.prerolling) return this.position;
     const rate = this.element._state.playbackRate || 1;
     const audioTrack = [...this.tracks.values()].find((t) => t.kind === "audio");
     const heard = this.audio.clock();
@@ -97,18 +140,24 @@ export class Renderer {
   tick() {
     if (!this.tracks.size) { this.running = false; return; }
     try {
+      if (this.playing && this.prerolling &&
+          (this.#prerolled() || performance.now() - this.prerollSince > PREROLL_MAX_MS)) {
+        this.#endPreroll();
+      }
       if (this.playing) {
         let t = this.clockNow();
         if (Number.isFinite(this.playableUntil)) t = Math.min(t, this.playableUntil);
         if (t > this.position) this.position = t;
         if (Math.abs(this.position - this.lastReport) >= REPORT_EVERY ||
-            this.position >= this.playableUntil) {
+            this.position >= this.playableUntil ||
+            (this.position > this.lastReport && this.element._cueBoundaryIn(this.lastReport, this.position))) {
           this.lastReport = this.position;
           this.element._reportPosition(this.position);
         }
       }
       for (const t of this.tracks.values()) this.#feed(t);
       this.#present();
+      this.element._renderCues(this.position);
       this.audio.drain();
     } catch (e) {
       console.error("msepy renderer", e);
@@ -297,8 +346,12 @@ export class Renderer {
     if (pick < 0) return;
     const frame = video.frames[pick];
     for (let i = 0; i < pick; i++) {
+      if (this.playing) {
+        this.quality.dropped += 1;
+        this.drops.push([video.frames[i].timestamp / 1e6, now]);
+        if (this.drops.length > 100) this.drops.shift();
+      }
       video.frames[i].close();
-      if (this.playing) this.quality.dropped += 1;
     }
     video.frames.splice(0, pick + 1);
     this.#draw(frame);
@@ -311,14 +364,26 @@ export class Renderer {
     frame.close();
   }
 
+  // The canvas holds the frame at its size - or at a half, a quarter... of it while that
+  // still has as many pixels as the element shows (object-fit: contain): a 720p stream
+  // in a 320x180 element is converted and composited at 320x180, not 1280x720.
   #draw(frame) {
     const w = frame.displayWidth, h = frame.displayHeight;
-    if (this.canvas.width !== w || this.canvas.height !== h) {
-      this.canvas.width = w;
-      this.canvas.height = h;
+    let cw = w, ch = h;
+    const shown = this.shownSize;
+    if (shown) {
+      const scale = Math.min(shown.width / w, shown.height / h);
+      while (cw % 2 === 0 && ch % 2 === 0 && cw / 2 >= w * scale && ch / 2 >= h * scale) { cw /= 2; ch /= 2; }
+    }
+    if (this.canvas.width !== cw || this.canvas.height !== ch) {
+      this.canvas.width = cw;
+      this.canvas.height = ch;
+    }
+    if (this.frameSize?.[0] !== w || this.frameSize?.[1] !== h) {
+      this.frameSize = [w, h];
       this.element._resized(w, h);
     }
-    this.g.drawImage(frame, 0, 0, w, h);
+    this.g.drawImage(frame, 0, 0, cw, ch);
     this.presented = { timestamp: frame.timestamp, duration: frame.duration };
     this.element._framePresented(frame.timestamp / 1e6);
   }

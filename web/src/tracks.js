@@ -40,6 +40,78 @@ export class VideoTrack extends TrackBase {
   set selected(v) { this._set("selected", Boolean(v)); }
 }
 
+// -- timed text -------------------------------------------------------------------------
+// The engine sends each text track's cues as records [id, startTime, endTime, text,
+// settings] (msepy.webvtt: the track buffer's cues, the active ones per "time marches
+// on").  Each record becomes one VTTCue (the browser's own class where there is one,
+// so getCueAsHTML() parses the cue text) and stays the same object while the engine
+// lists it.
+
+// WebVTT cue settings ("line:10% align:start") onto a VTTCue (WebVTT "parse the
+// WebVTT cue settings"; a value the VTTCue setters reject is ignored, as the parser
+// ignores an invalid setting).
+export function applyCueSettings(cue, settings) {
+  for (const setting of String(settings || "").split(/[ \t]+/)) {
+    const colon = setting.indexOf(":");
+    if (colon <= 0 || colon === setting.length - 1) continue;
+    const name = setting.slice(0, colon), value = setting.slice(colon + 1);
+    try {
+      if (name === "vertical" && (value === "rl" || value === "lr")) cue.vertical = value;
+      else if (name === "line") {
+        const [pos, align] = value.split(",");
+        if (/^-?\d+(\.\d+)?%$/.test(pos)) { cue.snapToLines = false; cue.line = parseFloat(pos); }
+        else if (/^-?\d+$/.test(pos)) { cue.snapToLines = true; cue.line = parseInt(pos, 10); }
+        if (align && ["start", "center", "end"].includes(align)) cue.lineAlign = align;
+      } else if (name === "position") {
+        const [pos, align] = value.split(",");
+        if (/^\d+(\.\d+)?%$/.test(pos)) cue.position = parseFloat(pos);
+        if (align && ["line-left", "center", "line-right"].includes(align)) cue.positionAlign = align;
+      } else if (name === "size" && /^\d+(\.\d+)?%$/.test(value)) cue.size = parseFloat(value);
+      else if (name === "align" && ["start", "center", "end", "left", "right"].includes(value)) cue.align = value;
+    } catch (e) { /* out of range: ignored */ }
+  }
+}
+
+// A cue object with VTTCue's members where the browser has no VTTCue.
+class PlainCue extends EventTarget {
+  constructor(startTime, endTime, text) {
+    super();
+    Object.assign(this, { id: "", startTime, endTime, text, pauseOnExit: false, vertical: "",
+      snapToLines: true, line: "auto", lineAlign: "start", position: "auto",
+      positionAlign: "auto", size: 100, align: "center", region: null });
+  }
+  getCueAsHTML() {
+    const f = document.createDocumentFragment();
+    f.append(this.text.replace(/<[^>]*>/g, ""));
+    return f;
+  }
+}
+
+function makeCue(track, [id, start, end, text, settings]) {
+  const cue = typeof VTTCue === "function" ? new VTTCue(start, end, text) : new PlainCue(start, end, text);
+  cue.id = id;
+  applyCueSettings(cue, settings);
+  Object.defineProperty(cue, "track", { value: track, configurable: true });
+  Object.defineProperty(cue, "msepySettings", { value: settings, configurable: true });
+  return cue;
+}
+
+/** HTML TextTrackCueList: a live list (the same object while its track lives). */
+export class TextTrackCueList {
+  constructor() { this._items = []; }
+  get length() { return this._items.length; }
+  getCueById(id) {
+    id = String(id);
+    return id === "" ? null : this._items.find((c) => c.id === id) ?? null;
+  }
+  [Symbol.iterator]() { return this._items[Symbol.iterator](); }
+  _set(items) {
+    const previous = this._items.length;
+    this._items = items;
+    syncIndices(this, items, previous);
+  }
+}
+
 // TextTrack is an EventTarget (cuechange): TrackBase's members are mixed in below.
 export class TextTrack extends EventTarget {
   constructor(engine, oid, state) {
@@ -47,22 +119,57 @@ export class TextTrack extends EventTarget {
     this._engine = engine;
     this._oid = oid;
     this._pending = new Map();
-    this._state = state;
-    this.cues = null;
-    this.activeCues = null;
+    this._state = {};
+    this._cueObjects = new Map();   // record key -> cue
+    this._cueList = new TextTrackCueList();
+    this._activeList = new TextTrackCueList();
+    this._apply(state);
   }
   get mode() { return this._state.mode; }
   set mode(v) {
     if (!["disabled", "hidden", "showing"].includes(v)) return;  // WebIDL enum: ignored
     TrackBase.prototype._set.call(this, "mode", v);
   }
+  /** The text track list of cues; null while disabled (HTML). */
+  get cues() { return this._state.mode === "disabled" ? null : this._cueList; }
+  /** The cues active at the engine's last "time marches on"; null while disabled. */
+  get activeCues() { return this._state.mode === "disabled" ? null : this._activeList; }
   get inBandMetadataTrackDispatchType() { return ""; }
+  addCue() { throw new DOMException("the cues of a SourceBuffer's text track come from its media", "NotSupportedError"); }
+  removeCue() { throw new DOMException("the cues of a SourceBuffer's text track come from its media", "NotSupportedError"); }
+
+  _apply(state) {
+    this._state = { ...this._state, ...state };
+    if (state.cues) {
+      const keep = new Map();
+      const items = state.cues.map((rec) => {
+        const key = JSON.stringify(rec);
+        const cue = this._cueObjects.get(key) || makeCue(this, rec);
+        keep.set(key, cue);
+        return cue;
+      });
+      // Active cues not in the list (the list changed first) keep their objects too.
+      for (const rec of state.activeCues || []) {
+        const key = JSON.stringify(rec);
+        if (!keep.has(key)) keep.set(key, this._cueObjects.get(key) || makeCue(this, rec));
+      }
+      this._cueObjects = keep;
+      this._cueList._set(items);
+    }
+    if (state.activeCues) {
+      this._activeList._set(state.activeCues.map((rec) => {
+        const key = JSON.stringify(rec);
+        let cue = this._cueObjects.get(key);
+        if (!cue) this._cueObjects.set(key, cue = makeCue(this, rec));
+        return cue;
+      }));
+    }
+  }
 }
 for (const name of ["id", "kind", "label", "language", "sourceBuffer"]) {
   Object.defineProperty(TextTrack.prototype, name,
     Object.getOwnPropertyDescriptor(TrackBase.prototype, name));
 }
-TextTrack.prototype._apply = TrackBase.prototype._apply;
 defineHandlers(TextTrack, ["cuechange"]);
 
 const TRACK_CLASSES = { audio: AudioTrack, video: VideoTrack, text: TextTrack };

@@ -1,0 +1,173 @@
+// The formats beyond ISO BMFF and WebM through <msepy-video>: MPEG-2 TS (H.264 as
+// Annex B: the decoder is configured without a description) plays its frames on the
+// clock with sound at the right pitch; MP3, MPEG audio layer II and ADTS AAC play to
+// `ended` with ffprobe's duration, at 440 Hz.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { repo, setup } from "./lib.mjs";
+
+const AUDIO = JSON.parse(fs.readFileSync(path.join(repo, "tests/fixtures/audio/expected.json")));
+const TS_FRAMES = { url: "/e2e/fixtures/frames_h264.ts", file: "e2e/fixtures/frames_h264.ts",
+  type: 'video/mp2t; codecs="avc1.64000c,mp4a.40.2"' };
+
+// Video frame presentation times (seconds) as msepy's own parser reads them (CPython).
+function videoTimes(file, essence) {
+  const py = fs.existsSync(path.join(repo, ".venv/bin/python")) ? path.join(repo, ".venv/bin/python") : "python3";
+  const code = `
+import json, sys
+sys.path.insert(0, "py")
+from msepy.bytestream import parser_for, InitSegment, CodedFrames
+p = parser_for(sys.argv[2]); p.feed(memoryview(open(sys.argv[1], "rb").read()))
+track, pts = None, []
+for ev in p.parse():
+    if isinstance(ev, InitSegment):
+        track = next(t for t in ev.tracks if t.kind == "video")
+    elif isinstance(ev, CodedFrames):
+        pts += [f.pts / track.timescale for f in ev.frames if f.track_id == track.track_id]
+print(json.dumps(sorted(pts)))`;
+  return JSON.parse(execFileSync(py, ["-c", code, file, essence], { cwd: repo }));
+}
+
+function expectedIndex(times, t) {
+  let n = 0;
+  for (let i = 0; i < times.length; i++) if (times[i] <= t + 1e-9) n = i;
+  return n;
+}
+
+let env, page;
+before(async () => {
+  env = await setup();
+  page = await env.page();
+  await page.evaluate(() => {
+    // The 8-block frame code of e2e/fixtures/make.sh, off the element's canvas.
+    window.readCode = (video) => {
+      const g = video.shadowRoot.querySelector("canvas").getContext("2d", { willReadFrequently: true });
+      let n = 0;
+      for (let bit = 0; bit < 8; bit++) {
+        const [r, gg, b] = g.getImageData(bit * 16 + 8, 8, 1, 1).data;
+        if ((r + gg + b) / 3 > 128) n |= 1 << bit;
+      }
+      return n;
+    };
+    // The frequency the worklet's output has now: rising zero crossings over `seconds`.
+    window.pitch = async (video, seconds) => {
+      const a = video._renderer.audio.analyser;
+      let size = 32;
+      while (size * 2 <= Math.min(32768, seconds * a.context.sampleRate)) size *= 2;
+      a.fftSize = size;
+      await new Promise((r) => setTimeout(r, size / a.context.sampleRate * 1000 + 30));
+      const buf = new Float32Array(size);
+      a.getFloatTimeDomainData(buf);
+      const xs = [];
+      for (let i = 1; i < buf.length; i++) if (buf[i - 1] < 0 && buf[i] >= 0) xs.push(i - 1 + buf[i - 1] / (buf[i - 1] - buf[i]));
+      return xs.length < 3 ? 0 : ((xs.length - 1) / (xs[xs.length - 1] - xs[0])) * a.context.sampleRate;
+    };
+    // As players do: start where the media starts (MPEG-2 TS at 1.4 s).
+    window.toStart = async (video) => {
+      const b = video.buffered;
+      if (b.length && b.start(0) > video.currentTime) {
+        const seeked = h.once(video, "seeked");
+        video.currentTime = b.start(0);
+        await seeked;
+      }
+    };
+  });
+});
+after(async () => { await env?.close(); });
+
+describe("MPEG-2 TS", () => {
+  test("H.264 (Annex B) + AAC: the frame shown follows the clock, the worklet plays 440 Hz", async () => {
+    const times = videoTimes(TS_FRAMES.file, "video/mp2t");
+    assert.ok(times.length >= 99, `${times.length} frames`);   // the last access unit ends with the stream
+    const r = await page.evaluate(async ({ url, type }) => {
+      const p = await h.load("msepy", url, type);
+      await toStart(p.video);
+      const ended = h.once(p.video, "ended", 20000);
+      await p.video.play();
+      let done = false;
+      ended.then(() => { done = true; });
+      const samples = [];
+      let hz = null;
+      const t0 = performance.now();
+      while (!done) {
+        await new Promise((res) => requestAnimationFrame(res));
+        if (performance.now() - t0 > 25000) break;
+        if (p.video._renderer.presented) samples.push([p.video._renderer.clockNow(), readCode(p.video)]);
+        if (hz === null && performance.now() - t0 > 1000) hz = await pitch(p.video, 0.3);
+      }
+      const video = [...p.video._renderer.tracks.values()].find((t) => t.kind === "video");
+      const out = { samples, hz, error: p.video.error, t: p.video.currentTime, d: p.video.duration,
+        description: video.wcConfig && "description" in video.wcConfig, codec: video.wcConfig?.codec,
+        dropped: p.video.getVideoPlaybackQuality().droppedVideoFrames };
+      p.video.remove();
+      return out;
+    }, TS_FRAMES);
+    assert.equal(r.error, null);
+    assert.equal(r.t, r.d);
+    assert.match(r.codec, /^avc1\.64/);
+    assert.equal(r.description, false);   // Annex B: in-band SPS/PPS, no avcC
+    assert.ok(Math.abs(r.hz - 440) < 2, `measured ${r.hz} Hz`);
+    assert.ok(r.samples.length > 50, `${r.samples.length} samples`);
+    const off = r.samples.filter(([t, n]) => Math.abs(expectedIndex(times, t) - n) > 1);
+    assert.ok(off.length <= r.samples.length * 0.05, `${off.length}/${r.samples.length} samples more than a frame off: ${JSON.stringify(off.slice(0, 5))}`);
+  });
+
+  test("H.264 + MP3 in TS: plays to ended at 440 Hz", async (t) => {
+    const r = await page.evaluate(async () => {
+      const ok = await AudioDecoder.isConfigSupported({ codec: "mp3", sampleRate: 44100, numberOfChannels: 2 }).catch(() => ({}));
+      if (!ok.supported) return { skipped: "this Chromium cannot decode MP3" };
+      const p = await h.load("msepy", "/tests/fixtures/ts/h264_mp3.ts", 'video/mp2t; codecs="avc1.64000b,mp3"');
+      await toStart(p.video);
+      const ended = h.once(p.video, "ended", 20000);
+      await p.video.play();
+      await new Promise((res) => setTimeout(res, 700));
+      const hz = await pitch(p.video, 0.3);
+      await ended;
+      const out = { hz, error: p.video.error, t: p.video.currentTime, d: p.video.duration, frames: p.video.getVideoPlaybackQuality().totalVideoFrames };
+      p.video.remove();
+      return out;
+    });
+    if (r.skipped) { t.skip(r.skipped); return; }
+    assert.equal(r.error, null);
+    assert.equal(r.t, r.d);
+    assert.ok(r.frames > 10, `${r.frames} frames`);
+    assert.ok(Math.abs(r.hz - 440) < 2, `measured ${r.hz} Hz`);
+  });
+});
+
+describe("MPEG audio and ADTS AAC", () => {
+  for (const [name, info] of Object.entries(AUDIO)) {
+    test(`${name}: plays to ended, duration ffprobe's within a frame, 440 Hz`, async (t) => {
+      const aac = name.endsWith(".aac");
+      const frame = (aac ? 1024 : 1152) / info.sample_rate;
+      const r = await page.evaluate(async ({ url, type, codec, rate, channels }) => {
+        const ok = await AudioDecoder.isConfigSupported({ codec, sampleRate: rate, numberOfChannels: channels }).catch(() => ({}));
+        if (!ok.supported) return { skipped: `this Chromium cannot decode ${codec}` };
+        const p = await h.load("msepy", url, type);
+        await toStart(p.video);
+        const ended = h.once(p.video, "ended", 20000);
+        await p.video.play();
+        await new Promise((res) => setTimeout(res, 350));
+        const hz = await pitch(p.video, 0.25);
+        await ended;
+        const out = { hz, error: p.video.error, t: p.video.currentTime, d: p.video.duration,
+          log: p.log.filter((e) => e.startsWith("el:")) };
+        p.video.remove();
+        return out;
+      }, { url: `/tests/fixtures/audio/${name}`, type: aac ? "audio/aac" : "audio/mpeg",
+        codec: aac ? "mp4a.40.2" : info.codec_name === "mp3" ? "mp3" : "mp4a.6B",
+        rate: info.sample_rate, channels: info.channels });
+      if (r.skipped) { t.skip(r.skipped); return; }
+      assert.equal(r.error, null);
+      assert.equal(r.t, r.d);
+      assert.ok(Math.abs(r.d - Number(info.duration)) <= frame + 1e-6,
+        `duration ${r.d} vs ffprobe ${info.duration} (a frame is ${frame.toFixed(6)} s)`);
+      assert.ok(r.log.includes("el:ended") && !r.log.includes("el:resize"), r.log.join(" "));
+      assert.ok(Math.abs(r.hz - 440) < 3, `measured ${r.hz} Hz`);
+    });
+  }
+});

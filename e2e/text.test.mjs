@@ -1,0 +1,198 @@
+// Timed text through <msepy-video>: WebVTT in fragmented MP4 (wvtt) and in WebM become
+// TextTracks whose cues follow the track buffer; activeCues and cuechange follow the
+// position; the cues of "showing" tracks are drawn over the video at their times.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { setup } from "./lib.mjs";
+
+// tests/fixtures/text/subs.vtt: what every text fixture carries.
+const SUBS = [
+  { id: "intro", start: 0, end: 0.8, text: "Hello world" },
+  { id: "", start: 0.5, end: 1.2, text: "Overlapping\nsecond line" },
+  { id: "last", start: 1.5, end: 1.9, text: "Grüße ♪" },
+];
+const at = (t) => SUBS.filter((c) => c.start <= t && t < c.end).map((c) => c.text);
+
+const FIXTURES = [
+  { name: "WebVTT in fragmented MP4 (wvtt), beside an H.264 SourceBuffer",
+    text: { url: "/tests/fixtures/text/wvtt.mp4", type: 'video/mp4; codecs="wvtt"' },
+    video: { url: "/e2e/fixtures/frames_h264.mp4", type: 'video/mp4; codecs="avc1.64000c,mp4a.40.2"' } },
+  { name: "WebVTT in WebM (D_WEBVTT), muxed with VP8",
+    text: { url: "/tests/fixtures/text/webvtt.webm", type: 'video/webm; codecs="vp8"' } },
+  { name: "Matroska S_TEXT/WEBVTT, text only",
+    text: { url: "/tests/fixtures/text/s_text.mkv", type: "video/webm" } },
+];
+
+let env, page;
+before(async () => {
+  env = await setup();
+  page = await env.page();
+  await page.evaluate(() => {
+    // Loads the fixture (and the video beside it), ends the stream, shows the track.
+    window.loadText = async ({ text, video }) => {
+      const p = h.make("msepy");
+      p.video.style.width = "640px";
+      p.video.style.height = "360px";
+      await h.open(p.video, p.ms);
+      if (video) {
+        const vsb = p.ms.addSourceBuffer(video.type);
+        await h.append(vsb, await h.bytes(video.url));
+      }
+      p.sb = p.ms.addSourceBuffer(text.type);
+      await h.append(p.sb, await h.bytes(text.url));
+      p.ms.endOfStream();
+      p.track = [...p.video.textTracks].find((t) => t.sourceBuffer === p.sb);
+      p.track.mode = "showing";
+      return p;
+    };
+    // The overlay's cue texts, lowest start time first.
+    window.overlay = (video) => [...video.shadowRoot.querySelectorAll("[part~=cue]")]
+      .sort((a, b) => a.dataset.start - b.dataset.start || (a.dataset.id ? -1 : 1))
+      .map((d) => d.textContent);
+    window.frames = (n = 2) => new Promise((r) => { const f = () => (--n ? requestAnimationFrame(f) : r()); requestAnimationFrame(f); });
+  });
+});
+after(async () => { await env?.close(); });
+
+describe("timed text", () => {
+  for (const fx of FIXTURES) {
+    test(`${fx.name}: the overlay at t shows the cues active at t (seeks)`, async () => {
+      const times = [0, 0.3, 0.499, 0.5, 0.79, 0.8, 1.0, 1.199, 1.2, 1.4, 1.5, 1.7, 1.899];
+      const seen = await page.evaluate(async ({ fx, times }) => {
+        const p = await loadText(fx);
+        const out = [];
+        for (const t of times) {
+          const seeked = h.once(p.video, "seeked");
+          p.video.currentTime = t;
+          await seeked;
+          await frames();
+          out.push([t, overlay(p.video), [...p.track.activeCues].map((c) => c.startTime)]);
+        }
+        p.video.remove();
+        return out;
+      }, { fx, times });
+      for (const [t, shown, active] of seen) {
+        assert.deepEqual(shown, at(t), `overlay at ${t}`);
+        assert.deepEqual(active, SUBS.filter((c) => c.start <= t && t < c.end).map((c) => c.start), `activeCues at ${t}`);
+      }
+    });
+  }
+
+  for (const fx of FIXTURES.slice(0, 2)) {
+    test(`${fx.name}: during playback the overlay follows the clock; cuechange in order`, async () => {
+      const r = await page.evaluate(async (fx) => {
+        const p = await loadText(fx);
+        const samples = [], changes = [];
+        await new Promise((r) => setTimeout(r, 200));   // the mode change's own cuechange
+        p.track.addEventListener("cuechange", () => changes.push([p.video.currentTime, [...p.track.activeCues].map((c) => c.id)]));
+        await p.video.play();
+        while (p.video.currentTime < 2.0 && !p.video.ended) {
+          await frames(1);
+          samples.push([p.video._renderer.position, overlay(p.video)]);
+        }
+        p.video.pause();
+        p.video.remove();
+        return { samples, changes };
+      }, fx);
+      assert.ok(r.samples.length > 40, `${r.samples.length} samples`);
+      for (const [t, shown] of r.samples) assert.deepEqual(shown, at(t), `overlay at ${t}`);
+      // Every boundary, once, in order; each soon after its time (the renderer reports
+      // the position as it crosses a cue boundary).
+      assert.deepEqual(r.changes.map(([, ids]) => ids), [["intro", ""], [""], [], ["last"], []]);
+      r.changes.forEach(([t], i) => {
+        const boundary = [0.5, 0.8, 1.2, 1.5, 1.9][i];
+        assert.ok(t >= boundary - 1e-6 && t < boundary + 0.1, `cuechange ${i} at ${t}, boundary ${boundary}`);
+      });
+    });
+  }
+
+  test("TextTrack API: cues, activeCues, mode from the page, the same track in both lists", async () => {
+    const r = await page.evaluate(async () => {
+      const p = h.make("msepy");
+      await h.open(p.video, p.ms);
+      const added = h.once(p.video.textTracks, "addtrack");
+      const sb = p.ms.addSourceBuffer("video/webm");
+      await h.append(sb, await h.bytes("/tests/fixtures/text/captions.webm"));  // FlagDefault 0
+      const event = await added;
+      const track = p.video.textTracks[0];
+      const out = {
+        same: sb.textTracks[0] === track && event.track === track && track.sourceBuffer === sb,
+        kind: track.kind, mode: track.mode, cuesWhileDisabled: track.cues, activeWhileDisabled: track.activeCues,
+        active: p.ms.activeSourceBuffers.length,
+      };
+      const shownAt0 = h.once(track, "cuechange");   // intro, active at 0
+      track.mode = "hidden";
+      out.cuesAtOnce = track.cues && track.cues.length;
+      await h.once(p.ms.activeSourceBuffers, "addsourcebuffer");
+      await shownAt0;
+      out.activeAt0 = [...track.activeCues].map((c) => c.id);
+      out.activeAfter = p.ms.activeSourceBuffers.length;
+      const cues = track.cues;
+      out.sameList = cues === track.cues;
+      out.cue = { isVTTCue: cues[0] instanceof VTTCue, id: cues[0].id, start: cues[0].startTime, end: cues[0].endTime,
+        text: cues[0].text, line: cues[0].line, snap: cues[0].snapToLines, align: cues[0].align, track: cues[0].track === track,
+        html: cues[0].getCueAsHTML().textContent };
+      out.byId = cues.getCueById("last")?.text;
+      out.position = cues.getCueById("last")?.position;
+      out.sameCue = track.cues[0] === cues[0];
+      const change = h.once(track, "cuechange");
+      let handler = 0;
+      track.oncuechange = () => { handler += 1; };
+      p.video.currentTime = 0.6;
+      await change;
+      out.activeIds = [...track.activeCues].map((c) => c.id);
+      out.activeSame = track.activeCues[0] === cues[0];
+      out.handler = handler;
+      out.drawnWhileHidden = overlay(p.video).length;
+      try { track.addCue(new VTTCue(0, 1, "x")); out.addCue = "no"; } catch (e) { out.addCue = e.name; }
+      track.mode = "disabled";
+      out.cuesDisabled = track.cues;
+      await h.once(p.ms.activeSourceBuffers, "removesourcebuffer");
+      p.video.remove();
+      return out;
+    });
+    assert.equal(r.same, true);
+    assert.equal(r.kind, "captions");
+    assert.equal(r.mode, "disabled");
+    assert.equal(r.cuesWhileDisabled, null);
+    assert.equal(r.activeWhileDisabled, null);
+    assert.equal(r.active, 0);
+    assert.equal(r.cuesAtOnce, 3);
+    assert.equal(r.activeAfter, 1);
+    assert.equal(r.sameList, true);
+    assert.deepEqual(r.cue, { isVTTCue: true, id: "intro", start: 0, end: 0.8, text: "Hello <b>world</b>", line: 10,
+      snap: false, align: "start", track: true, html: "Hello world" });
+    assert.equal(r.byId, "Grüße ♪");
+    assert.equal(r.position, 20);
+    assert.equal(r.sameCue, true);
+    assert.deepEqual(r.activeAt0, ["intro"]);
+    assert.deepEqual(r.activeIds, ["intro", ""]);
+    assert.equal(r.activeSame, true);
+    assert.equal(r.handler, 1);
+    assert.equal(r.drawnWhileHidden, 0);
+    assert.equal(r.addCue, "NotSupportedError");
+    assert.equal(r.cuesDisabled, null);
+  });
+
+  test("remove() takes cues out of the list, the active cues and the overlay", async () => {
+    const r = await page.evaluate(async () => {
+      const p = await loadText({ text: { url: "/tests/fixtures/text/wvtt.mp4", type: 'video/mp4; codecs="wvtt"' } });
+      const seeked = h.once(p.video, "seeked");
+      p.video.currentTime = 1.6;
+      await seeked;
+      await frames();
+      const before = { n: p.track.cues.length, shown: overlay(p.video) };
+      const change = h.once(p.track, "cuechange");
+      p.sb.remove(1.5, 1.9);
+      await h.once(p.sb, "updateend");
+      await change;
+      await frames();
+      const out = { before, n: p.track.cues.length, active: p.track.activeCues.length, shown: overlay(p.video) };
+      p.video.remove();
+      return out;
+    });
+    assert.deepEqual(r.before, { n: 3, shown: ["Grüße ♪"] });
+    assert.deepEqual([r.n, r.active, r.shown], [2, 0, []]);
+  });
+});

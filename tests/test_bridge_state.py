@@ -1,0 +1,162 @@
+"""The bridge's state records: text track cues, snapshots of the touched objects only,
+state steps only where something could have changed, memoized buffered ranges, and a
+frame feed that keeps going over a re-appended initialization segment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from msepy.bridge import Bridge
+
+HERE = Path(__file__).resolve().parent
+TEXT = HERE / "fixtures" / "text"
+FRAMES = HERE.parent / "e2e" / "fixtures" / "frames_h264.mp4"
+H264 = 'video/mp4; codecs="avc1.64000c,mp4a.40.2"'
+
+
+def attached(type_: str) -> Bridge:
+    b = Bridge()
+    b.handle([{"op": "create", "type": "MediaSource", "id": "ms1"},
+              {"op": "create", "type": "HTMLMediaElement", "id": "el1"},
+              {"op": "set", "target": "el1", "name": "srcObject", "value": {"ref": "ms1"}}])
+    b.handle([{"op": "call", "target": "ms1", "method": "addSourceBuffer", "args": [type_],
+               "as": "sb1"}])
+    return b
+
+
+def append(b: Bridge, data: bytes, touched: list[str] | None = None) -> dict:
+    return b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer",
+                      "args": [memoryview(data)]}], touched)
+
+
+def text_track(b: Bridge) -> str:
+    return b.snapshot()["sb1.textTracks"]["items"][0]
+
+
+# -- text tracks ---------------------------------------------------------------------------
+
+def test_text_track_state_carries_its_cues_and_active_cues():
+    b = attached("video/mp4")
+    append(b, (TEXT / "wvtt.mp4").read_bytes())
+    tid = text_track(b)
+    state = b.snapshot()[tid]
+    assert state["mode"] == "hidden"       # tkhd enabled: a default track
+    assert [c[0] for c in state["cues"]] == ["intro", "", "last"]
+    assert state["cues"][0] == ["intro", 0.0, 0.8, "Hello <b>world</b>", "line:10% align:start"]
+    assert state["activeCues"] == [state["cues"][0]]   # at 0
+
+
+def test_cuechange_comes_after_a_state_step_with_the_new_active_cues():
+    b = attached("video/webm")
+    append(b, (TEXT / "captions.webm").read_bytes())
+    tid = text_track(b)
+    b.handle([{"op": "set", "target": tid, "name": "mode", "value": "showing"}])
+    reply = b.handle([{"op": "call", "target": "el1", "method": "setPlaybackPosition",
+                       "args": [0.6]}])
+    steps = reply["steps"]
+    i = next(i for i, s in enumerate(steps) if s[0] == "event" and s[2] == "cuechange")
+    state = next(s[1] for s in reversed(steps[:i]) if s[0] == "state" and tid in s[1])
+    assert [c[0] for c in state[tid]["activeCues"]] == ["intro", ""]
+
+
+def test_disabled_text_track_still_lists_its_cues():
+    # The page's getters say null while disabled; the list is there at once when the
+    # page turns the track on.
+    b = attached("video/webm")
+    append(b, (TEXT / "captions.webm").read_bytes())   # FlagDefault 0: disabled
+    state = b.snapshot()[text_track(b)]
+    assert state["mode"] == "disabled"
+    assert len(state["cues"]) == 3 and state["activeCues"] == []
+
+
+# -- snapshots and state steps ---------------------------------------------------------
+
+def test_snapshot_holds_the_touched_objects_only():
+    b = attached(H264)
+    reply = append(b, FRAMES.read_bytes(), touched=["sb1"])
+    assert set(reply["snapshot"]) == {"sb1"}
+    assert reply["snapshot"]["sb1"]["updating"] is False
+    assert reply["snapshot"]["sb1"] == b.snapshot()["sb1"]
+    assert append(b, b"", touched=[])["snapshot"] == {}
+    assert set(append(b, b"")["snapshot"]) == set(b.snapshot())   # None: all
+
+
+def test_no_state_step_between_events_fired_back_to_back():
+    b = attached(H264)
+    steps = append(b, FRAMES.read_bytes())["steps"]
+    kinds = [s[0] if s[0] != "event" else s[2] for s in steps]
+    update = kinds.index("update")
+    assert "state" in kinds[:update]                # the append's effects, then update
+    assert kinds[update + 1] == "updateend"         # nothing ran in between: no step
+    # Every step still says what a listener would read at that moment.
+    last_sb = [s[1]["sb1"] for s in steps[:update] if s[0] == "state" and "sb1" in s[1]][-1]
+    assert last_sb["updating"] is False and last_sb["buffered"]
+
+
+def test_a_batch_of_frame_pulls_sends_no_state():
+    b = attached(H264)
+    append(b, FRAMES.read_bytes())
+    key = next(t["key"] for t in b.snapshot()["el1"]["feedTracks"] if t["kind"] == "video")
+    reply = b.handle([{"op": "pull", "target": "el1", "key": key}], [])
+    assert reply["steps"] == [] and reply["results"][0]["result"]["frames"]
+
+
+def test_buffered_is_recomputed_only_when_the_ranges_change():
+    b = attached(H264)
+    append(b, FRAMES.read_bytes())
+    sb, ms, el = b.get("sb1"), b.get("ms1"), b.get("el1")
+    first = sb._buffered_ranges()
+    assert sb._buffered_ranges() is first and el.buffered is el.buffered
+    before = el.buffered
+    b.handle([{"op": "call", "target": "sb1", "method": "remove", "args": [2.0, 10.0]}])
+    assert sb._buffered_ranges() is not first
+    assert sb.buffered.as_floats() == [(0.0, 2.0)] == el.buffered.as_floats()
+    assert el.buffered is not before
+    ms.end_of_stream()
+    assert el.buffered.as_floats() == [(0.0, 2.0)]
+
+
+# -- the frame feed over a re-appended initialization segment ---------------------------
+
+def test_the_same_init_segment_again_does_not_restart_the_decoder():
+    b = attached(H264)
+    b.handle([{"op": "set", "target": "sb1", "name": "mode", "value": "sequence"}])
+    data = FRAMES.read_bytes()
+    append(b, data)
+    key = next(t["key"] for t in b.snapshot()["el1"]["feedTracks"] if t["kind"] == "video")
+    pull = {"op": "pull", "target": "el1", "key": key, "max": 10}
+    first = b.handle([pull])["results"][0]["result"]
+    assert first["config"] is not None and first["reset"] is True
+    append(b, data)   # its init segment again, then 4 s more in sequence
+    after = b.handle([pull])["results"][0]["result"]
+    assert after["reset"] is False and after["config"] is None
+    assert after["frames"][0]["decodeTimestamp"] > first["frames"][-1]["decodeTimestamp"]
+
+
+# -- resize ------------------------------------------------------------------------------
+
+def element_events(reply: dict) -> list[str]:
+    return [s[2] for s in reply["steps"] if s[0] == "event" and s[1] == "el1"]
+
+
+def test_resize_before_loadedmetadata_and_not_again_for_the_same_size():
+    b = attached(H264)
+    data = FRAMES.read_bytes()
+    events = element_events(append(b, data))
+    assert events[:3] == ["durationchange", "resize", "loadedmetadata"]   # as Chromium
+    assert b.snapshot()["el1"]["videoWidth"] == 160
+    assert "resize" not in element_events(append(b, data))
+
+
+def test_audio_only_never_resizes_and_a_reload_resizes_again():
+    b = attached('audio/mp4; codecs="mp4a.40.2"')
+    assert "resize" not in element_events(append(b, (HERE / "fixtures" / "mp4" / "aac_44k.mp4").read_bytes()))
+    b = attached(H264)
+    append(b, FRAMES.read_bytes())
+    b.handle([{"op": "create", "type": "MediaSource", "id": "ms2"},
+              {"op": "set", "target": "el1", "name": "srcObject", "value": {"ref": "ms2"}}])
+    b.handle([{"op": "call", "target": "ms2", "method": "addSourceBuffer", "args": [H264],
+               "as": "sb2"}])
+    reply = b.handle([{"op": "call", "target": "sb2", "method": "appendBuffer",
+                       "args": [memoryview(FRAMES.read_bytes())]}])
+    assert "resize" in element_events(reply)
