@@ -171,3 +171,36 @@ describe("MPEG audio and ADTS AAC", () => {
     });
   }
 });
+
+describe("append window", () => {
+  test("audio straddling the append window plays only its part inside it", async () => {
+    const r = await page.evaluate(async () => {
+      const p = h.make("msepy");
+      await h.open(p.video, p.ms);
+      const sb = p.ms.addSourceBuffer('audio/mp4; codecs="mp4a.40.2"');
+      sb.appendWindowStart = 0.5105;   // inside an AAC frame (1024 / 44100 s)
+      sb.appendWindowEnd = 0.8003;
+      await h.append(sb, await h.bytes("/tests/fixtures/mp4/aac_44k.mp4"));
+      p.ms.endOfStream();
+      const buffered = h.ranges(sb.buffered);
+      const seeked = h.once(p.video, "seeked");
+      p.video.currentTime = buffered[0][0];
+      await seeked;
+      const ended = h.once(p.video, "ended", 20000);
+      await p.video.play();
+      await ended;
+      const a = p.video._renderer.audio;
+      const out = { buffered, base: a.base, start: a.start, write: a.write, rate: a.sampleRate, error: p.video.error,
+        t: p.video.currentTime, d: p.video.duration };
+      p.video.remove();
+      return out;
+    });
+    assert.equal(r.error, null);
+    assert.equal(r.t, r.d);
+    assert.ok(Math.abs(r.buffered[0][0] - 0.5105) < 1e-4 && Math.abs(r.buffered[0][1] - 0.8003) < 1e-4, JSON.stringify(r.buffered));
+    // The ring starts at the window start and holds the window's samples, no more.
+    assert.ok(Math.abs(r.base - 0.5105) < 2 / r.rate, `audio starts at ${r.base}`);
+    const samples = r.write - r.start;
+    assert.ok(Math.abs(samples - (0.8003 - 0.5105) * r.rate) <= 2, `${samples} samples`);
+  });
+});

@@ -160,3 +160,20 @@ def test_audio_only_never_resizes_and_a_reload_resizes_again():
     reply = b.handle([{"op": "call", "target": "sb2", "method": "appendBuffer",
                        "args": [memoryview(FRAMES.read_bytes())]}])
     assert "resize" in element_events(reply)
+
+
+def test_pulled_audio_frames_say_what_the_append_window_trimmed():
+    b = attached('audio/mp4; codecs="mp4a.40.2"')
+    b.handle([{"op": "set", "target": "sb1", "name": "appendWindowStart", "value": 0.5105},
+              {"op": "set", "target": "sb1", "name": "appendWindowEnd", "value": 0.8003}])
+    append(b, (HERE / "fixtures" / "mp4" / "aac_44k.mp4").read_bytes())
+    b.handle([{"op": "set", "target": "el1", "name": "currentTime", "value": 0.5105},
+              {"op": "feedSeek", "target": "el1"}])
+    key = b.snapshot()["el1"]["feedTracks"][0]["key"]
+    frames = b.handle([{"op": "pull", "target": "el1", "key": key, "max": 100}])["results"][0]["result"]["frames"]
+    first, last = frames[0], frames[-1]
+    tick = 1_000_000 / 44_100   # the window is rounded inwards to whole ticks
+    assert abs(first["timestamp"] - 510_500) < tick and 0 < first["trimStart"] < 23_220
+    assert abs(last["timestamp"] + last["duration"] - 800_300) < tick
+    assert 0 < last["trimEnd"] < 23_220
+    assert all("trimStart" not in f and "trimEnd" not in f for f in frames[1:-1])

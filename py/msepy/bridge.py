@@ -561,6 +561,11 @@ def pack_batch(batch: Any) -> dict[str, Any]:
         rec = {"timestamp": micros(f.pts), "decodeTimestamp": micros(f.dts),
                "duration": micros(f.pts + f.duration) - micros(f.pts), "key": f.is_rap,
                "offset": offset, "size": size}
+        trim_start, trim_end = getattr(f, "trim_start", 0), getattr(f, "trim_end", 0)
+        if trim_start or trim_end:  # partial append window trimming: decoded audio to drop
+            end = f.pts + f.duration
+            rec["trimStart"] = micros(f.pts) - micros(f.pts - trim_start)
+            rec["trimEnd"] = micros(end + trim_end) - micros(end)
         parts.append(f.data)
         offset += size
         return rec

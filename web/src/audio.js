@@ -130,14 +130,14 @@ export class AudioOut {
 
   get starved() { return this.ctx !== null && this.next !== null && this.#readNow() + 1 >= this.write; }
 
-  // Queue one decoded AudioData (closed here).
-  push(data) {
-    const time = data.timestamp / 1e6;
-    const frames = data.numberOfFrames;
+  // Queue one decoded AudioData (closed here); `skip` / `frames`: only that part of it.
+  push(data, skip = 0, frames = data.numberOfFrames - skip) {
+    const time = (data.timestamp + skip * 1e6 / data.sampleRate) / 1e6;
     const planes = [];
     for (let c = 0; c < this.channels; c++) {
       const plane = new Float32Array(frames);
-      data.copyTo(plane, { planeIndex: Math.min(c, data.numberOfChannels - 1), format: "f32-planar" });
+      data.copyTo(plane, { planeIndex: Math.min(c, data.numberOfChannels - 1), format: "f32-planar",
+        frameOffset: skip, frameCount: frames });
       planes.push(plane);
     }
     const rate = data.sampleRate;

@@ -168,7 +168,7 @@ export class Renderer {
 
   // -- pipelines ---------------------------------------------------------------------------
   #newTrack(key, kind) {
-    const t = { key, kind, decoder: null, config: null, wcConfig: null, nextTs: null, configured: false, pulling: false,
+    const t = { key, kind, decoder: null, config: null, wcConfig: null, nextTs: null, configured: false, pulling: false, trims: [],
       exhausted: false, frames: [], generation: 0, lastPts: -Infinity };
     const onError = (e) => this.element._decodeError(`${kind} decoder: ${e.message}`);
     if (kind === "video") {
@@ -187,6 +187,7 @@ export class Renderer {
 
   #flushTrack(t) {
     t.generation += 1;
+    t.trims = [];
     for (const f of t.frames) f.close();
     t.frames = [];
     t.exhausted = false;
@@ -270,6 +271,12 @@ export class Renderer {
           // splice point; the output crossfades where they overlap (audio.js).
           for (const g of f.fadeOut) if (!await audioInput(chunk(g))) return;
           if (!await audioInput(chunk(f, f.spliceTimestamp, f.timestamp + f.duration - f.spliceTimestamp))) return;
+        } else if (f.trimStart || f.trimEnd) {
+          // Partial append window trimming: decode the whole frame, play only its part
+          // inside the window (#audioOut cuts the rest).
+          const from = f.timestamp - (f.trimStart || 0);
+          t.trims.push({ from, keepFrom: f.timestamp, keepTo: f.timestamp + f.duration });
+          if (!await audioInput(chunk(f, from, f.duration + (f.trimStart || 0) + (f.trimEnd || 0)))) return;
         } else if (!await audioInput(chunk(f))) {
           return;
         }
@@ -320,6 +327,16 @@ export class Renderer {
   #audioOut(t, data) {
     const end = (data.timestamp + data.duration) / 1e6;
     if (end <= this.seekTarget - 0.001) { data.close(); return; }
+    while (t.trims.length && t.trims[0].from < data.timestamp - 1000) t.trims.shift();
+    const trim = t.trims.length && Math.abs(t.trims[0].from - data.timestamp) <= 1000 ? t.trims.shift() : null;
+    if (trim) {
+      const rate = data.sampleRate;
+      const skip = Math.max(0, Math.round((trim.keepFrom - data.timestamp) * rate / 1e6));
+      const keep = Math.min(data.numberOfFrames - skip, Math.round((trim.keepTo - trim.keepFrom) * rate / 1e6));
+      if (keep <= 0) { data.close(); return; }
+      this.audio.push(data, skip, keep);
+      return;
+    }
     this.audio.push(data);
   }
 
