@@ -192,6 +192,35 @@ describe("appendEncodedChunks()", () => {
     assert.equal(r.tracks, 1);
   });
 
+  test("playback crosses changeType() switches: H.264 bytes, VP8 chunks, H.264 bytes", async () => {
+    // The frame feed reconfigures the decoder where the frames' track description
+    // changes, so one SourceBuffer plays across codec and byte-stream/chunk switches.
+    const r = await page.evaluate(async () => {
+      const p = h.make("msepy");
+      await h.open(p.video, p.ms);
+      const bytes = await h.bytes("/tests/fixtures/mp4/h264_cmaf.mp4");
+      const sb = p.ms.addSourceBuffer('video/mp4; codecs="avc1.64000b"');
+      await h.append(sb, bytes);
+      const end = h.ranges(sb.buffered)[0][1];
+      sb.changeType({ videoConfig: { codec: "vp8", codedWidth: 160, codedHeight: 120 } });
+      await sb.appendEncodedChunks(await encodeVideo(25, Math.round(end * 1e6)));
+      sb.changeType('video/mp4; codecs="avc1.64000b"');
+      sb.timestampOffset = h.ranges(sb.buffered)[0][1];
+      await h.append(sb, bytes);
+      p.ms.endOfStream();
+      const ended = h.once(p.video, "ended", 20_000);
+      await p.video.play();
+      await ended;
+      const out = { error: p.video.error, t: p.video.currentTime, duration: p.ms.duration,
+        frames: p.video.getVideoPlaybackQuality().totalVideoFrames };
+      p.video.remove();
+      return out;
+    });
+    assert.equal(r.error, null);
+    assert.ok(Math.abs(r.t - r.duration) < 1e-6, JSON.stringify(r));
+    assert.ok(r.frames >= 25 + 2 * 20, `frames shown across the three parts: ${JSON.stringify(r)}`);
+  });
+
   test("a SourceBuffer made for a byte stream plays chunks after changeType()", async () => {
     const r = await page.evaluate(async () => {
       const p = h.make("msepy");

@@ -64,7 +64,8 @@ class FeedBatch:
 
 @dataclass(slots=True)
 class _Cursor:
-    info: TrackInfo | None = None
+    config: DecoderConfig | None = None
+    """The configuration last handed to the decoder."""
     last: CodedFrame | None = None
     """The last frame handed out, or None: start from the position's RAP."""
     needs_reset: bool = True
@@ -117,16 +118,6 @@ class FrameFeed:
         if cursor is None:
             cursor = self._cursors[key] = _Cursor(start_at=self._seek_at)
         batch = FeedBatch(timescale=tb.timescale)
-        if cursor.info is not tb.info:
-            # A new initialization segment.  With the same decoder configuration (a
-            # player re-appending the init segment, sequence-mode loops) the decoder
-            # goes on; with another, restart at a random access point.
-            if cursor.info is None or cursor.info.config != tb.info.config:
-                batch.config = tb.info.config
-                if cursor.info is not None:
-                    cursor.last = None
-                    cursor.needs_reset = True
-            cursor.info = tb.info
         if cursor.last is not None and tb.modified_from_dts <= cursor.last.dts:
             cursor.last = None  # something already decoded changed under us
             cursor.needs_reset = True
@@ -136,12 +127,25 @@ class FrameFeed:
         else:
             start = _index_after(tb, cursor.last)
         if start is None:
+            if cursor.config is None:
+                batch.config = cursor.config = tb.info.config
             return batch
+        frames = tb.frames[start:start + max_frames]
+        # Each frame carries the track description it was appended under: a batch
+        # starts with a configure wherever that changes (a new initialization segment,
+        # changeType to another codec or to WebCodecs chunks), and never spans two.
+        config = _config_of(frames[0], tb) if frames else tb.info.config
+        if cursor.needs_reset or cursor.config is None or config != cursor.config:
+            batch.config = cursor.config = config  # after a reset the decoder is unconfigured
+        for i, frame in enumerate(frames):
+            if i and _config_of(frame, tb) != config:
+                frames = frames[:i]
+                break
         batch.reset = cursor.needs_reset
         cursor.needs_reset = False
-        batch.frames = tb.frames[start:start + max_frames]
-        if batch.frames:
-            cursor.last = batch.frames[-1]
+        batch.frames = frames
+        if frames:
+            cursor.last = frames[-1]
             cursor.start_at = None
         return batch
 
@@ -153,6 +157,11 @@ class FrameFeed:
             # Nothing at or before t: the first random access point after it.
             idx = next((i for i, f in enumerate(tb.frames) if f.is_rap and f.pts >= ticks), None)
         return idx
+
+
+def _config_of(frame: CodedFrame, tb: TrackBuffer) -> DecoderConfig | None:
+    info = frame.info if frame.info is not None else tb.info
+    return info.config
 
 
 def _index_after(tb: TrackBuffer, last: CodedFrame) -> int | None:

@@ -144,8 +144,10 @@ def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame],
         frame.dts = dts
         frame.duration = dur
         frame.group = serial
+        frame.info = tb.info
         if spliced is not None:
             spliced.group = serial
+            spliced.info = tb.info
             tb.add(spliced)
         else:
             tb.add(frame)

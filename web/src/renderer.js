@@ -220,7 +220,12 @@ export class Renderer {
     const generation = t.generation;
     const batch = await this.element._pull(t.key);
     if (!batch) return;
-    if (batch.config) t.config = batch.config;  // kept even from a stale batch: sent once
+    if (batch.config) {
+      // kept even from a stale batch: sent once.  A new configuration mid-stream (a new
+      // init segment, changeType) reconfigures the decoder before these frames.
+      if (t.configured && t.config && JSON.stringify(t.config) !== JSON.stringify(batch.config)) t.configured = false;
+      t.config = batch.config;
+    }
     if (generation !== t.generation || t.decoder.state === "closed") return;
     if (batch.reset) {
       for (const f of t.frames) f.close();

@@ -112,6 +112,9 @@ class CodedFrame:
     """Engine bookkeeping, not for parsers: the serial of the coded frame group the
     engine added this frame in (so dependency removal never takes a frame of the group
     being appended)."""
+    info: "TrackInfo | None" = None
+    """Engine bookkeeping, not for parsers: the track description in force when the
+    frame was added (the frame feed reconfigures the decoder where it changes)."""
     trim_start: int = 0
     trim_end: int = 0
     """Engine bookkeeping, not for parsers: ticks of decoded audio the renderer drops
