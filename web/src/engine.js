@@ -45,6 +45,8 @@ export class Engine {
     this.timings = [];             // per batch: worker wait/run/post, Python toPy/handle/toJs (ms)
     this.sentAt = new Map();
     this.touched = new Set();      // ids of mirrors with fields pending on the batch being built
+    this.appendsInFlight = 0;      // appends sent whose reply has not come yet
+    this.appendBatches = new Map(); // mseq -> appends in that batch
     this.opKinds = new Map();
     this.ready = client ? null : new Promise((resolve, reject) => {
       this.worker.onmessage = (e) => this.#received(e.data, resolve, reject);
@@ -74,6 +76,7 @@ export class Engine {
     }
     const b = this.batch;
     b.ops.push(op);
+    if (op.method === "appendBuffer" || op.method === "appendEncodedChunks") b.appends = (b.appends || 0) + 1;
     b.transfer.push(...transfer);
     if (port && !b.port) b.port = port;
     this.stats.ops += 1;
@@ -100,6 +103,10 @@ export class Engine {
     if (!this.worker) return;  // a worker's MediaSource before any Window attached it
     const mseq = this.mseq++;
     this.calls.set(mseq, b.calls);
+    if (b.appends) {  // the renderer decodes less far ahead while appends are in flight
+      this.appendsInFlight += b.appends;
+      this.appendBatches.set(mseq, b.appends);
+    }
     this.stats.batches += 1;
     // A detach travels on the old port - unless the batch also transfers a port (a new
     // attachment), which may be that port's own partner.  Order is kept by mseq anyway.
@@ -147,6 +154,8 @@ export class Engine {
     if (msg.kind === "steps") {
       for (const step of msg.steps) this.items.push({ step, mseq: msg.mseq });
     } else if (msg.kind === "done") {
+      const appends = this.appendBatches.get(msg.mseq);
+      if (appends) { this.appendsInFlight -= appends; this.appendBatches.delete(msg.mseq); }
       if (msg.timing) {
         const sent = this.sentAt.get(msg.mseq);
         this.sentAt.delete(msg.mseq);
@@ -155,7 +164,7 @@ export class Engine {
         this.timings.push({ mseq: msg.mseq, ops: this.opKinds.get(msg.mseq), roundTrip: sent === undefined ? null : now - sent,
           // transit: page post -> worker onmessage, worker post -> page onmessage (one clock)
           toWorker: sent === undefined ? null : arrivedAt - (performance.timeOrigin + sent),
-          toPage: performance.timeOrigin + now - postedAt, ...timing });
+          toPage: performance.timeOrigin + now - postedAt, arrived: arrivedAt - performance.timeOrigin, ...timing });
         this.opKinds.delete(msg.mseq);
         if (this.timings.length > 4000) this.timings.shift();
       }

@@ -12,6 +12,8 @@ import { AudioOut } from "./audio.js";
 
 const VIDEO_AHEAD = 12;       // decoded + decoding video frames to keep
 const AUDIO_AHEAD = 0.6;      // seconds of audio queued ahead of the clock
+const VIDEO_LOW = 4;          // ... while appends are in flight
+const AUDIO_LOW = 0.25;
 const REPORT_EVERY = 0.1;     // seconds between position reports to the model
 const PREROLL_FRAMES = 2;     // decoded video frames before the clock starts
 const PREROLL_AUDIO = 0.1;    // seconds of decoded audio before the clock starts
@@ -196,10 +198,14 @@ export class Renderer {
     t.configured = false;
   }
 
+  // While appends are in flight the pipeline fills only to its low marks: decoding far
+  // ahead then would take the CPU the engine's append handling needs (2 cores are
+  // common), and the frames can be decoded a moment later just as well.
   #needsMore(t) {
     if (!t.decoder || t.pulling) return false;
-    if (t.kind === "video") return t.frames.length + t.decoder.decodeQueueSize < VIDEO_AHEAD;
-    if (t.kind === "audio") return this.audio.ahead + t.decoder.decodeQueueSize * 0.02 < AUDIO_AHEAD;
+    const busy = this.element._engine.appendsInFlight > 0;
+    if (t.kind === "video") return t.frames.length + t.decoder.decodeQueueSize < (busy ? VIDEO_LOW : VIDEO_AHEAD);
+    if (t.kind === "audio") return this.audio.ahead + t.decoder.decodeQueueSize * 0.02 < (busy ? AUDIO_LOW : AUDIO_AHEAD);
     return false;
   }
 
