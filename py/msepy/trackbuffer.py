@@ -346,9 +346,35 @@ class TrackBuffer:
         """Let the range holding the frame at ``pts`` start at ``start`` (<= pts): the
         spec's "MAY use coded frame group start times as range start times across
         track buffers in a muxed SourceBuffer" ("Track Buffers"), as Chromium does."""
-        if start < pts and self.anchors.get(pts) != start:
+        old = self.anchors.get(pts)
+        if start < pts and old != start:
             self.anchors[pts] = start
-            self._ranges_dirty = True
+            # The usual case - the first frame of the group just added, ranges clean, the
+            # range only growing - merges [start, pts] into the ranges; else recompute.
+            if self._ranges_dirty or (old is not None and old < start) \
+                    or not self._holds_recent(pts):
+                self._ranges_dirty = True
+            else:
+                self._merge_range(start, pts)
+
+    def _holds_recent(self, pts: int, look: int = 64) -> bool:
+        """A frame at ``pts`` among the last ``look`` frames in decode order."""
+        frames = self.frames
+        return any(f.pts == pts for f in frames[-look:])
+
+    def _merge_range(self, s: int, e: int) -> None:
+        """Add ``[s, e]`` to the (clean) ranges, coalescing as ``_compute_ranges``
+        does: the ranges are sorted and apart by more than the fudge, so the new
+        interval joins one run of them."""
+        ranges, fudge = self._ranges, self.fudge
+        i, n = 0, len(ranges)
+        while i < n and ranges[i][1] + fudge < s:
+            i += 1
+        j = i
+        while j < n and ranges[j][0] <= e + fudge:
+            s, e = min(s, ranges[j][0]), max(e, ranges[j][1])
+            j += 1
+        ranges[i:j] = [[s, e]]
 
     def _compute_ranges(self) -> list[list[int]]:
         fudge = self.fudge

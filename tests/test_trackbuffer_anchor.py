@@ -1,0 +1,51 @@
+"""TrackBuffer.anchor merges a coded frame group's start into clean ranges in place
+(no recompute over every frame): the result is always what a full recompute gives."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+
+from msepy.bytestream import CodedFrame, TrackInfo
+from msepy.trackbuffer import TrackBuffer
+
+INFO = TrackInfo(track_id=1, kind="video", codec="test", timescale=1000, config=None)
+
+op = st.one_of(
+    st.tuples(st.just("add"), st.integers(0, 400), st.integers(1, 40)),      # pts, duration
+    st.tuples(st.just("anchor"), st.integers(0, 70), st.integers(0, 120)),   # frame from end, lead
+    st.tuples(st.just("remove"), st.integers(0, 70), st.integers(0, 3)),     # frame from end, count
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(op, max_size=40))
+def test_ranges_after_anchors_equal_a_full_recompute(ops):
+    tb = TrackBuffer(INFO)
+    dts = 0
+    for kind, a, b in ops:
+        if kind == "add":
+            tb.add(CodedFrame(track_id=1, pts=a, dts=dts, duration=b, is_rap=True,
+                              data=memoryview(b"x")))
+            dts += 1
+        elif kind == "anchor" and tb.frames:
+            f = tb.frames[-1 - a % len(tb.frames)]
+            tb.anchor(f.pts, max(0, f.pts - b))
+        elif kind == "remove" and tb.frames:
+            i = len(tb.frames) - 1 - a % len(tb.frames)
+            tb.remove_indices(range(i, min(len(tb.frames), i + b)))
+        incremental = [list(r) for r in tb.ranges()]
+        assert incremental == tb._compute_ranges(), ops
+
+
+def test_a_group_start_merges_without_a_recompute():
+    tb = TrackBuffer(INFO)
+    for i in range(10):
+        tb.add(CodedFrame(track_id=1, pts=i * 10, dts=i * 10, duration=10, is_rap=True,
+                          data=memoryview(b"x")))
+    tb.add(CodedFrame(track_id=1, pts=200, dts=200, duration=10, is_rap=True,
+                      data=memoryview(b"x")))
+    assert tb.ranges() == [[0, 100], [200, 210]]
+    tb.anchor(200, 95)   # the group starts where the audio of the group starts
+    assert not tb._ranges_dirty and tb.ranges() == [[0, 210]]
+    tb.anchor(200, 150)  # a later start than before: recomputed
+    assert tb._ranges_dirty and tb.ranges() == [[0, 100], [150, 210]]
