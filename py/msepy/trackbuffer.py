@@ -144,7 +144,7 @@ class TrackBuffer:
     def offset_ticks(self, offset: Fraction) -> int:
         """``timestampOffset`` in ticks (cached per value; may rescale once)."""
         cache = self._offset_cache
-        if cache is not None and cache[0] == offset:
+        if cache is not None and (cache[0] is offset or cache[0] == offset):  # per frame: identity first
             return cache[1]
         ticks = self.ticks(offset)
         self._offset_cache = (offset, ticks)
