@@ -5,38 +5,13 @@
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { repo, setup } from "./lib.mjs";
+import { expectedIndex, repo, setup, videoTimes } from "./lib.mjs";
 
 const AUDIO = JSON.parse(fs.readFileSync(path.join(repo, "tests/fixtures/audio/expected.json")));
 const TS_FRAMES = { url: "/e2e/fixtures/frames_h264.ts", file: "e2e/fixtures/frames_h264.ts",
   type: 'video/mp2t; codecs="avc1.64000c,mp4a.40.2"' };
-
-// Video frame presentation times (seconds) as msepy's own parser reads them (CPython).
-function videoTimes(file, essence) {
-  const py = fs.existsSync(path.join(repo, ".venv/bin/python")) ? path.join(repo, ".venv/bin/python") : "python3";
-  const code = `
-import json, sys
-sys.path.insert(0, "py")
-from msepy.bytestream import parser_for, InitSegment, CodedFrames
-p = parser_for(sys.argv[2]); p.feed(memoryview(open(sys.argv[1], "rb").read()))
-track, pts = None, []
-for ev in p.parse():
-    if isinstance(ev, InitSegment):
-        track = next(t for t in ev.tracks if t.kind == "video")
-    elif isinstance(ev, CodedFrames):
-        pts += [f.pts / track.timescale for f in ev.frames if f.track_id == track.track_id]
-print(json.dumps(sorted(pts)))`;
-  return JSON.parse(execFileSync(py, ["-c", code, file, essence], { cwd: repo }));
-}
-
-function expectedIndex(times, t) {
-  let n = 0;
-  for (let i = 0; i < times.length; i++) if (times[i] <= t + 1e-9) n = i;
-  return n;
-}
 
 let env, page;
 before(async () => {

@@ -1,6 +1,7 @@
-// Shared e2e helpers: the demo server on a free port, and Chromium via playwright-core.
+// Shared e2e helpers: the demo server on a free port, Chromium via playwright-core, and
+// frame times read by msepy's own parser.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -80,4 +81,29 @@ export async function setup() {
       server.close();
     },
   };
+}
+
+// Video frame presentation times, in seconds, read by msepy's own parser (CPython).
+export function videoTimes(file, essence) {
+  const py = fs.existsSync(path.join(repo, ".venv/bin/python")) ? path.join(repo, ".venv/bin/python") : "python3";
+  const code = `
+import json, sys
+sys.path.insert(0, "py")
+from msepy.bytestream import parser_for, InitSegment, CodedFrames
+p = parser_for(sys.argv[2]); p.feed(memoryview(open(sys.argv[1], "rb").read()))
+track, pts = None, []
+for ev in p.parse():
+    if isinstance(ev, InitSegment):
+        track = next(t for t in ev.tracks if t.kind == "video")
+    elif isinstance(ev, CodedFrames):
+        pts += [f.pts / track.timescale for f in ev.frames if f.track_id == track.track_id]
+print(json.dumps(sorted(pts)))`;
+  return JSON.parse(execFileSync(py, ["-c", code, file, essence], { cwd: repo }));
+}
+
+// The frame index a position shows: the last frame starting at or before it.
+export function expectedIndex(times, t) {
+  let n = 0;
+  for (let i = 0; i < times.length; i++) if (times[i] <= t + 1e-9) n = i;
+  return n;
 }

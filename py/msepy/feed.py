@@ -23,10 +23,10 @@ import math
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._time import floor_ticks
-from .bytestream import CodedFrame, DecoderConfig, TrackInfo
+from .bytestream import CodedFrame, DecoderConfig
 from .trackbuffer import TrackBuffer
 from .tracks import is_active
 

@@ -39,9 +39,10 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from . import _boxes as B
+from ._driver import StreamingParser
 from ._input import InputBuffer
 from ._moov import MovieTrack, movie_from_moov
-from ._types import (CodedFrame, CodedFrames, InitSegment, MediaSegmentEnd,
+from ._types import (CodedFrame, MediaSegmentEnd,
                      MediaSegmentStart, ParseError, SegmentEvent)
 from .codecs import keyframe_from_nal_units
 
@@ -53,8 +54,6 @@ MAX_SAMPLES = 1 << 18
 
 _FOREVER = -1
 _SEGMENT_BOUNDARY = frozenset({"moov", "moof", "ftyp", "styp"})
-_UNEXPECTED = (ArithmeticError, IndexError, KeyError, TypeError, ValueError,
-               UnicodeError, RecursionError, MemoryError)
 
 
 def _sample_is_rap(flags: int, depends_on: int, video: bool) -> bool:
@@ -90,7 +89,7 @@ class _Fragment:
         return f"<fragment {self.next}/{len(self.samples)} samples, mdat end {self.mdat_end}>"
 
 
-class IsoBmffParser:
+class IsoBmffParser(StreamingParser):
     """The ``ByteStreamParser`` for ``video/mp4`` and ``audio/mp4``."""
 
     generate_timestamps = False
@@ -103,13 +102,6 @@ class IsoBmffParser:
         where = "in segment" if self._fragment else "between segments"
         return f"<IsoBmffParser {where} {self._fragment or ''} {self._buf!r}>"
 
-    @property
-    def buffered_bytes(self) -> int:
-        return len(self._buf)
-
-    def feed(self, data: memoryview) -> None:
-        self._buf.feed(data)
-
     def reset(self) -> None:
         """Reset parser state: drop buffered bytes and any partial segment.  The last
         initialization segment's tracks are kept (a media segment may follow)."""
@@ -120,25 +112,8 @@ class IsoBmffParser:
         self._in_mdat = False
         self._error: ParseError | None = None
 
-    def parse(self) -> Iterator[SegmentEvent]:
-        if self._error is not None:
-            raise self._error
-        frames: list[CodedFrame] = []
-        try:
-            for event in self._events(frames):
-                if frames:
-                    yield CodedFrames(frames[:])
-                    frames.clear()
-                yield event
-            if frames:
-                yield CodedFrames(frames[:])
-                frames.clear()
-        except ParseError as exc:
-            self._error = exc
-            raise
-        except _UNEXPECTED as exc:                 # a bug's last line of defence
-            self._error = ParseError(f"ISO BMFF: malformed input ({exc!r})")
-            raise self._error from exc
+    def _format_name(self) -> str:
+        return "ISO BMFF"
 
     # -- the box loop -----------------------------------------------------------
 

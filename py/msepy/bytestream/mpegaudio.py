@@ -49,8 +49,9 @@ from fractions import Fraction
 from typing import Callable, Iterator
 
 from . import _es
+from ._driver import StreamingParser
 from ._input import InputBuffer
-from ._types import (CodedFrame, CodedFrames, DecoderConfig, InitSegment, MediaSegmentEnd,
+from ._types import (CodedFrame, DecoderConfig, InitSegment, MediaSegmentEnd,
                      MediaSegmentStart, ParseError, SegmentEvent, TrackInfo)
 
 TRACK_ID = 1
@@ -60,8 +61,6 @@ RESYNC_WINDOW = 32 << 10
 """Bytes searched at once for three consecutive frames (3 of the largest frames fit)."""
 _FRAMES_TO_CONFIRM = 3
 _END_OF_HEADERS = re.compile(rb"\n\r?\n")
-_UNEXPECTED = (ArithmeticError, AssertionError, IndexError, KeyError, TypeError,
-               ValueError, UnicodeError, RecursionError, MemoryError)
 
 
 class _Format:
@@ -78,7 +77,7 @@ MPEG_AUDIO = _Format("MPEG audio", _es.is_mpeg_audio_sync, _es.mpeg_audio_header
 ADTS = _Format("ADTS", _es.is_adts_sync, _es.adts_header, _es.ADTS_MIN_HEADER_SIZE, False)
 
 
-class MpegAudioParser:
+class MpegAudioParser(StreamingParser):
     """The ``ByteStreamParser`` for ``audio/mpeg`` (``adts=False``) and ``audio/aac``
     (``adts=True``)."""
 
@@ -94,13 +93,6 @@ class MpegAudioParser:
         return (f"<MpegAudioParser {self._format.name} {where} "
                 f"t={self._elapsed} {self._buf!r}>")
 
-    @property
-    def buffered_bytes(self) -> int:
-        return len(self._buf)
-
-    def feed(self, data: memoryview) -> None:
-        self._buf.feed(data)
-
     def reset(self) -> None:
         """Drop buffered bytes; the next frame starts a new media segment.  The last
         configuration is kept (no new initialization segment unless it changes)."""
@@ -112,25 +104,8 @@ class MpegAudioParser:
         """Samples since the start (in the current sample rate): the next frame's pts."""
         self._error: ParseError | None = None
 
-    def parse(self) -> Iterator[SegmentEvent]:
-        if self._error is not None:
-            raise self._error
-        frames: list[CodedFrame] = []
-        try:
-            for event in self._events(frames):
-                if frames:
-                    yield CodedFrames(frames[:])
-                    frames.clear()
-                yield event
-            if frames:
-                yield CodedFrames(frames[:])
-                frames.clear()
-        except ParseError as exc:
-            self._error = exc
-            raise
-        except _UNEXPECTED as exc:                 # a bug's last line of defence
-            self._error = ParseError(f"{self._format.name}: malformed input ({exc!r})")
-            raise self._error from exc
+    def _format_name(self) -> str:
+        return self._format.name
 
     # -- the loop -------------------------------------------------------------------
 

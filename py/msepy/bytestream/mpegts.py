@@ -65,6 +65,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from . import _es
+from ._driver import StreamingParser
 from ._input import InputBuffer
 from ._ts import (PesHeader, Pmt, Timeline, crc32_mpeg2, parse_pat, parse_pes_header,
                   parse_pmt)
@@ -86,8 +87,6 @@ DEFAULT_DURATION = 3000
 
 _VIDEO_TYPES = {0x1B: "h264"}
 _AUDIO_TYPES = {0x0F: "adts", 0x03: "mpeg", 0x04: "mpeg"}
-_UNEXPECTED = (ArithmeticError, AssertionError, IndexError, KeyError, TypeError,
-               ValueError, UnicodeError, RecursionError, MemoryError)
 
 
 @dataclass(eq=False)
@@ -130,7 +129,7 @@ def audio_timescale(config: DecoderConfig) -> int:
     return math.lcm(90000, config.sample_rate or 90000)
 
 
-class MpegTsParser:
+class MpegTsParser(StreamingParser):
     """The ``ByteStreamParser`` for ``video/mp2t``."""
 
     generate_timestamps = False
@@ -147,13 +146,6 @@ class MpegTsParser:
     def __repr__(self) -> str:
         return (f"<MpegTsParser PMT PID {self._pmt_pid} streams {list(self._streams.values())} "
                 f"{self._timeline!r} {self._buf!r}>")
-
-    @property
-    def buffered_bytes(self) -> int:
-        return len(self._buf)
-
-    def feed(self, data: memoryview) -> None:
-        self._buf.feed(data)
 
     def reset(self) -> None:
         """Reset parser state: drop buffered bytes, partial sections and PES packets,
@@ -175,19 +167,11 @@ class MpegTsParser:
         """``timestampOffset`` was set: MPEG2TS_timestampOffset becomes 0."""
         self._timeline = Timeline()
 
-    def parse(self) -> Iterator[SegmentEvent]:
-        if self._error is not None:
-            raise self._error
-        try:
-            yield from self._events()
-        except ParseError as exc:
-            self._error = exc
-            raise
-        except _UNEXPECTED as exc:                 # a bug's last line of defence
-            self._error = ParseError(f"MPEG-2 TS: malformed input ({exc!r})")
-            raise self._error from exc
+    def _format_name(self) -> str:
+        return "MPEG-2 TS"
 
-    def _events(self) -> Iterator[SegmentEvent]:
+    def _events(self, frames: list[CodedFrame]) -> Iterator[SegmentEvent]:
+        # Frames go out through self._out / _flush_out (held back per PES), not `frames`.
         buf = self._buf
         while True:
             packet = buf.peek(PACKET_SIZE)
