@@ -85,6 +85,12 @@ export function defineElement(engine, registry, { mediaSources }) {
       else if (name === "muted" && old === null && value !== null && !this._mutedSet) this.muted = true;
     }
 
+    // The name of the element it stands in for: players tell a media element by it
+    // (dash.js's VideoModel takes an element whose nodeName is VIDEO or AUDIO).  The
+    // DOM's own name (localName, selectors, serialization) stays msepy-video.
+    get nodeName() { return "VIDEO"; }
+    get tagName() { return "VIDEO"; }
+
     // -- source -------------------------------------------------------------------------
     get src() { return this.getAttribute("src") || ""; }
     set src(v) { this.setAttribute("src", String(v)); }
@@ -113,7 +119,11 @@ export function defineElement(engine, registry, { mediaSources }) {
       this._selected = true;
       for (const p of this._playPromises.splice(0)) p.reject(domError("AbortError", "load() interrupted play()"));
       const oldPort = this._port;
-      if (this._source) { this._source._element = null; this._source = null; }
+      if (this._source) {  // the model's load algorithm detaches it (MSE "Detaching")
+        if (this._source._element === this) this._source._detached();
+        this._source._element = null;
+        this._source = null;
+      }
       const op = { op: "set", target: this._oid, name: "srcObject", value: null };
       const transfer = [];
       if (source && source._oid) {

@@ -220,6 +220,18 @@ export class MediaSource extends EventTarget {
     this._engine.pend(this, ...Object.keys(fields));
     this._state = { ...this._state, ...fields };
   }
+  // "Detaching from a media element" steps 3-8, when the element's load algorithm
+  // detaches this MediaSource: closed at once, its SourceBuffers removed (without
+  // events: the engine runs the same steps and queues sourceclose/removesourcebuffer).
+  _detached() {
+    if (this._state.readyState === "closed") return;
+    this._local({ readyState: "closed", duration: NaN });
+    for (const sb of this._sourceBuffers._items) sb._local({ updating: false, removed: true });
+    for (const list of [this._active, this._sourceBuffers]) {
+      this._engine.pend(list, "items");
+      list._set([]);
+    }
+  }
   _reopenIfEnded() {
     if (this._state.readyState === "ended") this._local({ readyState: "open" });
   }
