@@ -33,138 +33,239 @@ def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame],
                            chunks: bool = False) -> None:
     """"Coded Frame Processing" step 1 for each frame; steps 2-5 are run by the caller
     (``SourceBuffer._after_coded_frames``) once per batch."""
-    track_buffers = sb._track_buffers
+    frames = frames if isinstance(frames, list) else list(frames)
     windows: dict[int, tuple[int, int, int | float, int | float]] = {}
-    for frame in frames:
-        tb = track_buffers.get(frame.track_id)
-        if tb is None:
-            raise AppendError(f"coded frame for track {frame.track_id}, which the "
-                              "initialization segment did not describe")
-        in_ts = tb.info.timescale
-        # 1. Loop Top (re-entered after a discontinuity, step 6).
-        while True:
-            if sb._generate_timestamps:
-                pts_s = Fraction(0)
-            else:
-                pts_s = None  # computed lazily: only sequence mode needs seconds
-            # 3. Sequence mode with a group start timestamp: re-anchor the offset.
-            if sb._mode == "sequence" and sb._group_start is not None:
-                if pts_s is None:
-                    pts_s = Fraction(frame.pts, in_ts)
-                sb._timestamp_offset = sb._group_start - pts_s
-                sb._set_group_end(sb._group_start)
-                for other in track_buffers.values():
-                    other.need_random_access_point = True
-                sb._group_start = None
-            # 4. Add timestampOffset (ticks; may rescale the track buffer first).
-            offset = sb._timestamp_offset
-            off = tb.offset_ticks(offset) if offset else 0
-            factor = tb.timescale // in_ts
-            if sb._generate_timestamps:
-                pts = dts = off
-            else:
-                pts = frame.pts * factor + off
-                dts = frame.dts * factor + off
-            dur = frame.duration * factor
-            # 6. Discontinuity detection.  A gap between cues is normal in a text track
-            # ("not necessarily continuous", SourceBuffer.buffered step 4), so for text
-            # only a decode timestamp going backwards starts a new coded frame group:
-            # otherwise every subtitle pause would make muxed video drop frames up to
-            # its next keyframe (need random access point is set on all track buffers).
-            last = tb.last_decode_timestamp
-            if not chunks and last is not None and (
-                    dts < last or (dts - last > 2 * tb.last_frame_duration
-                                   and tb.kind != "text")):
-                if sb._mode == "segments":
-                    sb._set_group_end(Fraction(pts, tb.timescale))
-                else:
-                    sb._group_start = sb.group_end_timestamp
-                for other in track_buffers.values():
-                    other.reset_group_state()
-                continue  # Jump to the Loop Top step
+    i, n = 0, len(frames)
+    while i < n:
+        i = _steady_run(sb, frames, i, chunks)
+        if i < n:
+            _process_frame(sb, frames[i], windows, chunks)
+            i += 1
+
+
+class _Steady:
+    """A track buffer's coded frame processing variables while a steady run lasts."""
+
+    __slots__ = ("tb", "factor", "off", "lo", "hi", "gaps", "ldt", "lfd", "het",
+                 "first_dts", "top_end", "serial", "info", "run")
+
+
+def _steady(sb: "SourceBuffer", tb: TrackBuffer | None, chunks: bool) -> _Steady | None:
+    """``tb``'s state for a steady run, or None if a frame of it needs the full steps."""
+    if tb is None or tb.need_random_access_point or tb.last_decode_timestamp is None \
+            or tb.highest_end_timestamp is None:
+        return None
+    offset = sb._timestamp_offset
+    st = _Steady()
+    st.off = tb.offset_ticks(offset) if offset else 0  # (may rescale: before reading ts)
+    ts = tb.timescale
+    if tb.max_pts() >= tb.highest_end_timestamp:
+        return None  # frames after the highest end timestamp: step 14 may remove some
+    st.tb, st.factor, st.serial, st.info = tb, ts // tb.info.timescale, tb.group_serial, tb.info
+    st.lo = ceil_ticks(sb._append_window_start, ts)
+    st.hi = floor_ticks(sb._append_window_end, ts)
+    st.gaps = chunks or tb.kind == "text"  # step 6 ignores gaps (see _process_frame)
+    st.ldt = st.first_dts = tb.last_decode_timestamp
+    st.lfd, st.het = tb.last_frame_duration, tb.highest_end_timestamp
+    st.top_end = None
+    st.run = []
+    return st
+
+
+def _steady_run(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: bool) -> int:
+    """Steps 1-21 for ``frames[i:]`` while they are steady, where most steps cannot
+    apply; returns the index of the first frame that needs them all (`_process_frame`).
+
+    Steady: timestamps are not generated and no group start timestamp is pending
+    (steps 3 and 21 do nothing); the frame's track buffer has a last decode timestamp
+    and a highest end timestamp, does not need a random access point (steps 10 and 13
+    do nothing) and holds no frame starting at or after the highest end timestamp, so
+    step 14 removes nothing (every frame it holds or the run adds starts before it).
+    A frame for which step 6 finds a discontinuity, or steps 8-9 put outside the append
+    window, ends the run.  Steps 4, 7 and 16-20 are the integer arithmetic of
+    `_process_frame`; each track buffer takes its run of frames at the end, in order
+    (``TrackBuffer.extend``), and the group end timestamp its highest frame end."""
+    if sb._generate_timestamps or (sb._mode == "sequence" and sb._group_start is not None):
+        return i
+    states: dict[int, _Steady] = {}
+    n = len(frames)
+    k = i
+    while k < n:
+        frame = frames[k]
+        st = states.get(frame.track_id)
+        if st is None:
+            st = _steady(sb, sb._track_buffers.get(frame.track_id), chunks)
+            if st is None:
+                break
+            states[frame.track_id] = st
+        factor, off = st.factor, st.off
+        pts = frame.pts * factor + off                              # 4.
+        dts = frame.dts * factor + off
+        dur = frame.duration * factor
+        ldt = st.ldt
+        if dts < ldt or (dts - ldt > 2 * st.lfd and not st.gaps):   # 6.
             break
-        ts = tb.timescale
-        # 7. Frame end timestamp.
-        end = pts + dur
-        # 8-9. Append window (bounds in ticks, exact: pts is an integer).
-        win = windows.get(frame.track_id)
-        if win is None or win[0] != ts:
-            win = (ts, ts, ceil_ticks(sb._append_window_start, ts),
-                   floor_ticks(sb._append_window_end, ts))
-            windows[frame.track_id] = win
-        if pts < win[2] or end > win[3]:
-            if not (tb.kind == "audio" and pts < win[3] and end > win[2]):
-                tb.need_random_access_point = True
-                continue
-            # Audio straddling the window is trimmed to it rather than dropped, as
-            # Chromium's FrameProcessor does ("partial append window trimming"; the
-            # notes to steps 8-9 allow collecting such frames).  The renderer drops the
-            # decoded samples outside it: trim_start/trim_end, in track buffer ticks.
-            if pts < win[2]:
-                frame.trim_start = win[2] - pts
-                dts += win[2] - pts
-                pts = win[2]
-            if end > win[3]:
-                frame.trim_end = end - win[3]
-                end = win[3]
-            dur = end - pts
-        # 10. Need random access point.
-        if tb.need_random_access_point:
-            if not frame.is_rap:
-                continue
-            tb.need_random_access_point = False
-        first_in_group = tb.last_decode_timestamp is None
-        if first_in_group:
-            tb.group_serial += 1  # a new coded frame group starts in this track buffer
-        serial = tb.group_serial
-        to_remove: list[int] = []
-        spliced: CodedFrame | None = None
-        # 13. Overlap with an existing frame at the start of a coded frame group.
-        if tb.last_decode_timestamp is None and pts < tb.end_of_frames():
-            overlapped = tb.frame_containing(pts)
-            if overlapped is not None:
-                if tb.kind == "audio":
-                    spliced = audio_splice_frame(tb, frame, pts, dts, dur, overlapped)
-                elif tb.kind == "video":
-                    # 13.2: remove window timestamp = overlapped pts + 1 microsecond.
-                    if (pts - overlapped.pts) * 1_000_000 < ts:
-                        to_remove.extend(tb.indices_of([overlapped]))
-                else:
-                    text_splice_frame(tb, pts, end, overlapped)
-        # 14. Remove existing coded frames overlapped by this one.
-        het = tb.highest_end_timestamp
-        start = pts if het is None else (het if het <= pts else None)
-        if start is not None and start <= tb.max_pts():
-            to_remove.extend(tb.frames_in(start, end))
-        # 15. ... and every frame depending on them, up to the next random access point.
-        if to_remove:
-            tb.remove_indices(to_remove, protect_group=serial)
-        # 16. Add the coded frame (or the splice frame) with its new timestamps.
-        frame.pts = pts
-        frame.dts = dts
-        frame.duration = dur
-        frame.group = serial
-        frame.info = tb.info
-        if spliced is not None:
-            spliced.group = serial
-            spliced.info = tb.info
-            tb.add(spliced)
-        else:
-            tb.add(frame)
-        if first_in_group:
-            _anchor_group_start(sb, tb, pts)
-        # 17-19.
-        tb.last_decode_timestamp = dts
-        tb.last_frame_duration = dur
-        if het is None or end > het:
-            tb.highest_end_timestamp = end
-        # 20. Group end timestamp.
-        g_ticks, g_scale = sb._group_end
-        if end * g_scale > g_ticks * ts:
-            sb._group_end = (end, ts)
-        # 21. Generated timestamps: the next frame follows this one.
+        if dur <= 0:
+            break  # an empty frame at the highest end timestamp: step 14 may remove it
+        end = pts + dur                                             # 7.
+        if pts < st.lo or end > st.hi:                              # 8-9.
+            break
+        frame.pts, frame.dts, frame.duration = pts, dts, dur        # 16.
+        frame.group, frame.info = st.serial, st.info
+        st.run.append(frame)
+        st.ldt, st.lfd = dts, dur                                   # 17-18.
+        if end > st.het:                                            # 19.
+            st.het = end
+        if st.top_end is None or end > st.top_end:
+            st.top_end = end
+        k += 1
+    for st in states.values():
+        if not st.run:
+            continue
+        tb = st.tb
+        tb.extend(st.run, st.first_dts)
+        tb.last_decode_timestamp, tb.last_frame_duration = st.ldt, st.lfd
+        tb.highest_end_timestamp = st.het
+        g_ticks, g_scale = sb._group_end                            # 20.
+        if st.top_end * g_scale > g_ticks * tb.timescale:
+            sb._group_end = (st.top_end, tb.timescale)
+    return k
+
+
+def _process_frame(sb: "SourceBuffer", frame: CodedFrame,
+                   windows: dict[int, tuple[int, int, int | float, int | float]],
+                   chunks: bool) -> None:
+    """"Coded Frame Processing" steps 1-21 for one frame, every step as written."""
+    track_buffers = sb._track_buffers
+    tb = track_buffers.get(frame.track_id)
+    if tb is None:
+        raise AppendError(f"coded frame for track {frame.track_id}, which the "
+                          "initialization segment did not describe")
+    in_ts = tb.info.timescale
+    # 1. Loop Top (re-entered after a discontinuity, step 6).
+    while True:
         if sb._generate_timestamps:
-            sb._timestamp_offset = Fraction(end, ts)
+            pts_s = Fraction(0)
+        else:
+            pts_s = None  # computed lazily: only sequence mode needs seconds
+        # 3. Sequence mode with a group start timestamp: re-anchor the offset.
+        if sb._mode == "sequence" and sb._group_start is not None:
+            if pts_s is None:
+                pts_s = Fraction(frame.pts, in_ts)
+            sb._timestamp_offset = sb._group_start - pts_s
+            sb._set_group_end(sb._group_start)
+            for other in track_buffers.values():
+                other.need_random_access_point = True
+            sb._group_start = None
+        # 4. Add timestampOffset (ticks; may rescale the track buffer first).
+        offset = sb._timestamp_offset
+        off = tb.offset_ticks(offset) if offset else 0
+        factor = tb.timescale // in_ts
+        if sb._generate_timestamps:
+            pts = dts = off
+        else:
+            pts = frame.pts * factor + off
+            dts = frame.dts * factor + off
+        dur = frame.duration * factor
+        # 6. Discontinuity detection.  A gap between cues is normal in a text track
+        # ("not necessarily continuous", SourceBuffer.buffered step 4), so for text
+        # only a decode timestamp going backwards starts a new coded frame group:
+        # otherwise every subtitle pause would make muxed video drop frames up to
+        # its next keyframe (need random access point is set on all track buffers).
+        last = tb.last_decode_timestamp
+        if not chunks and last is not None and (
+                dts < last or (dts - last > 2 * tb.last_frame_duration
+                               and tb.kind != "text")):
+            if sb._mode == "segments":
+                sb._set_group_end(Fraction(pts, tb.timescale))
+            else:
+                sb._group_start = sb.group_end_timestamp
+            for other in track_buffers.values():
+                other.reset_group_state()
+            continue  # Jump to the Loop Top step
+        break
+    ts = tb.timescale
+    # 7. Frame end timestamp.
+    end = pts + dur
+    # 8-9. Append window (bounds in ticks, exact: pts is an integer).
+    win = windows.get(frame.track_id)
+    if win is None or win[0] != ts:
+        win = (ts, ts, ceil_ticks(sb._append_window_start, ts),
+               floor_ticks(sb._append_window_end, ts))
+        windows[frame.track_id] = win
+    if pts < win[2] or end > win[3]:
+        if not (tb.kind == "audio" and pts < win[3] and end > win[2]):
+            tb.need_random_access_point = True
+            return
+        # Audio straddling the window is trimmed to it rather than dropped, as
+        # Chromium's FrameProcessor does ("partial append window trimming"; the
+        # notes to steps 8-9 allow collecting such frames).  The renderer drops the
+        # decoded samples outside it: trim_start/trim_end, in track buffer ticks.
+        if pts < win[2]:
+            frame.trim_start = win[2] - pts
+            dts += win[2] - pts
+            pts = win[2]
+        if end > win[3]:
+            frame.trim_end = end - win[3]
+            end = win[3]
+        dur = end - pts
+    # 10. Need random access point.
+    if tb.need_random_access_point:
+        if not frame.is_rap:
+            return
+        tb.need_random_access_point = False
+    first_in_group = tb.last_decode_timestamp is None
+    if first_in_group:
+        tb.group_serial += 1  # a new coded frame group starts in this track buffer
+    serial = tb.group_serial
+    to_remove: list[int] = []
+    spliced: CodedFrame | None = None
+    # 13. Overlap with an existing frame at the start of a coded frame group.
+    if tb.last_decode_timestamp is None and pts < tb.end_of_frames():
+        overlapped = tb.frame_containing(pts)
+        if overlapped is not None:
+            if tb.kind == "audio":
+                spliced = audio_splice_frame(tb, frame, pts, dts, dur, overlapped)
+            elif tb.kind == "video":
+                # 13.2: remove window timestamp = overlapped pts + 1 microsecond.
+                if (pts - overlapped.pts) * 1_000_000 < ts:
+                    to_remove.extend(tb.indices_of([overlapped]))
+            else:
+                text_splice_frame(tb, pts, end, overlapped)
+    # 14. Remove existing coded frames overlapped by this one.
+    het = tb.highest_end_timestamp
+    start = pts if het is None else (het if het <= pts else None)
+    if start is not None and start <= tb.max_pts():
+        to_remove.extend(tb.frames_in(start, end))
+    # 15. ... and every frame depending on them, up to the next random access point.
+    if to_remove:
+        tb.remove_indices(to_remove, protect_group=serial)
+    # 16. Add the coded frame (or the splice frame) with its new timestamps.
+    frame.pts = pts
+    frame.dts = dts
+    frame.duration = dur
+    frame.group = serial
+    frame.info = tb.info
+    if spliced is not None:
+        spliced.group = serial
+        spliced.info = tb.info
+        tb.add(spliced)
+    else:
+        tb.add(frame)
+    if first_in_group:
+        _anchor_group_start(sb, tb, pts)
+    # 17-19.
+    tb.last_decode_timestamp = dts
+    tb.last_frame_duration = dur
+    if het is None or end > het:
+        tb.highest_end_timestamp = end
+    # 20. Group end timestamp.
+    g_ticks, g_scale = sb._group_end
+    if end * g_scale > g_ticks * ts:
+        sb._group_end = (end, ts)
+    # 21. Generated timestamps: the next frame follows this one.
+    if sb._generate_timestamps:
+        sb._timestamp_offset = Fraction(end, ts)
 
 
 def _anchor_group_start(sb: "SourceBuffer", tb: TrackBuffer, pts: int) -> None:

@@ -185,6 +185,67 @@ class TrackBuffer:
             self._extend_ranges(self.anchors.get(frame.pts, frame.pts),
                                 frame.pts + frame.duration)
 
+    def extend(self, run: list[CodedFrame], last_dts: int) -> None:
+        """``add`` for a run of frames in non-decreasing decode order that a steady run
+        of coded frame processing (``processing._steady_run``) appended one after
+        another, ``last_dts`` being the last decode timestamp before the first: the
+        same bookkeeping in one pass."""
+        frames = self.frames
+        if frames and run[0].dts < frames[-1].dts:
+            for f in run:  # not after every frame held: one at a time
+                self.last_decode_timestamp = last_dts
+                self.add(f)
+                last_dts = f.dts
+            return
+        size, max_lead, min_lead = self.size, self.max_lead, self.min_lead
+        max_pts, max_end, max_dist = self._max_pts, self._max_end, self.max_distance
+        top_pts = top_end = None
+        prev = last_dts
+        for f in run:
+            pts, dts, dur = f.pts, f.dts, f.duration
+            size += len(f.data)
+            lead = pts - dts
+            if lead > max_lead:
+                max_lead = lead
+            elif lead < min_lead:
+                min_lead = lead
+            dist = dts - prev
+            if dur > dist:
+                dist = dur
+            if dist > max_dist:
+                max_dist = dist
+            prev = dts
+            if top_pts is None or pts > top_pts:
+                top_pts = pts
+            if top_end is None or pts + dur > top_end:
+                top_end = pts + dur
+        frames.extend(run)
+        self.size, self.max_lead, self.min_lead = size, max_lead, min_lead
+        if max_pts is not None and top_pts > max_pts:
+            self._max_pts = top_pts
+        if max_end is not None and top_end > max_end:
+            self._max_end = top_end
+        if max_dist > self.max_distance:
+            self.max_distance = max_dist
+            self._ranges_dirty = True  # a larger fudge may join ranges
+        if self._ranges_dirty:
+            return
+        ranges, anchors, fudge = self._ranges, self.anchors, self.fudge
+        last = ranges[-1] if ranges else None
+        for f in run:
+            pts = f.pts
+            start = anchors.get(pts, pts) if anchors else pts
+            end = pts + f.duration
+            if last is not None and last[0] <= start <= last[1] + fudge:
+                if end > last[1]:
+                    last[1] = end
+            elif last is None or start > last[1] + fudge:
+                last = [start, end]
+                ranges.append(last)
+            else:
+                self._ranges_dirty = True
+                return
+
     def _extend_ranges(self, start: int, end: int) -> None:
         ranges = self._ranges
         if ranges:

@@ -37,6 +37,10 @@ class InputBuffer:
         self._chunks.clear()
         self._size = 0
 
+    def front(self) -> memoryview | None:
+        """The first buffered chunk as it is (contiguous, starting at ``consumed``)."""
+        return self._chunks[0] if self._chunks else None
+
     def peek(self, n: int) -> memoryview | None:
         """The first ``n`` bytes as one contiguous view, or ``None`` if fewer are
         buffered.  Joins chunks only when the bytes straddle them."""

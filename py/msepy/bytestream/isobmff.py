@@ -53,6 +53,7 @@ MAX_SAMPLES = 1 << 18
 """Most samples one moof may describe (bounds the memory a hostile trun costs)."""
 
 _FOREVER = -1
+_EMPTY = memoryview(b"")
 _SEGMENT_BOUNDARY = frozenset({"moov", "moof", "ftyp", "styp"})
 
 
@@ -246,29 +247,52 @@ class IsoBmffParser(StreamingParser):
         frag, buf = self._fragment, self._buf
         assert frag is not None
         samples, end = frag.samples, frag.mdat_end
-        while frag.next < len(samples):
+        count = len(samples)
+        deliver = self._deliver
+        while frag.next < count:
             sample = samples[frag.next]
+            offset, size = sample.offset, sample.size
             if end != _FOREVER:
-                if sample.offset > end or (sample.size and sample.offset >= end):
+                if offset > end or (size and offset >= end):
                     return True                    # in a later mdat
-                if sample.offset + sample.size > end:
-                    raise ParseError(f"mdat: sample at stream offset {sample.offset} "
-                                     f"({sample.size} bytes) runs past the end of the mdat")
-            gap = sample.offset - buf.consumed
+                if offset + size > end:
+                    raise ParseError(f"mdat: sample at stream offset {offset} "
+                                     f"({size} bytes) runs past the end of the mdat")
+            chunk = buf.front()
+            base = buf.consumed
+            if chunk is not None and base <= offset and offset + size <= base + len(chunk):
+                # The samples that lie in the first appended chunk are slices of it,
+                # consumed together (one skip, not one per sample).
+                limit = min(base + len(chunk), end) if end != _FOREVER else base + len(chunk)
+                i, pos = frag.next, base
+                while True:
+                    i += 1
+                    deliver(sample, chunk[offset - base:offset + size - base], frames)
+                    pos = offset + size
+                    if i == count:
+                        break
+                    sample = samples[i]
+                    offset, size = sample.offset, sample.size
+                    if offset < pos or offset + size > limit or (size and offset >= limit):
+                        break                      # the general path below decides
+                frag.next = i
+                buf.skip(pos - base)
+                continue
+            gap = offset - base
             if gap > 0:
                 step = min(gap, len(buf))
                 buf.skip(step)
                 if step < gap:
                     return False
-            if sample.size:
-                data = buf.peek(sample.size)
+            if size:
+                data = buf.peek(size)
                 if data is None:
                     return False
-                buf.skip(sample.size)
+                buf.skip(size)
             else:
-                data = memoryview(b"")
+                data = _EMPTY
             frag.next += 1
-            self._deliver(sample, data, frames)
+            deliver(sample, data, frames)
         return True
 
     def _deliver(self, sample: _Sample, data: memoryview, frames: list[CodedFrame]) -> None:
@@ -278,19 +302,22 @@ class IsoBmffParser(StreamingParser):
             verdict = keyframe_from_nal_units(data, *track.nal_unit_format)
             if verdict is not None:
                 is_rap = verdict
-        frame = CodedFrame(track.track_id, sample.pts, sample.dts, sample.duration, is_rap, data)
+        tid = track.track_id
+        frame = CodedFrame(tid, sample.pts, sample.dts, sample.duration, is_rap, data)
         frag = self._fragment
         assert frag is not None and frag.next_seq is not None and frag.held is not None
-        tid = track.track_id
-        if sample.seq != frag.next_seq[tid]:
-            frag.held[tid, sample.seq] = frame     # an earlier frame is still to come
+        next_seq, held = frag.next_seq, frag.held
+        seq = sample.seq
+        if seq != next_seq[tid]:
+            held[tid, seq] = frame                 # an earlier frame is still to come
             return
         frames.append(frame)
-        seq = sample.seq + 1
-        while (tid, seq) in frag.held:
-            frames.append(frag.held.pop((tid, seq)))
-            seq += 1
-        frag.next_seq[tid] = seq
+        seq += 1
+        if held:
+            while (tid, seq) in held:
+                frames.append(held.pop((tid, seq)))
+                seq += 1
+        next_seq[tid] = seq
 
     # -- moof -------------------------------------------------------------------
 
