@@ -64,30 +64,26 @@ def _sample_is_rap(flags: int, depends_on: int, video: bool) -> bool:
     return not flags & 0x10000 and not (video and depends_on == 1)
 
 
-class _Sample:
-    __slots__ = ("offset", "size", "track", "seq", "pts", "dts", "duration", "is_rap")
-
-    def __init__(self, offset: int, size: int, track: MovieTrack, seq: int, pts: int,
-                 dts: int, duration: int, is_rap: bool) -> None:
-        self.offset, self.size, self.track, self.seq = offset, size, track, seq
-        self.pts, self.dts, self.duration, self.is_rap = pts, dts, duration, is_rap
-
-    def __repr__(self) -> str:
-        return f"<sample t{self.track.track_id}#{self.seq} @{self.offset}+{self.size}>"
-
-
 @dataclass(slots=True)
 class _Fragment:
-    """The media segment being read: its samples in byte order and progress."""
+    """The media segment being read: its samples in byte order, as columns (the coded
+    frame each becomes, without its data yet; stream offset; size; the track's NAL
+    unit format for the keyframe check; its index within its track), and progress.
+    ``seqs`` is None when byte order is decode order within every track, the usual
+    layout; otherwise a frame waits in ``held`` for its predecessors."""
 
-    samples: list[_Sample]
+    frames: list[CodedFrame]
+    offsets: list[int]
+    sizes: list[int]
+    nal: list[tuple[int, frozenset[int]] | None]
+    seqs: list[int] | None = None
     next: int = 0
     mdat_end: int = 0
     next_seq: dict[int, int] | None = None
     held: dict[tuple[int, int], CodedFrame] | None = None
 
     def __repr__(self) -> str:
-        return f"<fragment {self.next}/{len(self.samples)} samples, mdat end {self.mdat_end}>"
+        return f"<fragment {self.next}/{len(self.frames)} samples, mdat end {self.mdat_end}>"
 
 
 class IsoBmffParser(StreamingParser):
@@ -163,7 +159,7 @@ class IsoBmffParser(StreamingParser):
                 self._fragment = self._fragment_from_moof(view, header.header_size, start)
                 buf.skip(header.size)
                 self._announced = False
-                if not self._fragment.samples:
+                if not self._fragment.frames:
                     self._fragment = None
                     yield MediaSegmentEnd()
             else:
@@ -206,17 +202,17 @@ class IsoBmffParser(StreamingParser):
         assert frag is not None
         if header.type in _SEGMENT_BOUNDARY:
             raise ParseError(f"mdat: the mdat boxes after the moof do not hold every sample "
-                             f"its truns reference ({len(frag.samples) - frag.next} missing "
+                             f"its truns reference ({len(frag.frames) - frag.next} missing "
                              f"before this {header.type})")
         if header.type != "mdat":
             self._skip_box(header)
             return
         start = self._buf.consumed
         payload = start + header.header_size
-        for sample in frag.samples[frag.next:]:
-            if sample.size:
-                if sample.offset < payload:
-                    raise ParseError(f"trun: sample data at stream offset {sample.offset} "
+        for i in range(frag.next, len(frag.frames)):
+            if frag.sizes[i]:
+                if frag.offsets[i] < payload:
+                    raise ParseError(f"trun: sample data at stream offset {frag.offsets[i]} "
                                      f"lies outside the mdat boxes")
                 break
         frag.mdat_end = _FOREVER if header.size is None else start + header.size
@@ -234,7 +230,7 @@ class IsoBmffParser(StreamingParser):
         """At the end of a skipped box or of an mdat: was every sample read?  Then the
         media segment is over (its last mdat has ended, or extends to the end)."""
         frag = self._fragment
-        if frag is None or frag.next < len(frag.samples):
+        if frag is None or frag.next < len(frag.frames):
             return False
         self._fragment = None
         return True
@@ -246,12 +242,11 @@ class IsoBmffParser(StreamingParser):
         data; True: this mdat holds no more samples (or all have been read)."""
         frag, buf = self._fragment, self._buf
         assert frag is not None
-        samples, end = frag.samples, frag.mdat_end
-        count = len(samples)
-        deliver = self._deliver
+        offsets, sizes, end = frag.offsets, frag.sizes, frag.mdat_end
+        count = len(offsets)
         while frag.next < count:
-            sample = samples[frag.next]
-            offset, size = sample.offset, sample.size
+            i = frag.next
+            offset, size = offsets[i], sizes[i]
             if end != _FOREVER:
                 if offset > end or (size and offset >= end):
                     return True                    # in a later mdat
@@ -263,20 +258,20 @@ class IsoBmffParser(StreamingParser):
             if chunk is not None and base <= offset and offset + size <= base + len(chunk):
                 # The samples that lie in the first appended chunk are slices of it,
                 # consumed together (one skip, not one per sample).
-                limit = min(base + len(chunk), end) if end != _FOREVER else base + len(chunk)
-                i, pos = frag.next, base
-                while True:
-                    i += 1
-                    deliver(sample, chunk[offset - base:offset + size - base], frames)
-                    pos = offset + size
-                    if i == count:
-                        break
-                    sample = samples[i]
-                    offset, size = sample.offset, sample.size
-                    if offset < pos or offset + size > limit or (size and offset >= limit):
+                limit = base + len(chunk)
+                if end != _FOREVER and end < limit:
+                    limit = end
+                stop = i
+                while stop < count:
+                    offset, size = offsets[stop], sizes[stop]
+                    if offset + size > limit or (size and offset >= limit) \
+                            or (stop > i and offset < offsets[stop - 1] + sizes[stop - 1]):
                         break                      # the general path below decides
-                frag.next = i
-                buf.skip(pos - base)
+                    stop += 1
+                self._deliver(i, stop, chunk, base, frames)
+                frag.next = stop
+                last = stop - 1
+                buf.skip(offsets[last] + sizes[last] - base)
                 continue
             gap = offset - base
             if gap > 0:
@@ -284,39 +279,49 @@ class IsoBmffParser(StreamingParser):
                 buf.skip(step)
                 if step < gap:
                     return False
-            if size:
-                data = buf.peek(size)
-                if data is None:
-                    return False
-                buf.skip(size)
-            else:
-                data = _EMPTY
+            data = buf.peek(size) if size else _EMPTY
+            if data is None:
+                return False
+            buf.skip(size)
             frag.next += 1
-            deliver(sample, data, frames)
+            self._deliver(i, i + 1, data, offset, frames)
         return True
 
-    def _deliver(self, sample: _Sample, data: memoryview, frames: list[CodedFrame]) -> None:
-        track = sample.track
-        is_rap = sample.is_rap
-        if track.nal_unit_format is not None and data:
-            verdict = keyframe_from_nal_units(data, *track.nal_unit_format)
-            if verdict is not None:
-                is_rap = verdict
-        tid = track.track_id
-        frame = CodedFrame(tid, sample.pts, sample.dts, sample.duration, is_rap, data)
+    def _deliver(self, first: int, stop: int, chunk: memoryview, base: int,
+                 out: list[CodedFrame]) -> None:
+        """Samples ``first:stop`` of the fragment, whose bytes ``chunk`` (starting at
+        stream offset ``base``) holds, become coded frames in ``out``."""
+        frag = self._fragment
+        assert frag is not None
+        frames, offsets, sizes, nal = frag.frames, frag.offsets, frag.sizes, frag.nal
+        for i in range(first, stop):
+            frame = frames[i]
+            start = offsets[i] - base
+            data = frame.data = chunk[start:start + sizes[i]]
+            fmt = nal[i]
+            if fmt is not None and data:
+                verdict = keyframe_from_nal_units(data, *fmt)
+                if verdict is not None:
+                    frame.is_rap = verdict
+            if frag.seqs is None:
+                out.append(frame)
+            else:
+                self._in_decode_order(frame, frag.seqs[i], out)
+
+    def _in_decode_order(self, frame: CodedFrame, seq: int, out: list[CodedFrame]) -> None:
+        """Hand out ``frame`` (the ``seq``-th of its track in this fragment) once every
+        earlier frame of its track has been handed out."""
         frag = self._fragment
         assert frag is not None and frag.next_seq is not None and frag.held is not None
-        next_seq, held = frag.next_seq, frag.held
-        seq = sample.seq
+        next_seq, held, tid = frag.next_seq, frag.held, frame.track_id
         if seq != next_seq[tid]:
             held[tid, seq] = frame                 # an earlier frame is still to come
             return
-        frames.append(frame)
+        out.append(frame)
         seq += 1
-        if held:
-            while (tid, seq) in held:
-                frames.append(held.pop((tid, seq)))
-                seq += 1
+        while (tid, seq) in held:
+            out.append(held.pop((tid, seq)))
+            seq += 1
         next_seq[tid] = seq
 
     # -- moof -------------------------------------------------------------------
@@ -330,7 +335,7 @@ class IsoBmffParser(StreamingParser):
         if not trafs:
             raise ParseError("moof: no traf")
         moof_end = moof_start + len(view)
-        samples: list[_Sample] = []
+        frag = _Fragment([], [], [], [], seqs=[])
         counts: dict[int, int] = {}
         previous_end = moof_start
         for index, traf in enumerate(trafs):
@@ -349,13 +354,14 @@ class IsoBmffParser(StreamingParser):
             # 8.8.7.1: without default-base-is-moof, the first traf's base is the moof,
             # a later traf's the end of the data of the traf before it.
             base = moof_start if tfhd.default_base_is_moof or index == 0 else previous_end
-            previous_end = _traf_samples(traf, tfhd, tfdt, track, base, samples, counts)
-        _check_layout(samples, moof_end)
-        return _Fragment(samples, next_seq=dict.fromkeys(counts, 0), held={})
+            previous_end = _traf_samples(traf, tfhd, tfdt, track, base, frag, counts)
+        _check_layout(frag, moof_end)
+        frag.next_seq, frag.held = dict.fromkeys(counts, 0), {}
+        return frag
 
 
 def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
-                  base: int, samples: list[_Sample], counts: dict[int, int]) -> int:
+                  base: int, frag: _Fragment, counts: dict[int, int]) -> int:
     """Append the samples of one traf; return the end of its data."""
     trex = track.trex
     if trex is None:
@@ -370,9 +376,13 @@ def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
     seq = counts.get(track.track_id, 0)
     offset = base
     index = 0                                   # sample index within the traf (sdtp)
+    tid, nal, keep = track.track_id, track.nal_unit_format, track.info is not None
+    out = frag.frames, frag.offsets, frag.sizes, frag.nal, frag.seqs
+    frames, offsets, out_sizes, nals, seqs = out
+    assert seqs is not None
     for run in traf.all("trun"):
         run: B.Trun
-        if len(samples) + run.sample_count > MAX_SAMPLES:
+        if len(frames) + run.sample_count > MAX_SAMPLES:
             raise ParseError(f"moof: more than {MAX_SAMPLES} samples")
         if run.data_offset is not None:
             offset = base + run.data_offset     # else: right after the previous run
@@ -391,11 +401,14 @@ def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
             if depends_on == 3:
                 raise ParseError("trun: reserved sample_depends_on value 3")
             cto = ctos[i] if ctos else 0
-            if track.info is not None:
-                samples.append(_Sample(
-                    offset, size, track, seq, (dts + cto) * scale + shift,
-                    dts * scale + shift, duration * scale,
-                    _sample_is_rap(flags, depends_on, video)))
+            if keep:
+                frames.append(CodedFrame(tid, (dts + cto) * scale + shift, dts * scale + shift,
+                                         duration * scale,
+                                         _sample_is_rap(flags, depends_on, video), _EMPTY))
+                offsets.append(offset)
+                out_sizes.append(size)
+                nals.append(nal)
+                seqs.append(seq)
                 seq += 1
             offset += size
             dts += duration
@@ -408,22 +421,53 @@ def _first(value: int | None, default: int) -> int:
     return default if value is None else value
 
 
-def _check_layout(samples: list[_Sample], moof_end: int) -> None:
+def _check_layout(frag: _Fragment, moof_end: int) -> None:
     """Samples (sorted by offset) must lie after the moof and not overlap.  Empty
     samples have no data: their offset is only an ordering hint, kept in range."""
-    samples.sort(key=lambda s: s.offset)
+    offsets, sizes = frag.offsets, frag.sizes
+    moved = _sort_by_offset(frag)
     low = high = None
     previous_end = moof_end
-    for sample in samples:
-        if not sample.size:
+    empty = False
+    for offset, size in zip(offsets, sizes):
+        if not size:
+            empty = True
             continue
-        if sample.offset < previous_end:
-            where = "inside the moof" if sample.offset < moof_end else "overlapping another sample"
-            raise ParseError(f"trun: sample data at stream offset {sample.offset} lies {where}")
-        previous_end = sample.offset + sample.size
-        low = sample.offset if low is None else low
+        if offset < previous_end:
+            where = "inside the moof" if offset < moof_end else "overlapping another sample"
+            raise ParseError(f"trun: sample data at stream offset {offset} lies {where}")
+        previous_end = offset + size
+        low = offset if low is None else low
         high = previous_end
-    for sample in samples:
-        if not sample.size:
-            sample.offset = moof_end if low is None else min(max(sample.offset, low), high)
-    samples.sort(key=lambda s: s.offset)
+    if empty:
+        for k, size in enumerate(sizes):
+            if not size:
+                offsets[k] = moof_end if low is None else min(max(offsets[k], low), high)
+        moved = _sort_by_offset(frag) or moved
+    # Trafs in stream order with runs in order (the usual layout) keep every track's
+    # samples in decode order; otherwise ``seqs`` says where each frame belongs.
+    if not moved or not _shuffled(frag):
+        frag.seqs = None
+
+
+def _sort_by_offset(frag: _Fragment) -> bool:
+    """Put the sample columns in byte order (a stable sort); True if that moved any."""
+    offsets = frag.offsets
+    if all(offsets[k] <= offsets[k + 1] for k in range(len(offsets) - 1)):
+        return False
+    order = sorted(range(len(offsets)), key=offsets.__getitem__)
+    for column in (frag.frames, frag.offsets, frag.sizes, frag.nal, frag.seqs):
+        if column is not None:
+            column[:] = [column[k] for k in order]
+    return True
+
+
+def _shuffled(frag: _Fragment) -> bool:
+    """Are some track's samples out of decode order in byte order?"""
+    assert frag.seqs is not None
+    expected: dict[int, int] = {}
+    for frame, seq in zip(frag.frames, frag.seqs):
+        if seq != expected.get(frame.track_id, 0):
+            return True
+        expected[frame.track_id] = seq + 1
+    return False
