@@ -18,7 +18,7 @@ const env = await setup();
 try {
   const page = await env.page();
   const results = {};
-  for (const impl of ["native", "msepy"]) {
+  for (const impl of (process.env.BENCH_IMPLS || "native,msepy").split(",")) {
     results[impl] = await page.evaluate(async ({ impl, url, type, seconds }) => {
       const data = await h.bytes(url);
       const { video, ms } = h.make(impl);
@@ -85,7 +85,9 @@ try {
         const med = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
         out.workerAppend = { roundTripP50: med(appendTimings.map((x) => x.roundTrip)),
           runP50: med(appendTimings.map((x) => x.run)), handleP50: med(appendTimings.map((x) => x.py?.handle ?? 0)),
-          waitP50: med(appendTimings.map((x) => x.wait)), n: appendTimings.length };
+          waitP50: med(appendTimings.map((x) => x.wait)), toWorkerP50: med(appendTimings.map((x) => x.toWorker)),
+          toPageP50: med(appendTimings.map((x) => x.toPage)), toPyP50: med(appendTimings.map((x) => x.py?.toPy ?? 0)),
+          toJsP50: med(appendTimings.map((x) => x.py?.toJs ?? 0)), n: appendTimings.length };
       }
       video.remove();
       return out;
@@ -101,13 +103,13 @@ try {
   console.log(`| ${SECONDS} s of 720p30 H.264+AAC | native | msepy |\n| --- | ---: | ---: |`);
   for (const [label, key] of rows) {
     const f = (v) => (typeof v === "number" ? v.toFixed(v > 100 ? 0 : 2) : String(v));
-    console.log(`| ${label} | ${f(results.native[key])} | ${f(results.msepy[key])} |`);
+    console.log(`| ${label} | ${f(results.native?.[key])} | ${f(results.msepy?.[key])} |`);
   }
-  if (results.msepy.workerAppend) {
+  if (results.msepy?.workerAppend) {
     const w = results.msepy.workerAppend;
-    console.log(`msepy appends, p50 (ms): worker run ${w.runP50.toFixed(2)} (Python handle ${w.handleP50.toFixed(2)}), round trip ${w.roundTripP50.toFixed(2)}`);
+    console.log(`msepy appends, p50 (ms): worker run ${w.runP50.toFixed(2)} (Python: to Python ${w.toPyP50.toFixed(2)}, handle ${w.handleP50.toFixed(2)}, to JS ${w.toJsP50.toFixed(2)}), round trip ${w.roundTripP50.toFixed(2)}, page->worker ${w.toWorkerP50.toFixed(2)}, worker queue ${w.waitP50.toFixed(2)}, worker->page ${w.toPageP50.toFixed(2)}`);
   }
-  if (results.msepy.avOffset) console.log(`msepy A/V offset: mean ${results.msepy.avOffset.meanMs.toFixed(1)} ms, max |offset| ${results.msepy.avOffset.maxAbsMs.toFixed(1)} ms`);
+  if (results.msepy?.avOffset) console.log(`msepy A/V offset: mean ${results.msepy.avOffset.meanMs.toFixed(1)} ms, max |offset| ${results.msepy.avOffset.maxAbsMs.toFixed(1)} ms`);
 } finally {
   await env.close();
 }
