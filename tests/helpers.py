@@ -170,3 +170,67 @@ def frames_of(sb, track_id: int = 1) -> list[tuple]:
     ts = tb.timescale
     return [(Fraction(f.pts, ts), Fraction(f.dts, ts), Fraction(f.duration, ts), f.is_rap)
             for f in tb.frames]
+
+
+# -- byte stream parser tests -------------------------------------------------------------
+
+def parse_pieces(parser, data, pieces=None) -> list:
+    """Feed ``data`` to ``parser`` whole, or split at the given sizes (the rest in one
+    last piece), parsing after every feed; all the events."""
+    events, view, pos = [], memoryview(data), 0
+    for size in pieces or [len(data)]:
+        parser.feed(view[pos:pos + size])
+        pos += size
+        events += list(parser.parse())
+    if pos < len(data):
+        parser.feed(view[pos:])
+        events += list(parser.parse())
+    return events
+
+
+def coded_frames(events, track_id=None) -> list:
+    """The coded frames of ``events`` (of one track if given), in order."""
+    return [f for e in events if isinstance(e, CodedFrames) for f in e.frames
+            if track_id is None or f.track_id == track_id]
+
+
+def init_segments(events) -> list:
+    return [e for e in events if isinstance(e, InitSegment)]
+
+
+def event_shape(events, markers: bool = False) -> list:
+    """Init segments and frames (with their bytes) in order, CodedFrames batches merged:
+    comparable however the bytes were split.  ``markers``: keep the media segment
+    start/end events too (parsers that end a segment only at its next boundary)."""
+    out = []
+    for e in events:
+        if isinstance(e, CodedFrames):
+            out += [(f.track_id, f.pts, f.dts, f.duration, f.is_rap, bytes(f.data))
+                    for f in e.frames]
+        elif markers or isinstance(e, InitSegment):
+            out.append(e)
+    return out
+
+
+def draw_pieces(data, length: int, max_cuts: int = 6, inner: bool = False) -> list[int]:
+    """Hypothesis: sizes of pieces splitting ``length`` bytes at up to ``max_cuts``
+    drawn points (``inner``: never at either end, so no piece is empty)."""
+    from hypothesis import strategies as st
+    lo, hi = (1, length - 1) if inner else (0, length)
+    cuts = sorted(data.draw(st.lists(st.integers(lo, hi), max_size=max_cuts)))
+    return [b - a for a, b in zip([0] + cuts, cuts + [length])]
+
+
+def draw_mutation(data, seed: bytes, flips: int, words: list[bytes], rewrites: int = 1) -> bytes:
+    """Hypothesis: ``seed`` with up to ``flips`` bit flips, maybe up to ``rewrites``
+    4-byte fields overwritten by one of ``words``, and truncated anywhere."""
+    from hypothesis import strategies as st
+    raw = bytearray(seed)
+    for _ in range(data.draw(st.integers(0, flips))):
+        pos = data.draw(st.integers(0, len(raw) - 1))
+        raw[pos] ^= 1 << data.draw(st.integers(0, 7))
+    if data.draw(st.booleans()):
+        for _ in range(data.draw(st.integers(1, rewrites)) if rewrites > 1 else 1):
+            pos = data.draw(st.integers(0, len(raw) - 4))
+            raw[pos:pos + 4] = data.draw(st.sampled_from(words))
+    return bytes(raw[:data.draw(st.integers(0, len(raw)))])

@@ -16,6 +16,8 @@ from msepy.bytestream import parser_for
 from msepy.bytestream._types import (CodedFrame, CodedFrames, InitSegment, MediaSegmentEnd,
                                      MediaSegmentStart, ParseError)
 from msepy.bytestream.isobmff import IsoBmffParser
+from helpers import (coded_frames as frames_of, draw_mutation, draw_pieces, event_shape,
+                     parse_pieces as run)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mp4"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
@@ -229,40 +231,12 @@ def audio_traf(t0, n, size=10, fill=0xAA):
 
 # -- helpers ------------------------------------------------------------------------
 
-def run(parser, data, pieces=None):
-    """Feed ``data`` (whole, or split at the given sizes) and collect all events."""
-    events = []
-    if pieces is None:
-        pieces = [len(data)]
-    view, pos = memoryview(data), 0
-    for size in pieces:
-        parser.feed(view[pos:pos + size])
-        pos += size
-        events += list(parser.parse())
-    if pos < len(data):
-        parser.feed(view[pos:])
-        events += list(parser.parse())
-    return events
-
-
 def parse_all(data, pieces=None):
     return run(IsoBmffParser(), data, pieces)
 
 
-def frames_of(events):
-    return [f for e in events if isinstance(e, CodedFrames) for f in e.frames]
-
-
 def shape(events):
-    """Events with CodedFrames batches merged: comparable across split points."""
-    out = []
-    for e in events:
-        if isinstance(e, CodedFrames):
-            out += [("frame", f.track_id, f.pts, f.dts, f.duration, f.is_rap, bytes(f.data))
-                    for f in e.frames]
-        else:
-            out.append(e)
-    return out
+    return event_shape(events, markers=True)
 
 
 def error_of(data):
@@ -796,8 +770,7 @@ def test_split_appends_give_the_same_result(name, pieces):
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_split_anywhere_gives_the_same_result(data):
     raw = SMALL_STREAM
-    cuts = sorted(data.draw(st.lists(st.integers(1, len(raw) - 1), max_size=12)))
-    pieces = [b - a for a, b in zip([0] + cuts, cuts + [len(raw)])]
+    pieces = draw_pieces(data, len(raw), max_cuts=12, inner=True)
     assert shape(parse_all(raw, pieces)) == SMALL_SHAPE
 
 
@@ -828,18 +801,10 @@ def check_events(events):
 @given(st.data())
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_mutated_streams_only_raise_parse_error(data):
-    raw = bytearray(data.draw(st.sampled_from(FUZZ_SEEDS)))
-    for _ in range(data.draw(st.integers(0, 4))):
-        pos = data.draw(st.integers(0, len(raw) - 1))
-        raw[pos] ^= 1 << data.draw(st.integers(0, 7))
-    if data.draw(st.booleans()):
-        for _ in range(data.draw(st.integers(1, 3))):      # overwrite a size/count field
-            pos = data.draw(st.integers(0, len(raw) - 4))
-            raw[pos:pos + 4] = data.draw(st.sampled_from(
-                [b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x00\x00\x00\x01", b"\x80\x00\x00\x00"]))
-    raw = bytes(raw[:data.draw(st.integers(0, len(raw)))])
-    cuts = sorted(data.draw(st.lists(st.integers(0, len(raw)), max_size=6)))
-    pieces = [b - a for a, b in zip([0] + cuts, cuts + [len(raw)])]
+    raw = draw_mutation(data, data.draw(st.sampled_from(FUZZ_SEEDS)), flips=4, rewrites=3,
+                        words=[b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x00\x00\x00\x01",
+                               b"\x80\x00\x00\x00"])  # size/count fields
+    pieces = draw_pieces(data, len(raw))
     try:
         check_events(parse_all(raw, pieces))
     except ParseError:

@@ -19,7 +19,8 @@ from msepy.bytestream import _es
 from msepy.bytestream._types import (CodedFrame, CodedFrames, InitSegment, MediaSegmentEnd,
                                      MediaSegmentStart, ParseError)
 from msepy.bytestream.mpegaudio import MpegAudioParser
-from helpers import Pair, ranges
+from helpers import (Pair, coded_frames as frames_of, draw_mutation, draw_pieces, event_shape,
+                     init_segments as inits_of, parse_pieces as run, ranges)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "audio"
 EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
@@ -82,40 +83,11 @@ def id3v2(body=b"\0" * 20, flags=0):
             + body + footer)
 
 
-def run(parser, data, pieces=None):
-    events, view, pos = [], memoryview(data), 0
-    for size in pieces or [len(data)]:
-        parser.feed(view[pos:pos + size])
-        pos += size
-        events += list(parser.parse())
-    if pos < len(data):
-        parser.feed(view[pos:])
-        events += list(parser.parse())
-    return events
-
-
 def parse_all(data, pieces=None, adts=False):
     return run(MpegAudioParser(adts), data, pieces)
 
 
-def frames_of(events):
-    return [f for e in events if isinstance(e, CodedFrames) for f in e.frames]
-
-
-def inits_of(events):
-    return [e for e in events if isinstance(e, InitSegment)]
-
-
-def shape(events):
-    """Init segments and frames: comparable across split points (media segments end
-    at the end of each parse, so their markers depend on the appends)."""
-    out = []
-    for e in events:
-        if isinstance(e, CodedFrames):
-            out += [("frame", f.pts, f.duration, f.is_rap, bytes(f.data)) for f in e.frames]
-        elif isinstance(e, InitSegment):
-            out.append(e)
-    return out
+shape = event_shape
 
 
 def error_of(data, adts=False):
@@ -473,8 +445,7 @@ SMALL_SHAPE = shape(parse_all(SMALL))
 @given(st.data())
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_split_anywhere_gives_the_same_result(data):
-    cuts = sorted(data.draw(st.lists(st.integers(1, len(SMALL) - 1), max_size=12)))
-    pieces = [b - a for a, b in zip([0] + cuts, cuts + [len(SMALL)])]
+    pieces = draw_pieces(data, len(SMALL), max_cuts=12, inner=True)
     assert shape(parse_all(SMALL, pieces)) == SMALL_SHAPE
 
 
@@ -486,17 +457,9 @@ FUZZ_SEEDS = [(SMALL, False), (load("vbr_22k_mono.mp3")[:1200], False),
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_mutated_streams_only_raise_parse_error(data):
     seed, adts = data.draw(st.sampled_from(FUZZ_SEEDS))
-    raw = bytearray(seed)
-    for _ in range(data.draw(st.integers(0, 6))):
-        pos = data.draw(st.integers(0, len(raw) - 1))
-        raw[pos] ^= 1 << data.draw(st.integers(0, 7))
-    if data.draw(st.booleans()):
-        pos = data.draw(st.integers(0, len(raw) - 4))
-        raw[pos:pos + 4] = data.draw(st.sampled_from(
-            [b"\xff\xff\xff\xff", b"ID3\x04", b"TAG+", b"ICY ", b"\xff\xf1\x50\x80"]))
-    raw = bytes(raw[:data.draw(st.integers(0, len(raw)))])
-    cuts = sorted(data.draw(st.lists(st.integers(0, len(raw)), max_size=6)))
-    pieces = [b - a for a, b in zip([0] + cuts, cuts + [len(raw)])]
+    raw = draw_mutation(data, seed, flips=6,
+                        words=[b"\xff\xff\xff\xff", b"ID3\x04", b"TAG+", b"ICY ", b"\xff\xf1\x50\x80"])
+    pieces = draw_pieces(data, len(raw))
     parser = MpegAudioParser(adts)
     try:
         events = run(parser, raw, pieces)

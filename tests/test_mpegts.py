@@ -20,7 +20,8 @@ from msepy.bytestream._types import (CodedFrame, CodedFrames, InitSegment, Media
                                      MediaSegmentStart, ParseError)
 from msepy.bytestream.mpegts import MpegTsParser
 from msepy.bytestream._ts import crc32_mpeg2
-from helpers import Pair, ranges
+from helpers import (Pair, coded_frames as frames_of, draw_mutation, draw_pieces, event_shape,
+                     init_segments as inits_of, parse_pieces as run, ranges)
 from test_mpegaudio import adts_frame, mpeg_frame
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ts"
@@ -225,40 +226,11 @@ def audio(mux, pts, frames, **kw):
     return mux(0x101, pes(pts, frames, stream_id=0xC0), **kw)
 
 
-def run(parser, data, pieces=None):
-    events, view, pos = [], memoryview(data), 0
-    for size in pieces or [len(data)]:
-        parser.feed(view[pos:pos + size])
-        pos += size
-        events += list(parser.parse())
-    if pos < len(data):
-        parser.feed(view[pos:])
-        events += list(parser.parse())
-    return events
-
-
 def parse_all(data, pieces=None):
     return run(MpegTsParser(), data, pieces)
 
 
-def frames_of(events, pid=None):
-    return [f for e in events if isinstance(e, CodedFrames) for f in e.frames
-            if pid is None or f.track_id == pid]
-
-
-def inits_of(events):
-    return [e for e in events if isinstance(e, InitSegment)]
-
-
-def shape(events):
-    out = []
-    for e in events:
-        if isinstance(e, CodedFrames):
-            out += [(f.track_id, f.pts, f.dts, f.duration, f.is_rap, bytes(f.data))
-                    for f in e.frames]
-        elif isinstance(e, InitSegment):
-            out.append(e)
-    return out
+shape = event_shape
 
 
 def error_of(data):
@@ -737,8 +709,7 @@ SMALL_SHAPE = shape(parse_all(SMALL))
 @given(st.data())
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_split_anywhere_gives_the_same_result(data):
-    cuts = sorted(data.draw(st.lists(st.integers(1, len(SMALL) - 1), max_size=10)))
-    pieces = [b - a for a, b in zip([0] + cuts, cuts + [len(SMALL)])]
+    pieces = draw_pieces(data, len(SMALL), max_cuts=10, inner=True)
     assert shape(parse_all(SMALL, pieces)) == SMALL_SHAPE
 
 
@@ -748,17 +719,10 @@ FUZZ_SEEDS = [SMALL, load("h264_aac")[:6000], load("mp2_48k")[:3000]]
 @given(st.data())
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_mutated_streams_only_raise_parse_error(data):
-    raw = bytearray(data.draw(st.sampled_from(FUZZ_SEEDS)))
-    for _ in range(data.draw(st.integers(0, 6))):
-        pos = data.draw(st.integers(0, len(raw) - 1))
-        raw[pos] ^= 1 << data.draw(st.integers(0, 7))
-    if data.draw(st.booleans()):
-        pos = data.draw(st.integers(0, len(raw) - 4))
-        raw[pos:pos + 4] = data.draw(st.sampled_from(
-            [b"\xff\xff\xff\xff", b"\x00\x00\x01\xe0", b"\x47\x40\x00\x10", b"\x00\x00\x00\x00"]))
-    raw = bytes(raw[:data.draw(st.integers(0, len(raw)))])
-    cuts = sorted(data.draw(st.lists(st.integers(0, len(raw)), max_size=6)))
-    pieces = [b - a for a, b in zip([0] + cuts, cuts + [len(raw)])]
+    raw = draw_mutation(data, data.draw(st.sampled_from(FUZZ_SEEDS)), flips=6,
+                        words=[b"\xff\xff\xff\xff", b"\x00\x00\x01\xe0", b"\x47\x40\x00\x10",
+                               b"\x00\x00\x00\x00"])
+    pieces = draw_pieces(data, len(raw))
     parser = MpegTsParser()
     try:
         events = run(parser, raw, pieces)
