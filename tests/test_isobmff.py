@@ -694,6 +694,21 @@ def test_after_an_error_parse_keeps_failing_until_reset():
     assert len(frames_of(events)) == 1
 
 
+def test_frames_before_an_error_are_handed_out_first():
+    """The segment parser loop processes the coded frames it has parsed before a
+    byte stream error ends the append (MSE "Segment Parser Loop")."""
+    seg = bytearray(segment(audio_traf(0, 3)))    # three 10-byte samples …
+    mdat = len(seg) - 38
+    seg[mdat:mdat + 4] = u32(8 + 25)               # … and an mdat that ends inside the third
+    parser = IsoBmffParser()
+    parser.feed(memoryview(init() + bytes(seg[:mdat + 33])))
+    events = []
+    with pytest.raises(ParseError):
+        for event in parser.parse():
+            events.append(event)
+    assert len(frames_of(events)) == 2
+
+
 # -- real files ---------------------------------------------------------------------
 
 def load(name):

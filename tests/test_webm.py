@@ -162,7 +162,7 @@ def test_initialization_segment_fields():
 def test_media_segment_frames():
     events = run(INIT + CLUSTER)
     assert [type(e) for e in events] == [InitSegment, MediaSegmentStart, CodedFrames,
-                                         CodedFrames, MediaSegmentEnd]
+                                         MediaSegmentEnd]
     video, audio = frames_of(events)
     assert (video.track_id, video.pts, video.dts, video.duration, video.is_rap,
             bytes(video.data)) == (1, 10, 10, 40, True, b"\xaa\xaa")   # DefaultDuration
@@ -518,8 +518,7 @@ def test_reset_drops_partial_segment_but_keeps_tracks():
     parser.reset()
     assert parser.buffered_bytes == 0
     events = run(CLUSTER, parser=parser)
-    assert [type(e) for e in events] == [MediaSegmentStart, CodedFrames, CodedFrames,
-                                         MediaSegmentEnd]
+    assert [type(e) for e in events] == [MediaSegmentStart, CodedFrames, MediaSegmentEnd]
 
 
 # --- codec helpers -----------------------------------------------------------------------

@@ -3,8 +3,9 @@
 A parser subclasses ``StreamingParser``, keeps its bytes in ``self._buf`` (an
 ``InputBuffer``) and writes ``_events(frames)``: a generator of segment events that
 appends complete coded frames to ``frames`` as it goes.  ``parse`` hands those frames
-out as ``CodedFrames`` before each event (and at the end), and makes a ParseError
-sticky until ``reset()``.  An unexpected exception out of ``_events`` is a parser bug
+out as ``CodedFrames`` before each event (and at the end, and before a ParseError:
+the segment parser loop processes the frames that preceded the error), and makes a
+ParseError sticky until ``reset()``.  An unexpected exception out of ``_events`` is a parser bug
 meeting hostile bytes: it becomes a ParseError too, so nothing else ever escapes.
 """
 
@@ -46,12 +47,13 @@ class StreamingParser:
                     yield CodedFrames(frames[:])
                     frames.clear()
                 yield event
-            if frames:
-                yield CodedFrames(frames[:])
-                frames.clear()
         except ParseError as exc:
             self._error = exc
-            raise
         except UNEXPECTED as exc:                  # a bug's last line of defence
             self._error = ParseError(f"{self._format_name()}: malformed input ({exc!r})")
-            raise self._error from exc
+            self._error.__cause__ = exc
+        if frames:
+            yield CodedFrames(frames[:])
+            frames.clear()
+        if self._error is not None:
+            raise self._error

@@ -57,8 +57,9 @@ from typing import Iterator
 
 from ._ebml import (ID, MAX_BLOCK_SIZE, MAX_ELEMENT_SIZE, Block, read_block, read_header,
                     read_master, one)
+from ._driver import StreamingParser
 from ._input import InputBuffer
-from ._types import (CodedFrame, CodedFrames, DecoderConfig, InitSegment, MediaSegmentEnd,
+from ._types import (CodedFrame, DecoderConfig, InitSegment, MediaSegmentEnd,
                      MediaSegmentStart, ParseError, SegmentEvent, TrackInfo)
 from .codecs import OPUS_SAMPLE_RATE, av1_codec_string, opus_from_opushead
 from .codecs_webm import (VorbisSetup, opus_packet_samples, vorbis_packet_blocksize,
@@ -143,67 +144,56 @@ class _Cluster:
     vorbis_blocksize: dict[int, int] = field(default_factory=dict)
 
 
-class WebmParser:
+class WebmParser(StreamingParser):
     """``ByteStreamParser`` for ``video/webm`` and ``audio/webm``."""
 
     generate_timestamps = False
 
     def __init__(self) -> None:
-        self._input = InputBuffer()
+        self._buf = InputBuffer()
         self._active: _Active | None = None
         self._last_duration: dict[int, int] = {}
         self.reset()
 
     def __repr__(self) -> str:
         where = "cluster" if self._cluster else "segment"
-        return f"<WebmParser {where} skip={self._skip} {self._input!r}>"
-
-    @property
-    def buffered_bytes(self) -> int:
-        return len(self._input)
-
-    def feed(self, data: memoryview) -> None:
-        self._input.feed(data)
+        return f"<WebmParser {where} skip={self._skip} {self._buf!r}>"
 
     def reset(self) -> None:
-        self._input.clear()
+        self._buf.clear()
         self._skip = 0
         self._cluster: _Cluster | None = None
         self._ready: list[CodedFrame] = []
         self._need_tracks = False
         self._info: _TimeBase | None = self._active.time if self._active else None
+        self._error: ParseError | None = None
 
-    def parse(self) -> Iterator[SegmentEvent]:
-        try:
-            while True:
+    def _format_name(self) -> str:
+        return "WebM"
+
+    def _events(self, frames: list[CodedFrame]) -> Iterator[SegmentEvent]:
+        self._ready = frames                   # complete frames go here (``_emit``)
+        while True:
+            if self._skip:
+                n = min(self._skip, len(self._buf))
+                self._buf.skip(n)
+                self._skip -= n
                 if self._skip:
-                    n = min(self._skip, len(self._input))
-                    self._input.skip(n)
-                    self._skip -= n
-                    if self._skip:
-                        break
-                events = self._cluster_step() if self._cluster else self._segment_step()
-                if events is None:
-                    break
-                if self._ready:
-                    frames, self._ready = self._ready, []
-                    yield CodedFrames(frames)
-                yield from events
-        except ParseError:
-            if self._ready:
-                frames, self._ready = self._ready, []
-                yield CodedFrames(frames)
-            raise
+                    return
+            events = self._cluster_step() if self._cluster else self._segment_step()
+            if events is None:
+                return
+            yield from events
 
     # --- Segment level -----------------------------------------------------------------
 
     def _segment_step(self) -> list[SegmentEvent] | None:
-        header = read_header(self._input, "WebM")
+        header = read_header(self._buf, "WebM")
         if header is None:
             return None
         name, size = header.name, header.size
         if header.id == ID["Segment"]:  # descend: its children follow (any size)
-            self._input.skip(header.header_size)
+            self._buf.skip(header.header_size)
             self._new_segment()
             return []
         if header.id == ID["Cluster"]:
@@ -215,10 +205,10 @@ class WebmParser:
         if size > MAX_ELEMENT_SIZE:
             raise ParseError(f"{name} of {size} bytes is too large")
         if header.id not in _READ_WHOLE:   # SeekHead, Cues, Tags, Void, unknown...
-            self._input.skip(header.header_size)
+            self._buf.skip(header.header_size)
             self._skip = size
             return []
-        element = self._input.peek(header.header_size + size)
+        element = self._buf.peek(header.header_size + size)
         if element is None:
             return None
         body = element[header.header_size:]
@@ -230,7 +220,7 @@ class WebmParser:
             events = []
         else:
             events = [self._tracks(body)]
-        self._input.skip(header.header_size + size)
+        self._buf.skip(header.header_size + size)
         return events
 
     def _new_segment(self) -> None:
@@ -291,17 +281,17 @@ class WebmParser:
             raise ParseError("Cluster after Info without Tracks")
         if self._active is None:
             raise ParseError("Cluster before the initialization segment (Info, Tracks)")
-        self._input.skip(header_size)
-        end = None if size is None else self._input.consumed + size
+        self._buf.skip(header_size)
+        end = None if size is None else self._buf.consumed + size
         self._cluster = _Cluster(end)
         return [MediaSegmentStart()]
 
     def _cluster_step(self) -> list[SegmentEvent] | None:
         cluster = self._cluster
         assert cluster is not None
-        if cluster.end is not None and self._input.consumed >= cluster.end:
+        if cluster.end is not None and self._buf.consumed >= cluster.end:
             return self._end_cluster()
-        header = read_header(self._input, "Cluster")
+        header = read_header(self._buf, "Cluster")
         if header is None:
             return None
         name, size = header.name, header.size
@@ -312,17 +302,17 @@ class WebmParser:
         if size is None:
             raise ParseError(f"Cluster: {name} with unknown size")
         total = header.header_size + size
-        if cluster.end is not None and self._input.consumed + total > cluster.end:
+        if cluster.end is not None and self._buf.consumed + total > cluster.end:
             raise ParseError(f"Cluster: {name} extends past the end of the Cluster")
         if header.id not in _CLUSTER_ONLY:   # Void, CRC-32, Position, PrevSize, ...
             if size > MAX_ELEMENT_SIZE:
                 raise ParseError(f"Cluster: {name} of {size} bytes is too large")
-            self._input.skip(header.header_size)
+            self._buf.skip(header.header_size)
             self._skip = size
             return []
         if size > MAX_BLOCK_SIZE:
             raise ParseError(f"Cluster: {name} of {size} bytes is too large")
-        element = self._input.peek(total)
+        element = self._buf.peek(total)
         if element is None:
             return None
         body = element[header.header_size:]
@@ -340,7 +330,7 @@ class WebmParser:
                         block_duration=duration,
                         referenced="ReferenceBlock" in group,
                         additional=_block_additional(group))
-        self._input.skip(total)
+        self._buf.skip(total)
         return []
 
     def _cluster_timestamp(self, body: memoryview) -> None:
