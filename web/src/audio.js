@@ -6,6 +6,11 @@
 // trimmed, so sample k of the ring is at `base + (k - start) / sampleRate` seconds.
 // The clock is the media time of the sample being *heard*: the worklet's read position
 // less the output latency (AudioContext.outputLatency, else baseLatency).
+// The ring runs at the first track's sample rate (the AudioContext's); audio at another
+// rate (a later init segment or changeType, as HLS renditions switch 44.1 / 48 kHz) is
+// converted to it before it is queued.  At a playbackRate other than 1 the worklet
+// time-stretches (preservesPitch) or resamples; either way it consumes the ring at
+// playbackRate x real time, so the clock holds.
 
 const CAPACITY_SECONDS = 4;
 
@@ -39,6 +44,8 @@ export class AudioOut {
     this.rate = 1;
     this.volume = 1;
     this.muted = false;
+    this.preservesPitch = true;
+    this.carry = null;         // rate conversion across chunks: {rate, end, pos, last}
     this.pending = [];         // chunks waiting for room: {planes, time}
     this.stats = { chunks: 0, frames: 0, gaps: 0, trims: 0, splices: 0 };
   }
@@ -65,7 +72,7 @@ export class AudioOut {
       this.shared = shared;
       this.node = new AudioWorkletNode(ctx, "msepy-output", {
         numberOfInputs: 0, outputChannelCount: [this.channels],
-        processorOptions: { channels: this.channels, capacity, sab },
+        processorOptions: { channels: this.channels, capacity, sab, ringRate: sampleRate },
       });
       this.node.port.onmessage = (e) => { this.read = e.data.read; this.readAt = performance.now(); };
       this.gain = ctx.createGain();
@@ -87,8 +94,9 @@ export class AudioOut {
     if (this.shared) {
       this.rateCell[0] = step;
       Atomics.store(this.ctl, 2, this.playing ? 1 : 0);
+      Atomics.store(this.ctl, 3, this.preservesPitch ? 1 : 0);
     } else {
-      this.node.port.postMessage({ step, playing: this.playing });
+      this.node.port.postMessage({ step, playing: this.playing, pitch: this.preservesPitch });
     }
     this.gain.gain.value = this.muted ? 0 : this.volume;
     if (this.playing && this.ctx.state === "suspended") this.ctx.resume();
@@ -97,6 +105,13 @@ export class AudioOut {
   setPlaying(on) { this.playing = on; this.#apply(); }
   setRate(rate) { this.rate = rate; this.#apply(); }
   setVolume(volume, muted) { this.volume = volume; this.muted = muted; this.#apply(); }
+  setPreservesPitch(on) { this.preservesPitch = on; this.#apply(); }
+
+  // Ring frames the worklet may read either side of its read position: time-stretching
+  // reads a window and its search range around it (audio-worklet.js).  Kept free of
+  // writes: a splice rewrites only beyond it, and the ring never fills closer to it.
+  get #reach() { return Math.ceil(this.sampleRate * (0.05 + 0.01 * this.rate)); }
+  get #stretching() { return this.preservesPitch && this.rate !== 1; }
 
   #readNow() {
     if (this.shared) this.read = Atomics.load(this.ctl, 1);
@@ -107,6 +122,7 @@ export class AudioOut {
   flush(time) {
     for (const p of this.pending) p.close?.();
     this.pending = [];
+    this.carry = null;
     this.start = this.write;
     this.base = time;
     this.next = null;
@@ -132,8 +148,8 @@ export class AudioOut {
 
   // Queue one decoded AudioData (closed here); `skip` / `frames`: only that part of it.
   push(data, skip = 0, frames = data.numberOfFrames - skip) {
-    const time = (data.timestamp + skip * 1e6 / data.sampleRate) / 1e6;
-    const planes = [];
+    let time = (data.timestamp + skip * 1e6 / data.sampleRate) / 1e6;
+    let planes = [];
     for (let c = 0; c < this.channels; c++) {
       const plane = new Float32Array(frames);
       data.copyTo(plane, { planeIndex: Math.min(c, data.numberOfChannels - 1), format: "f32-planar",
@@ -142,8 +158,37 @@ export class AudioOut {
     }
     const rate = data.sampleRate;
     data.close();
-    this.pending.push({ planes, time, rate });
+    if (rate !== this.sampleRate) {
+      ({ planes, time } = this.#convert(planes, time, rate));
+      if (!planes[0].length) return;
+    } else {
+      this.carry = null;
+    }
+    this.pending.push({ planes, time });
     this.drain();
+  }
+
+  // Audio at `rate` onto the ring's sample grid, by linear interpolation (enough for a
+  // rendition switch; no anti-aliasing filter).  Output sample j is at input position
+  // first + j x rate / sampleRate; a chunk that follows the previous one continues its
+  // grid (`carry`), interpolating from its last sample, so the joins are seamless.  The
+  // chunk's media time becomes that of its first output sample: placement stays exact.
+  #convert(planes, time, rate) {
+    const n = planes[0].length, ratio = rate / this.sampleRate, c = this.carry;
+    const follows = c && c.rate === rate && Math.abs(c.end - time) < 0.5 / rate;
+    const first = follows ? c.pos : 0;   // input samples from planes[*][0]; >= -1
+    const m = n ? Math.max(0, Math.floor((n - 1 - first) / ratio) + 1) : 0;
+    const out = planes.map((p, ch) => {
+      const q = new Float32Array(m), before = follows ? c.last[ch] : p[0];
+      for (let j = 0; j < m; j++) {
+        const x = first + j * ratio, i = Math.floor(x), f = x - i;
+        const a = i < 0 ? before : p[i];
+        q[j] = f === 0 ? a : a + ((i + 1 < n ? p[i + 1] : a) - a) * f;
+      }
+      return q;
+    });
+    this.carry = n ? { rate, end: time + n / rate, pos: first + m * ratio - n, last: planes.map((p) => p[n - 1]) } : c;
+    return { planes: out, time: time + first / rate };
   }
 
   // Move pending chunks into the ring while there is room.  Ring index of media time T:
@@ -163,12 +208,13 @@ export class AudioOut {
       if (at > this.write + 1) { silence = at - this.write; this.stats.gaps += 1; }
       else if (at < this.write - 1) {
         const overlap = this.write - at;
-        back = this.shared ? Math.max(0, Math.min(overlap, this.write - read - 128)) : 0;
+        const guard = this.#stretching ? this.#reach : 128;
+        back = this.shared ? Math.max(0, Math.min(overlap, this.write - read - guard)) : 0;
         skip = Math.min(planes[0].length, overlap - back);
         this.stats[back ? "splices" : "trims"] = (this.stats[back ? "splices" : "trims"] || 0) + 1;
       }
       const n = planes[0].length - skip + silence;
-      const room = this.capacity - (this.write - back - read);
+      const room = this.capacity - this.#reach - (this.write - back - read);
       if (n > room) return;
       this.pending.shift();
       if (n <= 0) continue;

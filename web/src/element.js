@@ -251,8 +251,10 @@ export function defineElement(engine, registry, { mediaSources }) {
       v = Number(v);
       if (v !== this._defaultPlaybackRate) { this._defaultPlaybackRate = v; this.dispatchEvent(new Event("ratechange")); }
     }
-    get preservesPitch() { return false; }
-    set preservesPitch(v) {}
+    // HTMLMediaElement.preservesPitch (default true): at a playbackRate other than 1 the
+    // audio is time-stretched (WSOLA, audio-worklet.js); false: resampled, pitch shifted.
+    get preservesPitch() { return this._renderer.audio.preservesPitch; }
+    set preservesPitch(v) { this._renderer.audio.setPreservesPitch(Boolean(v)); }
     get volume() { return this._state.volume; }
     set volume(v) {
       v = Number(v);
