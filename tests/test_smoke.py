@@ -50,3 +50,16 @@ def test_native_marker_runs_only_outside_pyodide():
     out = subprocess.run([sys.executable, "-c", "print(6 * 7)"], capture_output=True,
                          text=True, check=True)
     assert out.stdout.strip() == "42"
+
+
+def test_every_npm_command_the_readme_names_exists():
+    """The README's commands work: each `npm run X` / `npm X` it names is a script."""
+    import json
+    import re
+    from pathlib import Path
+    repo = Path(__file__).resolve().parent.parent
+    scripts = json.loads((repo / "package.json").read_text())["scripts"]
+    named = set(re.findall(r"`npm (?:run )?([\w:-]+)", (repo / "README.md").read_text()))
+    named -= {"install", "ci"}  # npm's own commands
+    assert named, "the README names no npm command"
+    assert named <= set(scripts), sorted(named - set(scripts))
