@@ -241,3 +241,26 @@ def test_inspect_lists_each_track_buffer():
     video = next(t for t in info["tracks"] if t["kind"] == "video")
     assert video["keyframes"][0] == pytest.approx(0.08) and len(video["keyframes"]) == 2
     assert video["frames"] == 50 and video["ranges"][0][1] == pytest.approx(2.08)
+
+
+def test_warm_up_runs_the_append_path_on_the_packaged_sample():
+    """The worker's boot warm-up (msepy.warmup): real appends of the sample shipped in
+    the package, for about the budget, in a private bridge."""
+    import time
+    from msepy import warmup
+    from msepy.bridge import warm_up
+    start = time.perf_counter()
+    rounds = warm_up(0.05)
+    assert rounds >= 2 and time.perf_counter() - start < 2
+    assert warm_up() == 0  # no budget: imports only
+    b = Bridge()
+    b.handle([{"op": "create", "type": "MediaSource", "id": "ms1"},
+              {"op": "create", "type": "HTMLMediaElement", "id": "el1"},
+              {"op": "set", "target": "el1", "name": "srcObject", "value": {"ref": "ms1"}}])
+    b.handle([{"op": "call", "target": "ms1", "method": "addSourceBuffer",
+               "args": [warmup.TYPE], "as": "sb1"}])
+    from importlib import resources
+    data = resources.files("msepy").joinpath("warmup.mp4").read_bytes()
+    reply = b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
+    assert "sb1:updateend" in events(reply) and "sb1:error" not in events(reply)
+    assert b.get("sb1").buffered.length == 1

@@ -14,6 +14,7 @@ const params = new URL(self.location.href).searchParams;
 const pyodideURL = new URL(params.get("pyodide") || "/pyodide/", self.location.href).href;
 const wheelsURL = new URL(params.get("wheels") || "/wheels/", self.location.href).href;
 const MICROPIP = "micropip-0.11.1-py3-none-any.whl";
+const WARM_UP_SECONDS = 0.3;
 
 let handle = null;        // msepy.bridge.handle_js, once booted
 let nextMseq = 1;         // the next batch to run
@@ -43,7 +44,7 @@ async function boot() {
   progress("engine", "starting the engine", 0.9);
   const bridge = pyodide.pyimport("msepy.bridge");
   handle = bridge.handle_js;
-  bridge.warm_up();
+  bridge.warm_up(WARM_UP_SECONDS);  // run the append path a while: the first appends are not cold (msepy/warmup.py)
   const support = bridge.support_js();
   const version = pyodide.runPython("import msepy, sys; f'msepy {msepy.__version__}, Python {sys.version.split()[0]}'");
   self.postMessage({

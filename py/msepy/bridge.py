@@ -666,10 +666,13 @@ def handle_js(js_ops: Any, js_touched: Any = None) -> Any:
     return out
 
 
-def warm_up() -> None:
+def warm_up(budget: float = 0.0) -> int:
     """Import what the first ``addSourceBuffer()`` / append would (the byte stream
-    parsers are imported lazily): at boot, not inside the first append's latency."""
+    parsers are imported lazily), and with a ``budget`` (seconds) run the append path
+    that long (``msepy.warmup``): at boot, not inside the first appends' latency."""
     from .bytestream import isobmff, mpegaudio, mpegts, webm  # noqa: F401
+    from .warmup import warm_up as run
+    return run(budget) if budget > 0 else 0
 
 
 def support_js() -> Any:
