@@ -249,8 +249,11 @@ def test_warm_up_runs_the_append_path_on_the_packaged_sample():
     import time
     from msepy import warmup
     from msepy.bridge import warm_up
+    from msepy.tracks import new_track_id
+    before = int(new_track_id())
     start = time.perf_counter()
     rounds = warm_up(0.05)
+    assert int(new_track_id()) == before + 1  # no track ids used up
     assert rounds >= 2 and time.perf_counter() - start < 2
     assert warm_up() == 0  # no budget: imports only
     b = Bridge()
