@@ -16,17 +16,6 @@ before(async () => {
   env = await setup();
   page = await env.page();
   await page.evaluate(() => {
-    // Reads the 8-block frame code (make.sh) off the element's canvas.
-    window.readCode = (video) => {
-      const c = video.shadowRoot.querySelector("canvas");
-      const g = c.getContext("2d", { willReadFrequently: true });
-      let n = 0;
-      for (let bit = 0; bit < 8; bit++) {
-        const [r, gg, b] = g.getImageData(bit * 16 + 8, 8, 1, 1).data;
-        if ((r + gg + b) / 3 > 128) n |= 1 << bit;
-      }
-      return n;
-    };
     window.presentedAfterSeek = async (video, t) => {
       const seeked = h.once(video, "seeked");
       video.currentTime = t;
@@ -36,7 +25,7 @@ before(async () => {
         if (performance.now() - start > 5000) throw new Error(`no frame presented after seeking to ${t}`);
         await new Promise((r) => setTimeout(r, 10));
       }
-      return readCode(video);
+      return h.readCode(video);
     };
   });
 });
@@ -74,7 +63,7 @@ describe("frame accuracy", () => {
       ended.then(() => { done = true; });
       while (!done) {
         await new Promise((r) => requestAnimationFrame(r));
-        if (p.video._renderer.presented) out.push([p.video._renderer.clockNow(), readCode(p.video)]);
+        if (p.video._renderer.presented) out.push([p.video._renderer.clockNow(), h.readCode(p.video)]);
       }
       p.video.remove();
       return out;

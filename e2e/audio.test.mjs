@@ -12,20 +12,8 @@ import { repo, setup } from "./lib.mjs";
 
 const H264 = { url: "/e2e/fixtures/frames_h264.mp4", type: 'video/mp4; codecs="avc1.64000c,mp4a.40.2"' };
 
-// In a page: the frequency of the worklet's output now (rising zero crossings).
+// In a page: playback at a rate, measured (h.pitch: the worklet's output frequency).
 function installPitch() {
-  window.pitch = async (video, seconds = 0.3) => {
-    const a = video._renderer.audio.analyser;
-    let size = 32;
-    while (size * 2 <= Math.min(32768, seconds * a.context.sampleRate)) size *= 2;
-    a.fftSize = size;
-    await new Promise((r) => setTimeout(r, size / a.context.sampleRate * 1000 + 30));
-    const buf = new Float32Array(size);
-    a.getFloatTimeDomainData(buf);
-    const xs = [];
-    for (let i = 1; i < buf.length; i++) if (buf[i - 1] < 0 && buf[i] >= 0) xs.push(i - 1 + buf[i - 1] / (buf[i - 1] - buf[i]));
-    return xs.length < 3 ? 0 : ((xs.length - 1) / (xs[xs.length - 1] - xs[0])) * a.context.sampleRate;
-  };
   // Plays `url` at `rate` (preservesPitch as given, unless undefined): the pitch heard
   // 0.5 s in, and how fast currentTime moved meanwhile.
   window.pitchAt = async ({ url, type, rate, preservesPitch }) => {
@@ -36,7 +24,7 @@ function installPitch() {
     await new Promise((r) => setTimeout(r, 300));
     const t0 = p.video.currentTime, w0 = performance.now();
     await new Promise((r) => setTimeout(r, 200));
-    const hz = await pitch(p.video, 0.3);
+    const hz = await h.pitch(p.video, 0.3);
     const speed = (p.video.currentTime - t0) / ((performance.now() - w0) / 1000);
     const out = { hz, speed, mode: p.video.msepyStats.audioMode, preservesPitch: p.video.preservesPitch };
     p.video.remove();
@@ -145,7 +133,7 @@ describe("sample rate changes", () => {
         const parts = [];
         for (const at of [join - 0.3, p.video.duration - 0.3]) {
           while (p.video.currentTime < at && !p.video.ended) await new Promise((res) => setTimeout(res, 20));
-          parts.push({ at: p.video.currentTime, hz: await pitch(p.video, 0.25) });
+          parts.push({ at: p.video.currentTime, hz: await h.pitch(p.video, 0.25) });
         }
         await ended;
         const a = p.video._renderer.audio;

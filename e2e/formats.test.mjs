@@ -18,29 +18,6 @@ before(async () => {
   env = await setup();
   page = await env.page();
   await page.evaluate(() => {
-    // The 8-block frame code of e2e/fixtures/make.sh, off the element's canvas.
-    window.readCode = (video) => {
-      const g = video.shadowRoot.querySelector("canvas").getContext("2d", { willReadFrequently: true });
-      let n = 0;
-      for (let bit = 0; bit < 8; bit++) {
-        const [r, gg, b] = g.getImageData(bit * 16 + 8, 8, 1, 1).data;
-        if ((r + gg + b) / 3 > 128) n |= 1 << bit;
-      }
-      return n;
-    };
-    // The frequency the worklet's output has now: rising zero crossings over `seconds`.
-    window.pitch = async (video, seconds) => {
-      const a = video._renderer.audio.analyser;
-      let size = 32;
-      while (size * 2 <= Math.min(32768, seconds * a.context.sampleRate)) size *= 2;
-      a.fftSize = size;
-      await new Promise((r) => setTimeout(r, size / a.context.sampleRate * 1000 + 30));
-      const buf = new Float32Array(size);
-      a.getFloatTimeDomainData(buf);
-      const xs = [];
-      for (let i = 1; i < buf.length; i++) if (buf[i - 1] < 0 && buf[i] >= 0) xs.push(i - 1 + buf[i - 1] / (buf[i - 1] - buf[i]));
-      return xs.length < 3 ? 0 : ((xs.length - 1) / (xs[xs.length - 1] - xs[0])) * a.context.sampleRate;
-    };
     // As players do: start where the media starts (MPEG-2 TS at 1.4 s).
     window.toStart = async (video) => {
       const b = video.buffered;
@@ -71,8 +48,8 @@ describe("MPEG-2 TS", () => {
       while (!done) {
         await new Promise((res) => requestAnimationFrame(res));
         if (performance.now() - t0 > 25000) break;
-        if (p.video._renderer.presented) samples.push([p.video._renderer.clockNow(), readCode(p.video)]);
-        if (hz === null && performance.now() - t0 > 1000) hz = await pitch(p.video, 0.3);
+        if (p.video._renderer.presented) samples.push([p.video._renderer.clockNow(), h.readCode(p.video)]);
+        if (hz === null && performance.now() - t0 > 1000) hz = await h.pitch(p.video, 0.3);
       }
       const video = [...p.video._renderer.tracks.values()].find((t) => t.kind === "video");
       const out = { samples, hz, error: p.video.error, t: p.video.currentTime, d: p.video.duration,
@@ -100,7 +77,7 @@ describe("MPEG-2 TS", () => {
       const ended = h.once(p.video, "ended", 20000);
       await p.video.play();
       await new Promise((res) => setTimeout(res, 700));
-      const hz = await pitch(p.video, 0.3);
+      const hz = await h.pitch(p.video, 0.3);
       await ended;
       const out = { hz, error: p.video.error, t: p.video.currentTime, d: p.video.duration, frames: p.video.getVideoPlaybackQuality().totalVideoFrames };
       p.video.remove();
@@ -127,7 +104,7 @@ describe("MPEG audio and ADTS AAC", () => {
         const ended = h.once(p.video, "ended", 20000);
         await p.video.play();
         await new Promise((res) => setTimeout(res, 350));
-        const hz = await pitch(p.video, 0.25);
+        const hz = await h.pitch(p.video, 0.25);
         await ended;
         const out = { hz, error: p.video.error, t: p.video.currentTime, d: p.video.duration,
           log: p.log.filter((e) => e.startsWith("el:")) };

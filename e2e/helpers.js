@@ -21,6 +21,32 @@ export function once(target, type, timeout = 20000) {
   });
 }
 
+// The 8-block frame code of e2e/fixtures/make.sh, read off <msepy-video>'s canvas.
+export function readCode(video) {
+  const g = video.shadowRoot.querySelector("canvas").getContext("2d", { willReadFrequently: true });
+  let n = 0;
+  for (let bit = 0; bit < 8; bit++) {
+    const [r, gg, b] = g.getImageData(bit * 16 + 8, 8, 1, 1).data;
+    if ((r + gg + b) / 3 > 128) n |= 1 << bit;
+  }
+  return n;
+}
+
+// The frequency of <msepy-video>'s audio output now: rising zero crossings over
+// `seconds` at the worklet's analyser.
+export async function pitch(video, seconds = 0.3) {
+  const a = video._renderer.audio.analyser;
+  let size = 32;
+  while (size * 2 <= Math.min(32768, seconds * a.context.sampleRate)) size *= 2;
+  a.fftSize = size;
+  await new Promise((r) => setTimeout(r, size / a.context.sampleRate * 1000 + 30));
+  const buf = new Float32Array(size);
+  a.getFloatTimeDomainData(buf);
+  const xs = [];
+  for (let i = 1; i < buf.length; i++) if (buf[i - 1] < 0 && buf[i] >= 0) xs.push(i - 1 + buf[i - 1] / (buf[i - 1] - buf[i]));
+  return xs.length < 3 ? 0 : ((xs.length - 1) / (xs[xs.length - 1] - xs[0])) * a.context.sampleRate;
+}
+
 // impl: "msepy" or "native"
 export function make(impl) {
   const MS = impl === "native" ? window.MediaSource : msepy.MediaSource;

@@ -47,7 +47,7 @@ class _Steady:
     """A track buffer's coded frame processing variables while a steady run lasts."""
 
     __slots__ = ("tb", "factor", "off", "lo", "hi", "gaps", "ldt", "lfd", "het",
-                 "first_dts", "top_end", "serial", "info", "run")
+                 "ldt_before", "top_end", "serial", "info", "run")
 
 
 def _steady(sb: "SourceBuffer", tb: TrackBuffer | None, chunks: bool) -> _Steady | None:
@@ -65,7 +65,7 @@ def _steady(sb: "SourceBuffer", tb: TrackBuffer | None, chunks: bool) -> _Steady
     st.lo = ceil_ticks(sb._append_window_start, ts)
     st.hi = floor_ticks(sb._append_window_end, ts)
     st.gaps = chunks or tb.kind == "text"  # step 6 ignores gaps (see _process_frame)
-    st.ldt = st.first_dts = tb.last_decode_timestamp
+    st.ldt = st.ldt_before = tb.last_decode_timestamp
     st.lfd, st.het = tb.last_frame_duration, tb.highest_end_timestamp
     st.top_end = None
     st.run = []
@@ -123,7 +123,7 @@ def _steady_run(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: bo
         if not st.run:
             continue
         tb = st.tb
-        tb.extend(st.run, st.first_dts)
+        tb.extend(st.run, st.ldt_before)
         tb.last_decode_timestamp, tb.last_frame_duration = st.ldt, st.lfd
         tb.highest_end_timestamp = st.het
         g_ticks, g_scale = sb._group_end                            # 20.

@@ -18,6 +18,7 @@ import time
 from importlib import resources
 
 from . import tracks
+from .bridge import Bridge
 
 TYPE = 'video/mp4; codecs="avc1.64000b,mp4a.40.2"'
 
@@ -25,15 +26,14 @@ TYPE = 'video/mp4; codecs="avc1.64000b,mp4a.40.2"'
 def warm_up(budget: float = 0.3) -> int:
     """Append the sample over and over (in "sequence" mode, removing everything every
     16 rounds) for about ``budget`` seconds; returns the number of appends made."""
-    from .bridge import Bridge
     saved_ids, tracks._ids = tracks._ids, itertools.count(1)
     try:
-        return _append_for(budget, Bridge)
+        return _append_for(budget)
     finally:
         tracks._ids = saved_ids  # leave no trace: the page's first track is still id "1"
 
 
-def _append_for(budget: float, Bridge: type) -> int:
+def _append_for(budget: float) -> int:
     data = memoryview(resources.files("msepy").joinpath("warmup.mp4").read_bytes())
     bridge = Bridge()
     bridge.handle([

@@ -125,7 +125,6 @@ export class Engine {
   }
 
   #received(msg, resolveReady, rejectReady) {
-    msg.receivedAt = performance.now();
     if (msg.kind === "progress") {
       this.progress.push(msg);
       for (const fn of this.listeners) fn(msg);
@@ -165,7 +164,7 @@ export class Engine {
         this.timings.push({ mseq: msg.mseq, ops: this.opKinds.get(msg.mseq), roundTrip: sent === undefined ? null : now - sent,
           // transit: page post -> worker onmessage, worker post -> page onmessage (one clock)
           toWorker: sent === undefined ? null : arrivedAt - (performance.timeOrigin + sent),
-          toPage: performance.timeOrigin + now - postedAt, received: performance.timeOrigin + msg.receivedAt - postedAt, arrived: arrivedAt - performance.timeOrigin, ...timing });
+          toPage: performance.timeOrigin + now - postedAt, arrived: arrivedAt - performance.timeOrigin, ...timing });
         this.opKinds.delete(msg.mseq);
         if (this.timings.length > 4000) this.timings.shift();
       }
