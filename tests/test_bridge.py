@@ -267,3 +267,25 @@ def test_warm_up_runs_the_append_path_on_the_packaged_sample():
     reply = b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
     assert "sb1:updateend" in events(reply) and "sb1:error" not in events(reply)
     assert b.get("sb1").buffered.length == 1
+
+
+def test_warm_up_drives_a_session_as_the_page_does(monkeypatch):
+    """The warm-up runs what a page's session runs (V8 re-optimizes the interpreter
+    loop for each path not yet taken): appends and removals, the renderer's pulls of
+    both tracks' frames, clock reports and feed seeks, with no exception."""
+    from msepy import warmup
+    seen = []
+    handle = Bridge.handle
+
+    def spy(self, ops, touched=None):
+        reply = handle(self, ops, touched)
+        for op, result in zip(ops, reply["results"]):
+            assert "exception" not in result, (op, result)
+            name = op.get("method", op["op"])
+            seen.append((name, len(result["result"]["frames"]) if name == "pull" else None))
+        return reply
+    monkeypatch.setattr(Bridge, "handle", spy)
+    assert warmup.warm_up(0.2) >= 17
+    names = {name for name, _ in seen}
+    assert {"appendBuffer", "remove", "play", "setPlaybackPosition", "feedSeek"} <= names
+    assert sum(n for name, n in seen if name == "pull") > 100  # frames handed to the renderer

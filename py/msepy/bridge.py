@@ -649,16 +649,21 @@ def _from_js(value: Any) -> Any:
 def handle_js(js_ops: Any, js_touched: Any = None) -> Any:
     """The worker's entry point: a JS array of ops (and of the ids the page touched)
     in, a JS object out."""
-    from js import Object  # type: ignore[import-not-found]
-    from pyodide.ffi import to_js  # type: ignore[import-not-found]
     global _bridge
     if _bridge is None:
         _bridge = Bridge()
+    return handle_js_with(_bridge, js_ops, js_touched)
+
+
+def handle_js_with(bridge: Bridge, js_ops: Any, js_touched: Any = None) -> Any:
+    """``handle_js`` on a given bridge (the boot warm-up's private one)."""
+    from js import Object  # type: ignore[import-not-found]
+    from pyodide.ffi import to_js  # type: ignore[import-not-found]
     t0 = time.perf_counter()
     ops = _from_js(js_ops.to_py())
     t1 = time.perf_counter()
     touched = js_touched.to_py() if js_touched is not None else None
-    reply = _bridge.handle(ops, touched)
+    reply = bridge.handle(ops, touched)
     t2 = time.perf_counter()
     reply["timing"] = {"toPy": (t1 - t0) * 1000, "handle": (t2 - t1) * 1000}
     out = to_js(reply, dict_converter=Object.fromEntries)

@@ -1,21 +1,29 @@
 """The engine's warm-up at boot: a private session appends a small real fMP4.
 
-In Pyodide a fresh worker runs its first appends cold: V8 compiles WebAssembly with a
+In Pyodide a fresh worker runs its first calls cold: V8 compiles WebAssembly with a
 baseline compiler first and optimizes the hot functions (the interpreter loop above
 all) only after they have run a while, and CPython specializes its bytecode as it runs.
-Measured in Chromium on the 720p benchmark, the first 512 KiB appends of a cold worker
-took about twice as long as a warm worker's.  So at boot, before the page's first
-call, the worker runs the append path - parsing, coded frame processing, removal, the
-bridge's state steps - on ``warmup.mp4`` (2 s of 160x120 H.264 + AAC made by ffmpeg,
-the ``h264_aac`` test fixture) for a bounded time, in a private ``Bridge`` whose
-objects the page never sees (and whose tracks do not use up track ids).
+V8 also optimizes speculatively, for the call targets it has seen: a path not yet run
+(the JS <-> Python conversions, the frame feed) makes it throw the optimized
+interpreter loop away and compile it again - measured in Chromium 156, one such
+compile is 150-180 ms of a core, in the middle of the page's first appends.
+
+So at boot, before the page's first call, the worker runs a whole session the way the
+page drives one, for a bounded time: a MediaSource attached to a playing element,
+appends of ``warmup.mp4`` (2 s of 160x120 H.264 + AAC made by ffmpeg, the ``h264_aac``
+test fixture), removals, the renderer's frame pulls and clock reports - in Pyodide
+through the same JS messages in and out as ``handle_js``.  It runs in a private
+``Bridge`` whose objects the page never sees (and whose tracks do not use up track
+ids).
 """
 
 from __future__ import annotations
 
 import itertools
+import sys
 import time
 from importlib import resources
+from typing import Any, Callable
 
 from . import tracks
 from .bridge import Bridge
@@ -24,32 +32,54 @@ TYPE = 'video/mp4; codecs="avc1.64000b,mp4a.40.2"'
 
 
 def warm_up(budget: float = 0.3) -> int:
-    """Append the sample over and over (in "sequence" mode, removing everything every
-    16 rounds) for about ``budget`` seconds; returns the number of appends made."""
+    """Run the session for about ``budget`` seconds; returns the number of appends."""
     saved_ids, tracks._ids = tracks._ids, itertools.count(1)
     try:
-        return _append_for(budget)
+        return _session(budget)
     finally:
         tracks._ids = saved_ids  # leave no trace: the page's first track is still id "1"
 
 
-def _append_for(budget: float) -> int:
-    data = memoryview(resources.files("msepy").joinpath("warmup.mp4").read_bytes())
-    bridge = Bridge()
-    bridge.handle([
-        {"op": "create", "type": "MediaSource", "id": "ms"},
-        {"op": "create", "type": "HTMLMediaElement", "id": "el"},
-        {"op": "set", "target": "el", "name": "srcObject", "value": {"ref": "ms"}},
-    ])
-    bridge.handle([{"op": "call", "target": "ms", "method": "addSourceBuffer",
-                    "args": [TYPE], "as": "sb"},
-                   {"op": "set", "target": "sb", "name": "mode", "value": "sequence"}])
+def _runner(bridge: Bridge) -> Callable[..., dict[str, Any]]:
+    """``bridge.handle``; in Pyodide by way of JS values, as the worker calls it."""
+    if sys.platform != "emscripten":
+        return bridge.handle
+    from js import Object  # type: ignore[import-not-found]
+    from pyodide.ffi import to_js  # type: ignore[import-not-found]
+    from .bridge import handle_js_with
+
+    def run(ops: list[dict[str, Any]], touched: list[str] | None = None) -> dict[str, Any]:
+        js_ops = to_js(ops, dict_converter=Object.fromEntries)
+        reply = handle_js_with(bridge, js_ops, to_js(touched) if touched is not None else None)
+        return reply.to_py()
+    return run
+
+
+def _session(budget: float) -> int:
+    """Appends (in "sequence" mode, removing everything every 16 rounds), each followed
+    by what the renderer does: pull every fed track's next frames, report the clock."""
+    data = resources.files("msepy").joinpath("warmup.mp4").read_bytes()
+    run = _runner(Bridge())
+    run([{"op": "create", "type": "MediaSource", "id": "ms"},
+         {"op": "create", "type": "HTMLMediaElement", "id": "el"},
+         {"op": "set", "target": "el", "name": "srcObject", "value": {"ref": "ms"}}])
+    run([{"op": "call", "target": "ms", "method": "addSourceBuffer", "args": [TYPE], "as": "sb"},
+         {"op": "set", "target": "sb", "name": "mode", "value": "sequence"},
+         {"op": "call", "target": "el", "method": "play", "args": []}], ["sb"])
     append = [{"op": "call", "target": "sb", "method": "appendBuffer", "args": [data]}]
     remove = [{"op": "call", "target": "sb", "method": "remove", "args": [0, float("inf")]}]
-    start, rounds = time.perf_counter(), 0
+    start, rounds, position = time.perf_counter(), 0, 0.0
     while time.perf_counter() - start < budget:
-        reply = bridge.handle(remove if rounds % 16 == 15 else append, ["sb"])
+        reply = run(remove if rounds % 16 == 15 else append, ["sb"])
         if reply["results"][0].get("exception"):
             break  # (never expected: the sample is valid) warming is best effort
         rounds += 1
+        feed = run([], ["el"])["snapshot"]["el"]["feedTracks"]
+        for track in feed:
+            run([{"op": "pull", "target": "el", "key": track["key"], "max": 30}])
+        position += 0.5
+        run([{"op": "call", "target": "el", "method": "setPlaybackPosition", "args": [position]}])
+        if rounds % 16 == 0:
+            run([{"op": "feedSeek", "target": "el", "time": 0.0}])
+            position = 0.0
     return rounds
