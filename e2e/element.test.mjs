@@ -79,6 +79,51 @@ describe("<msepy-video>", () => {
     assert.ok(Math.abs(r.wall - r.duration / 2) < 0.4, `${r.wall}s for ${r.duration}s at 2x`);
   });
 
+  test("playbackRate 0 holds the position without pausing, and the audio is silent; 1 plays on", async () => {
+    const r = await page.evaluate(async ({ url, type }) => {
+      const p = await h.load("msepy", url, type);
+      await p.video.play();
+      await new Promise((res) => setTimeout(res, 600));
+      const rms = () => {
+        const buf = new Float32Array(2048);
+        p.video._renderer.audio.analyser.getFloatTimeDomainData(buf);
+        return Math.sqrt(buf.reduce((a, x) => a + x * x, 0) / buf.length);
+      };
+      const playingRms = rms();
+      p.video.playbackRate = 0;
+      await new Promise((res) => setTimeout(res, 300));  // what was in flight plays out
+      const t0 = p.video.currentTime, atZeroRms = [];
+      for (let i = 0; i < 4; i++) { await new Promise((res) => setTimeout(res, 150)); atZeroRms.push(rms()); }
+      const t1 = p.video.currentTime, paused = p.video.paused;
+      p.video.playbackRate = 1;
+      await new Promise((res) => setTimeout(res, 600));
+      const out = { playingRms, atZeroRms, held: t1 - t0, paused, resumed: p.video.currentTime - t1 };
+      p.video.remove();
+      return out;
+    }, H264);
+    assert.ok(r.playingRms > 0.05, `audio plays at rate 1 (rms ${r.playingRms})`);
+    assert.ok(r.held < 0.02, `the position moved ${r.held} s in 0.6 s at rate 0`);
+    assert.equal(r.paused, false);
+    assert.ok(Math.max(...r.atZeroRms) < 0.001, `silent at rate 0: ${r.atZeroRms}`);
+    assert.ok(r.resumed > 0.3, `back at rate 1 the position moved ${r.resumed} s in 0.6 s`);
+  });
+
+  test("playbackRate outside Chromium's range throws NotSupportedError, as native", async () => {
+    const r = await page.evaluate(() => {
+      const out = {};
+      for (const impl of ["native", "msepy"]) {
+        const { video } = h.make(impl);
+        out[impl] = [-1, 0.05, 16.5, 0, 0.0625, 16, 3].map((v) => {
+          try { video.playbackRate = v; return video.playbackRate; } catch (e) { return e.name; }
+        });
+        video.remove();
+      }
+      return out;
+    });
+    assert.deepEqual(r.msepy, ["NotSupportedError", "NotSupportedError", "NotSupportedError", 0, 0.0625, 16, 3]);
+    assert.deepEqual(r.msepy, r.native);
+  });
+
   test("seeking while playing: seeking, seeked, and playback goes on from there", async () => {
     const r = await page.evaluate(async ({ url, type }) => {
       const p = await h.load("msepy", url, type);

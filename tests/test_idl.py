@@ -751,3 +751,24 @@ def test_exception_names_are_the_dom_names():
     assert exception_name(NotFoundError("x")) == "NotFoundError"
     assert exception_name(NotSupportedError("x")) == "NotSupportedError"
     assert exception_name(TypeError("x")) == "TypeError"
+
+
+@pytest.mark.parametrize("rate, ok", [(0, True), (0.0625, True), (16, True), (2.5, True),
+                                      (-1, False), (0.05, False), (16.5, False),
+                                      (math.nan, False)])
+def test_playback_rate_range_is_chromiums(rate, ok):
+    """HTML: an unsupported playbackRate throws NotSupportedError; Chromium supports 0
+    and 1/16..16.  A refused rate changes nothing and fires no ratechange."""
+    queue = TaskQueue()
+    el = HTMLMediaElement(queue=queue)
+    fired = []
+    el.add_event_listener("ratechange", lambda e: fired.append(e.type))
+    if ok:
+        el.playback_rate = rate
+        queue.run_until_idle()
+        assert el.playback_rate == rate and fired == ([] if rate == 1 else ["ratechange"])
+    else:
+        with pytest.raises(NotSupportedError):
+            el.playback_rate = rate
+        queue.run_until_idle()
+        assert el.playback_rate == 1 and fired == []

@@ -23,10 +23,13 @@ from fractions import Fraction
 from typing import Any
 
 from ._time import from_double
+from .errors import NotSupportedError
 from .events import EventTarget, TaskQueue, default_queue
 from .timeranges import IndexSizeError, TimeRanges
 from .tracks import AudioTrackList, TextTrackList, VideoTrackList
 from .webvtt import update_active_cues
+
+MIN_RATE, MAX_RATE = 0.0625, 16.0  # playbackRate range (Chromium's HTMLMediaElement)
 
 __all__ = ["HTMLMediaElement", "MediaError"]
 
@@ -179,6 +182,11 @@ class HTMLMediaElement(EventTarget):
 
     @playback_rate.setter
     def playback_rate(self, value: float) -> None:
+        # HTML: a rate the user agent does not support throws NotSupportedError.
+        # Chromium's range: 0 (the position holds, not paused), or 1/16 to 16 forwards.
+        if value != 0 and not MIN_RATE <= value <= MAX_RATE:
+            raise NotSupportedError(f"The provided playback rate ({value}) is not in the "
+                                    f"supported playback range.")
         if value != self._playback_rate:
             self._playback_rate = float(value)
             self._queue.fire(self, "ratechange")

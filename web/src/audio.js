@@ -91,12 +91,13 @@ export class AudioOut {
   #apply() {
     if (!this.node) return;  // still opening: open() applies the settings when done
     const step = this.rate * this.sampleRate / this.ctx.sampleRate;
+    const sounding = this.playing && this.rate > 0;  // playbackRate 0: silence, nothing read
     if (this.shared) {
       this.rateCell[0] = step;
-      Atomics.store(this.ctl, 2, this.playing ? 1 : 0);
+      Atomics.store(this.ctl, 2, sounding ? 1 : 0);
       Atomics.store(this.ctl, 3, this.preservesPitch ? 1 : 0);
     } else {
-      this.node.port.postMessage({ step, playing: this.playing, pitch: this.preservesPitch });
+      this.node.port.postMessage({ step, playing: sounding, pitch: this.preservesPitch });
     }
     this.gain.gain.value = this.muted ? 0 : this.volume;
     if (this.playing && this.ctx.state === "suspended") this.ctx.resume();

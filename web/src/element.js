@@ -242,7 +242,10 @@ export function defineElement(engine, registry, { mediaSources }) {
     set playbackRate(v) {
       v = Number(v);
       if (!Number.isFinite(v)) throw new TypeError("playbackRate must be finite");
-      if (v < 0) throw domError("NotSupportedError", "msepy plays forwards only");
+      // Chromium's supported range (the engine checks it too): 0, or 1/16 to 16.
+      if (v !== 0 && !(v >= 0.0625 && v <= 16)) {
+        throw domError("NotSupportedError", `The provided playback rate (${v}) is not in the supported playback range.`);
+      }
       this._local({ playbackRate: v });
       this._engine.op({ op: "set", target: this._oid, name: "playbackRate", value: v });
     }

@@ -67,7 +67,7 @@ export class Renderer {
     if (!this.playing) this.position = state.currentTime;
     this.playableUntil = state.playableUntil;
     this.duration = state.duration;
-    this.audio.setRate(state.playbackRate || 1);
+    this.audio.setRate(state.playbackRate ?? 1);
     this.audio.setVolume(state.volume, state.muted);
     if (!this.running && this.tracks.size) { this.running = true; this.tick(); }
   }
@@ -127,7 +127,7 @@ export class Renderer {
   clockNow() {
     const now = performance.now();
     if (!this.playing || this.prerolling) return this.position;
-    const rate = this.element._state.playbackRate || 1;
+    const rate = this.element._state.playbackRate ?? 1;  // 0: the position holds
     const audioTrack = [...this.tracks.values()].find((t) => t.kind === "audio");
     const heard = this.audio.clock();
     if (audioTrack && heard !== null && !(this.audio.starved && audioTrack.exhausted)) {
