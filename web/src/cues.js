@@ -27,6 +27,14 @@ export class CueOverlay {
     root.append(style, this.box);
     this.shown = [];        // the cues on screen, in order
     this.layoutKey = "";
+    // The element's size, as layout last found it: read here, not from clientWidth /
+    // clientHeight every frame (that forces a synchronous layout in each frame's tick).
+    this.size = null;
+    if (typeof ResizeObserver === "function") {
+      new ResizeObserver(() => {  // layout is fresh here: reading it costs nothing
+        this.size = { width: element.clientWidth, height: element.clientHeight };
+      }).observe(element);
+    }
   }
 
   // The cues of showing tracks whose [startTime, endTime) holds t, in text track cue
@@ -45,6 +53,7 @@ export class CueOverlay {
 
   update(t) {
     const cues = this.cuesAt(t);
+    if (!cues.length && !this.shown.length) return;  // nothing shown, nothing to show
     const rect = this.#videoRect();
     const key = `${rect.x},${rect.y},${rect.w},${rect.h}`;
     if (key === this.layoutKey && cues.length === this.shown.length && cues.every((c, i) => c === this.shown[i])) return;
@@ -65,7 +74,8 @@ export class CueOverlay {
 
   // The content box of the video inside the element (object-fit: contain).
   #videoRect() {
-    const W = this.element.clientWidth, H = this.element.clientHeight;
+    const W = this.size ? this.size.width : this.element.clientWidth;
+    const H = this.size ? this.size.height : this.element.clientHeight;
     const vw = this.element.videoWidth, vh = this.element.videoHeight;
     if (!vw || !vh || !W || !H) return { x: 0, y: 0, w: W, h: H };
     const scale = Math.min(W / vw, H / vh);
