@@ -1,0 +1,104 @@
+// Where an msepy append's time goes, from a Chromium trace: the browser benchmark's
+// appends (tests/fixtures/mp4/bench_720p.mp4, 512 KiB each, "sequence" mode, while
+// playback starts), traced with the Tracing domain, then
+//   * per append: page task -> worker handler start, the worker handler, and the rest
+//     (the reply and the events on the page);
+//   * per thread: how busy it was while the appends ran;
+//   * the thread pool's biggest jobs (V8 compiling WebAssembly, the video decoder ...).
+// The benchmark says how long appends take; this says why.
+//
+//   node e2e/trace.mjs [copies=3] [--out trace.json]   (npm run trace:browser)
+
+import fs from "node:fs";
+import { setup } from "./lib.mjs";
+
+const args = process.argv.slice(2);
+const outAt = args.indexOf("--out");
+const out = outAt >= 0 ? args.splice(outAt, 2)[1] : null;
+const COPIES = Number(args[0] || 3);
+const CATEGORIES = ["devtools.timeline", "toplevel", "blink.user_timing", "v8.execute", "v8.wasm"];
+
+async function record(page, cdp) {
+  await page.evaluate(async () => { globalThis.benchData = await h.bytes("/tests/fixtures/mp4/bench_720p.mp4"); });
+  await cdp.send("Tracing.start", { transferMode: "ReturnAsStream", traceConfig: { includedCategories: CATEGORIES } });
+  await page.evaluate(async (copies) => {
+    const data = globalThis.benchData;
+    const { video, ms } = h.make("msepy");
+    video.muted = true;
+    const opened = h.once(ms, "sourceopen");
+    video.src = URL.createObjectURL(ms);
+    await opened;
+    const sb = ms.addSourceBuffer('video/mp4; codecs="avc1.64001f,mp4a.40.2"');
+    video.play().catch(() => {});
+    sb.mode = "sequence";
+    for (let c = 0; c < copies; c++) {
+      for (let i = 0; i < data.length; i += 512 * 1024) {
+        performance.mark("append-start");
+        await h.append(sb, data.subarray(i, i + 512 * 1024));
+        performance.mark("append-end");
+      }
+    }
+  }, COPIES);
+  const complete = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
+  await cdp.send("Tracing.end");
+  const { stream } = await complete;
+  let text = "";
+  for (;;) {
+    const { data, eof, base64Encoded } = await cdp.send("IO.read", { handle: stream, size: 1 << 20 });
+    text += base64Encoded ? Buffer.from(data, "base64").toString() : data;
+    if (eof) break;
+  }
+  await cdp.send("IO.close", { handle: stream });
+  return JSON.parse(text);
+}
+
+function report(trace) {
+  const events = Array.isArray(trace) ? trace : trace.traceEvents;
+  const threads = new Map();
+  for (const e of events) if (e.name === "thread_name") threads.set(`${e.pid}:${e.tid}`, e.args.name);
+  const thread = (e) => threads.get(`${e.pid}:${e.tid}`) || String(e.tid);
+  const marks = (name) => events.filter((e) => e.name === name).map((e) => e.ts).sort((a, b) => a - b);
+  const starts = marks("append-start"), ends = marks("append-end");
+  const t0 = starts[0], t1 = ends[ends.length - 1];
+  const within = (e) => e.ph === "X" && e.ts >= t0 && e.ts <= t1;
+  const ms = (us) => (us / 1000).toFixed(1).padStart(6);
+
+  // The worker's message handlers (a batch each: an append, or the renderer's pulls).
+  const handlers = events.filter((e) => within(e) && e.name === "HandlePostMessage" && thread(e) === "DedicatedWorker thread");
+  console.log("append   total  to worker  worker   after   (ms; the first worker task of each append)");
+  starts.forEach((start, i) => {
+    const end = ends[i];
+    const w = handlers.find((e) => e.ts >= start && e.ts <= end && e.dur > 200);
+    if (!w) { console.log(`${String(i).padStart(6)} ${ms(end - start)}`); return; }
+    console.log(`${String(i).padStart(6)} ${ms(end - start)} ${ms(w.ts - start)}    ${ms(w.dur)} ${ms(end - w.ts - w.dur)}`);
+  });
+
+  const busy = new Map(), jobs = new Map();
+  for (const e of events) {
+    if (!within(e)) continue;
+    if (e.name === "ThreadControllerImpl::RunTask" || e.name === "ThreadPool_RunTask") {
+      busy.set(thread(e), (busy.get(thread(e)) || 0) + e.dur);
+    }
+    if (e.name === "ThreadPool_RunTask") {
+      const what = `${(e.args?.src_file || "").split("/").slice(-1)[0]} ${e.args?.src_func || ""}`.slice(0, 90);
+      jobs.set(what, (jobs.get(what) || 0) + e.dur);
+    }
+  }
+  console.log(`\nbusy during the appends (${ms(t1 - t0).trim()} ms):`);
+  for (const [name, us] of [...busy].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`${ms(us)}  ${name}`);
+  console.log("\nthread pool jobs:");
+  for (const [what, us] of [...jobs].sort((a, b) => b[1] - a[1]).slice(0, 6)) console.log(`${ms(us)}  ${what}`);
+  const tierUp = events.filter((e) => within(e) && e.name === "wasm.TopTierCompilation").map((e) => e.dur);
+  if (tierUp.length) console.log(`\nV8 optimizing WebAssembly: ${tierUp.length} compiles, longest ${ms(Math.max(...tierUp)).trim()} ms`);
+}
+
+const env = await setup();
+try {
+  const page = await env.page();
+  const cdp = await env.browser.context.newCDPSession(page);
+  const trace = await record(page, cdp);
+  if (out) fs.writeFileSync(out, JSON.stringify(trace));
+  report(trace);
+} finally {
+  await env.close();
+}
