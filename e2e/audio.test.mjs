@@ -119,9 +119,8 @@ describe("sample rate changes", () => {
   for (const order of [["44k", "48k"], ["48k", "44k"]]) {
     test(`AAC at ${order[0]}Hz then ${order[1]}Hz in one SourceBuffer: both parts at 440 Hz, on time`, async (t) => {
       const r = await (await front("shared")).evaluate(async (order) => {
-        const p = h.make("msepy");
-        await h.open(p.video, p.ms);
-        const sb = p.ms.addSourceBuffer('audio/mp4; codecs="mp4a.40.2"');
+        const p = await h.source("msepy", 'audio/mp4; codecs="mp4a.40.2"');
+        const sb = p.sb;
         await h.append(sb, await h.bytes(`/e2e/fixtures/sine_${order[0]}.mp4`));
         const join = sb.buffered.end(0);
         sb.timestampOffset = join;

@@ -54,9 +54,8 @@ describe("appendEncodedChunks()", () => {
   test("video chunks buffer and play; the promise replaces the update events", async () => {
     const r = await page.evaluate(async () => {
       const chunks = await encodeVideo(50);
-      const p = h.make("msepy");
-      await h.open(p.video, p.ms);
-      const sb = p.ms.addSourceBuffer({ videoConfig: { codec: "vp8", codedWidth: 160, codedHeight: 120 } });
+      const p = await h.source("msepy", { videoConfig: { codec: "vp8", codedWidth: 160, codedHeight: 120 } });
+      const sb = p.sb;
       const log = [];
       h.record(log, "sb", sb, h.SB_EVENTS);
       const promise = sb.appendEncodedChunks(chunks);
@@ -84,9 +83,8 @@ describe("appendEncodedChunks()", () => {
   test("audio chunks (one sequence) buffer and play", async () => {
     const r = await page.evaluate(async () => {
       const chunks = await encodeAudio(1);
-      const p = h.make("msepy");
-      await h.open(p.video, p.ms);
-      const sb = p.ms.addSourceBuffer({ audioConfig: { codec: "opus", sampleRate: 48000, numberOfChannels: 1 } });
+      const p = await h.source("msepy", { audioConfig: { codec: "opus", sampleRate: 48000, numberOfChannels: 1 } });
+      const sb = p.sb;
       await sb.appendEncodedChunks(chunks);
       const buffered = h.ranges(sb.buffered);
       p.ms.endOfStream();
@@ -106,9 +104,8 @@ describe("appendEncodedChunks()", () => {
   test("TypeError for a chunk without duration; AbortError when abort() ends the append", async () => {
     const r = await page.evaluate(async () => {
       const chunks = await encodeVideo(25);
-      const p = h.make("msepy");
-      await h.open(p.video, p.ms);
-      const sb = p.ms.addSourceBuffer({ videoConfig: { codec: "vp8", codedWidth: 160, codedHeight: 120 } });
+      const p = await h.source("msepy", { videoConfig: { codec: "vp8", codedWidth: 160, codedHeight: 120 } });
+      const sb = p.sb;
       const log = [];
       h.record(log, "sb", sb, h.SB_EVENTS);
       const data = new Uint8Array(chunks[0].byteLength);
@@ -223,9 +220,8 @@ describe("appendEncodedChunks()", () => {
 
   test("a SourceBuffer made for a byte stream plays chunks after changeType()", async () => {
     const r = await page.evaluate(async () => {
-      const p = h.make("msepy");
-      await h.open(p.video, p.ms);
-      const sb = p.ms.addSourceBuffer('video/webm; codecs="vp8"');
+      const p = await h.source("msepy", 'video/webm; codecs="vp8"');
+      const sb = p.sb;
       sb.changeType({ videoConfig: { codec: "vp8", codedWidth: 160, codedHeight: 120 } });
       await sb.appendEncodedChunks(await encodeVideo(25));
       p.ms.endOfStream();
@@ -242,9 +238,8 @@ describe("appendEncodedChunks()", () => {
 
   test("appending the wrong kind is an append error: AbortError, and the stream ends with a decode error", async () => {
     const r = await page.evaluate(async () => {
-      const p = h.make("msepy");
-      await h.open(p.video, p.ms);
-      const sb = p.ms.addSourceBuffer({ videoConfig: { codec: "vp8", codedWidth: 160, codedHeight: 120 } });
+      const p = await h.source("msepy", { videoConfig: { codec: "vp8", codedWidth: 160, codedHeight: 120 } });
+      const sb = p.sb;
       const audio = await encodeAudio(0.2);
       const error = h.once(p.video, "error");
       const outcome = await sb.appendEncodedChunks(audio).then(() => "resolved", (e) => e.name);

@@ -187,9 +187,8 @@ describe("<msepy-video>", () => {
 describe("audio splices", () => {
   test("an overlapping append splices with a crossfade and plays on to the end", async () => {
     const r = await page.evaluate(async () => {
-      const p = h.make("msepy");
-      await h.open(p.video, p.ms);
-      const sb = p.ms.addSourceBuffer('audio/mp4; codecs="mp4a.40.2"');
+      const p = await h.source("msepy", 'audio/mp4; codecs="mp4a.40.2"');
+      const sb = p.sb;
       const data = await h.bytes("/tests/fixtures/mp4/aac_44k.mp4");
       await h.append(sb, data);
       sb.timestampOffset = 1.0023;  // lands inside an AAC frame: a splice frame

@@ -127,9 +127,8 @@ describe("MPEG audio and ADTS AAC", () => {
 describe("append window", () => {
   test("audio straddling the append window plays only its part inside it", async () => {
     const r = await page.evaluate(async () => {
-      const p = h.make("msepy");
-      await h.open(p.video, p.ms);
-      const sb = p.ms.addSourceBuffer('audio/mp4; codecs="mp4a.40.2"');
+      const p = await h.source("msepy", 'audio/mp4; codecs="mp4a.40.2"');
+      const sb = p.sb;
       sb.appendWindowStart = 0.5105;   // inside an AAC frame (1024 / 44100 s)
       sb.appendWindowEnd = 0.8003;
       await h.append(sb, await h.bytes("/tests/fixtures/mp4/aac_44k.mp4"));

@@ -74,8 +74,9 @@ export async function append(sb, data) {
   await done;
 }
 
-// Load a whole file into a new player and end the stream.
-export async function load(impl, url, type, { chunk = 0 } = {}) {
+// A new player with an open MediaSource and one SourceBuffer (`p.sb`) of `type` (a
+// MIME type or a SourceBufferConfig); `p.log` records their events.
+export async function source(impl, type) {
   const p = make(impl);
   p.log = [];
   record(p.log, "el", p.video, MEDIA_EVENTS);
@@ -83,6 +84,12 @@ export async function load(impl, url, type, { chunk = 0 } = {}) {
   await open(p.video, p.ms);
   p.sb = p.ms.addSourceBuffer(type);
   record(p.log, "sb", p.sb, SB_EVENTS);
+  return p;
+}
+
+// Load a whole file into a new player and end the stream.
+export async function load(impl, url, type, { chunk = 0 } = {}) {
+  const p = await source(impl, type);
   const data = await bytes(url);
   const t0 = performance.now();
   const step = chunk || data.length;

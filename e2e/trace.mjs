@@ -23,12 +23,8 @@ async function record(page, cdp) {
   await cdp.send("Tracing.start", { transferMode: "ReturnAsStream", traceConfig: { includedCategories: CATEGORIES } });
   await page.evaluate(async (copies) => {
     const data = globalThis.benchData;
-    const { video, ms } = h.make("msepy");
+    const { video, sb } = await h.source("msepy", 'video/mp4; codecs="avc1.64001f,mp4a.40.2"');
     video.muted = true;
-    const opened = h.once(ms, "sourceopen");
-    video.src = URL.createObjectURL(ms);
-    await opened;
-    const sb = ms.addSourceBuffer('video/mp4; codecs="avc1.64001f,mp4a.40.2"');
     video.play().catch(() => {});
     sb.mode = "sequence";
     for (let c = 0; c < copies; c++) {
