@@ -143,11 +143,10 @@ class SourceBuffer(EventTarget):
 
     def _buffered_ranges(self) -> TimeRanges:
         # Asked for often (every state snapshot, the element's buffered/seekable):
-        # recomputed only when a track buffer's ranges changed.
+        # recomputed only when a track buffer changed (``TrackBuffer.generation``).
         tbs = list(self._track_buffers.values())
         ended = self._source is not None and self._source._ready_state == "ended"
-        key = (ended, tuple((tb.kind, tb.timescale, tuple(map(tuple, tb.ranges())))
-                            for tb in tbs))
+        key = (ended, tuple(tb.generation for tb in tbs))
         if key == self._ranges_memo[0]:
             return self._ranges_memo[1]
         result = self._compute_buffered(tbs, ended)

@@ -26,6 +26,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from fractions import Fraction
+from itertools import count
 from math import gcd
 from typing import Iterable
 
@@ -34,6 +35,7 @@ from .bytestream import CodedFrame, TrackInfo
 __all__ = ["TrackBuffer", "SpliceFrame"]
 
 _DTS = lambda f: f.dts  # noqa: E731  (bisect key)
+_generations = count()
 
 
 @dataclass(slots=True, repr=False)
@@ -88,6 +90,10 @@ class TrackBuffer:
         self.anchors: dict[int, int] = {}
         """Range start for the first frame of a coded frame group (its pts → the group's
         start time across the SourceBuffer's tracks), see ``anchor``."""
+        self.generation = next(_generations)
+        """Renewed (unique among all track buffers) by every change to the frames, the
+        ranges or the timescale: equal generations, equal ranges (the SourceBuffer's
+        ``buffered`` is memoized on them)."""
 
     def __repr__(self) -> str:
         return (f"<TrackBuffer {self.kind} id={self.track_id} {len(self.frames)} frames "
@@ -105,6 +111,7 @@ class TrackBuffer:
         """Multiply the timescale (and every stored tick count) by ``factor``."""
         if factor == 1:
             return
+        self.generation = next(_generations)
         self.timescale *= factor
         for f in self.frames:
             f.pts *= factor
@@ -156,6 +163,7 @@ class TrackBuffer:
     # -- adding -------------------------------------------------------------------------
     def add(self, frame: CodedFrame) -> None:
         """Add a frame (coded frame processing step 16): decode order by dts."""
+        self.generation = next(_generations)
         frames = self.frames
         if not frames or frame.dts >= frames[-1].dts:
             frames.append(frame)
@@ -190,6 +198,7 @@ class TrackBuffer:
         of coded frame processing (``processing._steady_run``) appended one after
         another, ``last_dts`` being the last decode timestamp before the first: the
         same bookkeeping in one pass."""
+        self.generation = next(_generations)
         frames = self.frames
         if frames and run[0].dts < frames[-1].dts:
             for f in run:  # not after every frame held: one at a time
@@ -363,6 +372,7 @@ class TrackBuffer:
                     dropping = False
                 keep.append(f)
         if removed:
+            self.generation = next(_generations)
             del frames[first:]
             frames.extend(keep)
             self.size -= sum(len(f.data) for f in removed)
@@ -377,6 +387,7 @@ class TrackBuffer:
         """Remove exactly one frame (no dependency removal)."""
         for i in range(bisect_left(self.frames, frame.dts, key=_DTS), len(self.frames)):
             if self.frames[i] is frame:
+                self.generation = next(_generations)
                 del self.frames[i]
                 self.size -= len(frame.data)
                 self._ranges_dirty = True
@@ -386,6 +397,7 @@ class TrackBuffer:
                 return
 
     def clear(self) -> None:
+        self.generation = next(_generations)
         if self.frames:
             self.modified_from_dts = min(self.modified_from_dts, self.frames[0].dts)
         self.frames.clear()
@@ -409,6 +421,7 @@ class TrackBuffer:
         track buffers in a muxed SourceBuffer" ("Track Buffers"), as Chromium does."""
         old = self.anchors.get(pts)
         if start < pts and old != start:
+            self.generation = next(_generations)
             self.anchors[pts] = start
             # The usual case - the first frame of the group just added, ranges clean, the
             # range only growing - merges [start, pts] into the ranges; else recompute.

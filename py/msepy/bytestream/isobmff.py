@@ -35,8 +35,10 @@ Rules from the byte stream format (append error = ``ParseError``)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator
+from dataclasses import dataclass, field
+from itertools import accumulate, repeat
+from operator import add
+from typing import Any, Iterator
 
 from . import _boxes as B
 from ._driver import StreamingParser
@@ -66,24 +68,34 @@ def _sample_is_rap(flags: int, depends_on: int, video: bool) -> bool:
 
 @dataclass(slots=True)
 class _Fragment:
-    """The media segment being read: its samples in byte order, as columns (the coded
-    frame each becomes, without its data yet; stream offset; size; the track's NAL
-    unit format for the keyframe check; its index within its track), and progress.
-    ``seqs`` is None when byte order is decode order within every track, the usual
-    layout; otherwise a frame waits in ``held`` for its predecessors."""
+    """The media segment being read: its samples in byte order, as columns (track ID,
+    presentation and decode timestamp, duration, random access point flag - what each
+    sample's coded frame will hold; stream offset; size; the track's NAL unit format for
+    the keyframe check; its index within its track), and progress.  A sample becomes a
+    ``CodedFrame`` once its bytes have arrived (``_deliver``).  ``seqs`` is None when
+    byte order is decode order within every track, the usual layout; otherwise a frame
+    waits in ``held`` for its predecessors."""
 
-    frames: list[CodedFrame]
-    offsets: list[int]
-    sizes: list[int]
-    nal: list[tuple[int, frozenset[int]] | None]
-    seqs: list[int] | None = None
+    tids: list[int] = field(default_factory=list)
+    pts: list[int] = field(default_factory=list)
+    dts: list[int] = field(default_factory=list)
+    durations: list[int] = field(default_factory=list)
+    raps: list[bool] = field(default_factory=list)
+    offsets: list[int] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    nal: list[tuple[int, bool] | None] = field(default_factory=list)
+    seqs: list[int] | None = field(default_factory=list)
     next: int = 0
     mdat_end: int = 0
     next_seq: dict[int, int] | None = None
     held: dict[tuple[int, int], CodedFrame] | None = None
 
+    def columns(self) -> tuple[list[Any], ...]:
+        return (self.tids, self.pts, self.dts, self.durations, self.raps, self.offsets,
+                self.sizes, self.nal) + ((self.seqs,) if self.seqs is not None else ())
+
     def __repr__(self) -> str:
-        return f"<fragment {self.next}/{len(self.frames)} samples, mdat end {self.mdat_end}>"
+        return f"<fragment {self.next}/{len(self.offsets)} samples, mdat end {self.mdat_end}>"
 
 
 class IsoBmffParser(StreamingParser):
@@ -159,7 +171,7 @@ class IsoBmffParser(StreamingParser):
                 self._fragment = self._fragment_from_moof(view, header.header_size, start)
                 buf.skip(header.size)
                 self._announced = False
-                if not self._fragment.frames:
+                if not self._fragment.offsets:
                     self._fragment = None
                     yield MediaSegmentEnd()
             else:
@@ -202,14 +214,14 @@ class IsoBmffParser(StreamingParser):
         assert frag is not None
         if header.type in _SEGMENT_BOUNDARY:
             raise ParseError(f"mdat: the mdat boxes after the moof do not hold every sample "
-                             f"its truns reference ({len(frag.frames) - frag.next} missing "
+                             f"its truns reference ({len(frag.offsets) - frag.next} missing "
                              f"before this {header.type})")
         if header.type != "mdat":
             self._skip_box(header)
             return
         start = self._buf.consumed
         payload = start + header.header_size
-        for i in range(frag.next, len(frag.frames)):
+        for i in range(frag.next, len(frag.offsets)):
             if frag.sizes[i]:
                 if frag.offsets[i] < payload:
                     raise ParseError(f"trun: sample data at stream offset {frag.offsets[i]} "
@@ -230,7 +242,7 @@ class IsoBmffParser(StreamingParser):
         """At the end of a skipped box or of an mdat: was every sample read?  Then the
         media segment is over (its last mdat has ended, or extends to the end)."""
         frag = self._fragment
-        if frag is None or frag.next < len(frag.frames):
+        if frag is None or frag.next < len(frag.offsets):
             return False
         self._fragment = None
         return True
@@ -293,20 +305,21 @@ class IsoBmffParser(StreamingParser):
         stream offset ``base``) holds, become coded frames in ``out``."""
         frag = self._fragment
         assert frag is not None
-        frames, offsets, sizes, nal = frag.frames, frag.offsets, frag.sizes, frag.nal
-        for i in range(first, stop):
-            frame = frames[i]
-            start = offsets[i] - base
-            data = frame.data = chunk[start:start + sizes[i]]
-            fmt = nal[i]
-            if fmt is not None and data:
-                verdict = keyframe_from_nal_units(data, *fmt)
+        datas = [chunk[o:o + n] for o, n in
+                 zip(map(base.__rsub__, frag.offsets[first:stop]), frag.sizes[first:stop])]
+        raps = frag.raps[first:stop]
+        for k, fmt in enumerate(frag.nal[first:stop]):
+            if fmt is not None and datas[k]:
+                verdict = keyframe_from_nal_units(datas[k], *fmt)
                 if verdict is not None:
-                    frame.is_rap = verdict
-            if frag.seqs is None:
-                out.append(frame)
-            else:
-                self._in_decode_order(frame, frag.seqs[i], out)
+                    raps[k] = verdict
+        frames = map(CodedFrame, frag.tids[first:stop], frag.pts[first:stop],
+                     frag.dts[first:stop], frag.durations[first:stop], raps, datas)
+        if frag.seqs is None:
+            out.extend(frames)
+        else:
+            for frame, seq in zip(frames, frag.seqs[first:stop]):
+                self._in_decode_order(frame, seq, out)
 
     def _in_decode_order(self, frame: CodedFrame, seq: int, out: list[CodedFrame]) -> None:
         """Hand out ``frame`` (the ``seq``-th of its track in this fragment) once every
@@ -335,7 +348,7 @@ class IsoBmffParser(StreamingParser):
         if not trafs:
             raise ParseError("moof: no traf")
         moof_end = moof_start + len(view)
-        frag = _Fragment([], [], [], [], seqs=[])
+        frag = _Fragment()
         counts: dict[int, int] = {}
         previous_end = moof_start
         for index, traf in enumerate(trafs):
@@ -362,7 +375,8 @@ class IsoBmffParser(StreamingParser):
 
 def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
                   base: int, frag: _Fragment, counts: dict[int, int]) -> int:
-    """Append the samples of one traf; return the end of its data."""
+    """Append the samples of one traf to the fragment's columns, a trun at a time;
+    return the end of its data."""
     trex = track.trex
     if trex is None:
         raise ParseError(f"mvex: no trex for track_ID {track.track_id}")
@@ -377,44 +391,61 @@ def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
     offset = base
     index = 0                                   # sample index within the traf (sdtp)
     tid, nal, keep = track.track_id, track.nal_unit_format, track.info is not None
-    out = frag.frames, frag.offsets, frag.sizes, frag.nal, frag.seqs
-    frames, offsets, out_sizes, nals, seqs = out
-    assert seqs is not None
     for run in traf.all("trun"):
         run: B.Trun
-        if len(frames) + run.sample_count > MAX_SAMPLES:
+        n = run.sample_count
+        if len(frag.offsets) + n > MAX_SAMPLES:
             raise ParseError(f"moof: more than {MAX_SAMPLES} samples")
         if run.data_offset is not None:
             offset = base + run.data_offset     # else: right after the previous run
-        durations, sizes = run.sample_duration, run.sample_size
-        all_flags, ctos = run.sample_flags, run.sample_composition_time_offset
-        for i in range(run.sample_count):
-            duration = durations[i] if durations else duration_default
-            size = sizes[i] if sizes else size_default
-            if i == 0 and run.first_sample_flags is not None:
-                flags = run.first_sample_flags
-            else:
-                flags = all_flags[i] if all_flags else flags_default
-            depends_on = (flags >> 24) & 3
-            if depends_on == 0 and index < len(depends):
-                depends_on = depends[index]
-            if depends_on == 3:
-                raise ParseError("trun: reserved sample_depends_on value 3")
-            cto = ctos[i] if ctos else 0
-            if keep:
-                frames.append(CodedFrame(tid, (dts + cto) * scale + shift, dts * scale + shift,
-                                         duration * scale,
-                                         _sample_is_rap(flags, depends_on, video), _EMPTY))
-                offsets.append(offset)
-                out_sizes.append(size)
-                nals.append(nal)
-                seqs.append(seq)
-                seq += 1
-            offset += size
-            dts += duration
-            index += 1
+        durations = run.sample_duration or (duration_default,) * n
+        sizes = run.sample_size or (size_default,) * n
+        flags = list(run.sample_flags or (flags_default,) * n)
+        if n and run.first_sample_flags is not None:
+            flags[0] = run.first_sample_flags
+        raps = _random_access_points(flags, depends[index:index + n], video)
+        starts = list(accumulate(sizes, initial=offset))
+        decode = list(accumulate(durations, initial=dts))
+        offset, dts = starts.pop(), decode.pop()
+        index += n
+        if not keep:
+            continue
+        ctos = run.sample_composition_time_offset
+        presentation = list(map(add, decode, ctos)) if ctos else decode
+        if scale != 1 or shift:
+            presentation = [t * scale + shift for t in presentation]
+            decode = [t * scale + shift for t in decode]
+            durations = [d * scale for d in durations]
+        frag.tids.extend(repeat(tid, n))
+        frag.pts.extend(presentation)
+        frag.dts.extend(decode)
+        frag.durations.extend(durations)
+        frag.raps.extend(raps)
+        frag.offsets.extend(starts)
+        frag.sizes.extend(sizes)
+        frag.nal.extend(repeat(nal, n))
+        assert frag.seqs is not None
+        frag.seqs.extend(range(seq, seq + n))
+        seq += n
     counts[track.track_id] = seq
     return offset
+
+
+def _random_access_points(flags: list[int], depends: bytes, video: bool) -> list[bool]:
+    """Each sample's ``_sample_is_rap``; ``depends``: the sdtp's sample_depends_on of
+    these samples, which counts where sample_flags leaves it 0."""
+    if not depends:  # the verdict depends on the flags only: once per distinct value
+        verdicts = {f: _sample_is_rap(f, _depends_on(f, 0), video) for f in set(flags)}
+        return list(map(verdicts.__getitem__, flags))
+    return [_sample_is_rap(f, _depends_on(f, depends[i] if i < len(depends) else 0), video)
+            for i, f in enumerate(flags)]
+
+
+def _depends_on(flags: int, sdtp_value: int) -> int:
+    value = (flags >> 24) & 3 or sdtp_value
+    if value == 3:
+        raise ParseError("trun: reserved sample_depends_on value 3")
+    return value
 
 
 def _first(value: int | None, default: int) -> int:
@@ -456,9 +487,8 @@ def _sort_by_offset(frag: _Fragment) -> bool:
     if all(offsets[k] <= offsets[k + 1] for k in range(len(offsets) - 1)):
         return False
     order = sorted(range(len(offsets)), key=offsets.__getitem__)
-    for column in (frag.frames, frag.offsets, frag.sizes, frag.nal, frag.seqs):
-        if column is not None:
-            column[:] = [column[k] for k in order]
+    for column in frag.columns():
+        column[:] = [column[k] for k in order]
     return True
 
 
@@ -466,8 +496,8 @@ def _shuffled(frag: _Fragment) -> bool:
     """Are some track's samples out of decode order in byte order?"""
     assert frag.seqs is not None
     expected: dict[int, int] = {}
-    for frame, seq in zip(frag.frames, frag.seqs):
-        if seq != expected.get(frame.track_id, 0):
+    for tid, seq in zip(frag.tids, frag.seqs):
+        if seq != expected.get(tid, 0):
             return True
-        expected[frame.track_id] = seq + 1
+        expected[tid] = seq + 1
     return False
