@@ -42,7 +42,8 @@ export async function launch() {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     headless: true,
-    args: CHROMIUM_FLAGS,
+    // MSEPY_CHROMIUM_FLAGS: extra flags for an experiment ("--js-flags=...").
+    args: [...CHROMIUM_FLAGS, ...(process.env.MSEPY_CHROMIUM_FLAGS || "").split(" ").filter(Boolean)],
     ignoreDefaultArgs: ["--mute-audio"],
     viewport: { width: 1280, height: 900 },
   });

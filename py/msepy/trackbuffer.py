@@ -476,11 +476,7 @@ class TrackBuffer:
 
     def highest_pts(self) -> Fraction | None:
         """The highest presentation timestamp buffered (duration change step 2)."""
-        if not self.frames:
-            return None
-        lo = bisect_left(self.frames, self.frames[-1].dts - self.max_lead + self.min_lead,
-                         key=_DTS)
-        return Fraction(max(f.pts for f in self.frames[lo:]), self.timescale)
+        return Fraction(self.max_pts(), self.timescale) if self.frames else None
 
     # -- GOPs (eviction, frame feed) ------------------------------------------------------
     def gops(self) -> list[tuple[int, int]]:

@@ -322,8 +322,10 @@ export class SourceBuffer extends EventTarget {
     if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && data instanceof SharedArrayBuffer)) {
       bytes = new Uint8Array(data.slice(0));
     } else if (ArrayBuffer.isView(data)) {
-      bytes = new Uint8Array(data.byteLength);
-      bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      const { buffer, byteOffset, byteLength } = data;
+      bytes = buffer instanceof ArrayBuffer ? new Uint8Array(buffer.slice(byteOffset, byteOffset + byteLength))
+        : new Uint8Array(byteLength);  // (a SharedArrayBuffer's slice could not be transferred)
+      if (!(buffer instanceof ArrayBuffer)) bytes.set(new Uint8Array(buffer, byteOffset, byteLength));
     } else {
       throw new TypeError("appendBuffer() takes an ArrayBuffer or ArrayBufferView");
     }

@@ -44,7 +44,7 @@ from . import _boxes as B
 from ._driver import StreamingParser
 from ._input import InputBuffer
 from ._moov import MovieTrack, movie_from_moov
-from ._types import (CodedFrame, MediaSegmentEnd,
+from ._types import (CodedFrame, InitSegment, MediaSegmentEnd,
                      MediaSegmentStart, ParseError, SegmentEvent)
 from .codecs import keyframe_from_nal_units
 
@@ -105,6 +105,8 @@ class IsoBmffParser(StreamingParser):
 
     def __init__(self) -> None:
         self._tracks: dict[int, MovieTrack] | None = None
+        self._moov: tuple[bytes, dict[int, MovieTrack], InitSegment] | None = None
+        """The last moov box parsed, and what it gave."""
         self.reset()
 
     def __repr__(self) -> str:
@@ -155,7 +157,11 @@ class IsoBmffParser(StreamingParser):
                 view = self._whole_box(header)
                 if view is None:
                     return
-                self._tracks, segment = movie_from_moov(view[header.header_size:])
+                if self._moov is None or self._moov[0] != view:
+                    # (A player appending the same init segment again, as at every
+                    # quality switch back, gets the same immutable result.)
+                    self._moov = (bytes(view), *movie_from_moov(view[header.header_size:]))
+                self._tracks, segment = self._moov[1], self._moov[2]
                 buf.skip(header.size)
                 yield segment
             elif header.type == "moof":
