@@ -361,30 +361,42 @@ def children(r: Reader, table: dict[str, tuple[bool, Parser]] | None = None) -> 
     if r.depth >= MAX_DEPTH:
         raise ParseError(f"{r.box}: boxes nested more than {MAX_DEPTH} deep")
     found: dict[str, list[Any]] = {}
-    while r.pos < r.end:
-        header = parse_header(r.view[r.pos:r.end], r.box)
-        if header is None:
-            raise ParseError(f"{r.box}: truncated child box header")
-        if header.size is None:
-            raise ParseError(f"{header.type!r} in {r.box}: box size 0 is only allowed "
-                             f"for a top-level box")
-        if header.size > r.remaining:
-            raise ParseError(f"{header.type!r} in {r.box}: box size {header.size} runs past "
-                             f"the end of {r.box} ({r.remaining} bytes left)")
-        start = r.pos
-        r.need(header.size)
-        entry = table.get(header.type)
-        if entry is None:
-            continue
-        full, parse = entry
-        child = Reader(r.view, header.type, r.depth + 1, start + header.header_size,
-                       start + header.size)
-        version = flags = 0
-        if full:
-            version = child.u8()
-            flags = child.u24()
-        found.setdefault(header.type, []).append(parse(child, version, flags))
+    view, end, depth = r.view, r.end, r.depth + 1
+    pos = r.pos
+    while pos < end:
+        if end - pos >= 8 and (head := _HEAD.unpack_from(view, pos))[0] >= 8 \
+                and head[1] != b"uuid":
+            size, type_, header_size = head[0], head[1].decode("latin-1"), 8  # the usual
+        else:
+            header = parse_header(view[pos:end], r.box)
+            if header is None:
+                raise ParseError(f"{r.box}: truncated child box header")
+            if header.size is None:
+                raise ParseError(f"{header.type!r} in {r.box}: box size 0 is only allowed "
+                                 f"for a top-level box")
+            size, type_, header_size = header.size, header.type, header.header_size
+        if size > end - pos:
+            raise ParseError(f"{type_!r} in {r.box}: box size {size} runs past "
+                             f"the end of {r.box} ({end - pos} bytes left)")
+        entry = table.get(type_)
+        if entry is not None:
+            full, parse = entry
+            child = Reader(view, type_, depth, pos + header_size, pos + size)
+            version = flags = 0
+            if full:
+                version = child.u8()
+                flags = child.u24()
+            box = parse(child, version, flags)
+            if type_ in found:
+                found[type_].append(box)
+            else:
+                found[type_] = [box]
+        pos += size
+    r.pos = pos
     return Boxes(found)
+
+
+_HEAD = struct.Struct(">I4s")
 
 
 def container(r: Reader, version: int, flags: int) -> Boxes:

@@ -36,8 +36,8 @@ Rules from the byte stream format (append error = ``ParseError``)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import accumulate, repeat
-from operator import add
+from itertools import accumulate, islice, repeat
+from operator import add, le
 from typing import Any, Iterator
 
 from . import _boxes as B
@@ -461,8 +461,23 @@ def _first(value: int | None, default: int) -> int:
 def _check_layout(frag: _Fragment, moof_end: int) -> None:
     """Samples (sorted by offset) must lie after the moof and not overlap.  Empty
     samples have no data: their offset is only an ordering hint, kept in range."""
-    offsets, sizes = frag.offsets, frag.sizes
     moved = _sort_by_offset(frag)
+    offsets, sizes = frag.offsets, frag.sizes
+    if offsets and offsets[0] >= moof_end and min(sizes) > 0 \
+            and all(map(le, map(add, offsets, sizes), islice(offsets, 1, None))):
+        pass  # the usual layout: every sample after the moof and the one before it
+    else:
+        moved = _check_samples(frag, moof_end) or moved
+    # Trafs in stream order with runs in order (the usual layout) keep every track's
+    # samples in decode order; otherwise ``seqs`` says where each frame belongs.
+    if not moved or not _shuffled(frag):
+        frag.seqs = None
+
+
+def _check_samples(frag: _Fragment, moof_end: int) -> bool:
+    """``_check_layout`` sample by sample, placing the empty samples; True if that
+    moved any."""
+    offsets, sizes = frag.offsets, frag.sizes
     low = high = None
     previous_end = moof_end
     empty = False
@@ -476,21 +491,18 @@ def _check_layout(frag: _Fragment, moof_end: int) -> None:
         previous_end = offset + size
         low = offset if low is None else low
         high = previous_end
-    if empty:
-        for k, size in enumerate(sizes):
-            if not size:
-                offsets[k] = moof_end if low is None else min(max(offsets[k], low), high)
-        moved = _sort_by_offset(frag) or moved
-    # Trafs in stream order with runs in order (the usual layout) keep every track's
-    # samples in decode order; otherwise ``seqs`` says where each frame belongs.
-    if not moved or not _shuffled(frag):
-        frag.seqs = None
+    if not empty:
+        return False
+    for k, size in enumerate(sizes):
+        if not size:
+            offsets[k] = moof_end if low is None else min(max(offsets[k], low), high)
+    return _sort_by_offset(frag)
 
 
 def _sort_by_offset(frag: _Fragment) -> bool:
     """Put the sample columns in byte order (a stable sort); True if that moved any."""
     offsets = frag.offsets
-    if all(offsets[k] <= offsets[k + 1] for k in range(len(offsets) - 1)):
+    if all(map(le, offsets, islice(offsets, 1, None))):
         return False
     order = sorted(range(len(offsets)), key=offsets.__getitem__)
     for column in frag.columns():
