@@ -36,7 +36,8 @@ Rules from the byte stream format (append error = ``ParseError``)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from itertools import accumulate, islice, repeat
+from bisect import bisect_right
+from itertools import accumulate, compress, islice, repeat
 from operator import add, le
 from typing import Any, Iterator
 
@@ -85,6 +86,9 @@ class _Fragment:
     sizes: list[int] = field(default_factory=list)
     nal: list[tuple[int, bool] | None] = field(default_factory=list)
     seqs: list[int] | None = field(default_factory=list)
+    ends: list[int] | None = None
+    """Each sample's end offset, when no sample is empty (then, in byte order, they
+    never decrease: ``_read_samples`` bisects them)."""
     next: int = 0
     mdat_end: int = 0
     next_seq: dict[int, int] | None = None
@@ -279,13 +283,16 @@ class IsoBmffParser(StreamingParser):
                 limit = base + len(chunk)
                 if end != _FOREVER and end < limit:
                     limit = end
-                stop = i
-                while stop < count:
-                    offset, size = offsets[stop], sizes[stop]
-                    if offset + size > limit or (size and offset >= limit) \
-                            or (stop > i and offset < offsets[stop - 1] + sizes[stop - 1]):
-                        break                      # the general path below decides
-                    stop += 1
+                if frag.ends is not None:          # sorted, apart: the ends are too
+                    stop = bisect_right(frag.ends, limit, i)
+                else:
+                    stop = i
+                    while stop < count:
+                        offset, size = offsets[stop], sizes[stop]
+                        if offset + size > limit or (size and offset >= limit) \
+                                or (stop > i and offset < offsets[stop - 1] + sizes[stop - 1]):
+                            break                  # the general path below decides
+                        stop += 1
                 self._deliver(i, stop, chunk, base, frames)
                 frag.next = stop
                 last = stop - 1
@@ -314,9 +321,10 @@ class IsoBmffParser(StreamingParser):
         datas = [chunk[o:o + n] for o, n in
                  zip(map(base.__rsub__, frag.offsets[first:stop]), frag.sizes[first:stop])]
         raps = frag.raps[first:stop]
-        for k, fmt in enumerate(frag.nal[first:stop]):
-            if fmt is not None and datas[k]:
-                verdict = keyframe_from_nal_units(datas[k], *fmt)
+        nal = frag.nal[first:stop]
+        for k in compress(range(len(nal)), nal):  # the H.264/HEVC samples
+            if datas[k]:
+                verdict = keyframe_from_nal_units(datas[k], *nal[k])
                 if verdict is not None:
                     raps[k] = verdict
         frames = map(CodedFrame, frag.tids[first:stop], frag.pts[first:stop],
@@ -464,8 +472,8 @@ def _check_layout(frag: _Fragment, moof_end: int) -> None:
     moved = _sort_by_offset(frag)
     offsets, sizes = frag.offsets, frag.sizes
     if offsets and offsets[0] >= moof_end and min(sizes) > 0 \
-            and all(map(le, map(add, offsets, sizes), islice(offsets, 1, None))):
-        pass  # the usual layout: every sample after the moof and the one before it
+            and all(map(le, ends := list(map(add, offsets, sizes)), islice(offsets, 1, None))):
+        frag.ends = ends  # the usual layout: every sample after the moof and the one before it
     else:
         moved = _check_samples(frag, moof_end) or moved
     # Trafs in stream order with runs in order (the usual layout) keep every track's
