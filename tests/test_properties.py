@@ -278,3 +278,20 @@ def test_removing_a_disjoint_append_restores_the_previous_state(ops, gops, offse
     m.remove(float(start), float(end))
     assert m.frames() == before_frames
     assert m.sb.buffered.ranges == before_ranges
+
+
+def test_removal_ends_at_the_lowest_random_access_point_after_it():
+    # Found by the property above: two overlapping coded frame groups (the second a
+    # quarter microsecond late) leave a RAP at 1.52 s decoded before one at
+    # 1.48000025 s.  Removing [0.12, 0.16) must stop at the lower one ("Coded Frame
+    # Removal" step 3.2: the next random access point), keeping it and its dependents.
+    m = Model()
+    for run in ({"slot": 0, "gops": [(False, 1)], "offset": 0, "jitter": 0, "abort": False, "delay": 0},
+                {"slot": 14, "gops": [(False, 1)], "offset": 23, "jitter": 1, "abort": False, "delay": 0},
+                {"slot": 37, "gops": [(True, 1)], "offset": 1, "jitter": 0, "abort": False, "delay": 0}):
+        m.append(run)
+    before = m.frames()
+    start, end = m.append({"slot": 3, "gops": [(False, 1)], "offset": 0, "jitter": 0,
+                           "abort": True})
+    m.remove(float(start), float(end))
+    assert m.frames() == before

@@ -336,13 +336,17 @@ class TrackBuffer:
         return [i for i in range(lo, hi) if start <= frames[i].pts < end]
 
     def first_rap_at_or_after(self, t: int) -> int | None:
-        """The lowest pts >= t of a random access point (coded frame removal step 3.2)."""
-        best = None
-        for f in self.frames[bisect_left(self.frames, t - self.max_lead, key=_DTS):]:
+        """The lowest pts >= t of a random access point (coded frame removal step 3.2).
+        Overlapping coded frame groups can leave RAPs whose decode order is not their
+        presentation order, so the scan goes on until no later frame can present before
+        the best one found (a frame's pts is at least its dts + min_lead)."""
+        frames, best = self.frames, None
+        for i in range(bisect_left(frames, t - self.max_lead, key=_DTS), len(frames)):
+            f = frames[i]
+            if best is not None and f.dts > best - self.min_lead:
+                break
             if f.is_rap and f.pts >= t and (best is None or f.pts < best):
                 best = f.pts
-                # RAPs are not reordered past each other: the first found is lowest.
-                break
         return best
 
     # -- removal ----------------------------------------------------------------------
