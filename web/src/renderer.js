@@ -262,16 +262,20 @@ export class Renderer {
     // Chromium's audio decoders stamp their output continuously from the first input,
     // whatever the later inputs say: at a discontinuity (a gap, or a splice going back
     // in time) the decoder is drained and restarted so the output keeps media time.
-    const audioInput = async (c) => {
-      if (t.nextTs !== null && Math.abs(c.timestamp - t.nextTs) > 1000) {
-        await t.decoder.flush();
-        if (generation !== t.generation) return false;
-        t.decoder.reset();
-        t.decoder.configure(t.wcConfig);
-      }
+    // Synchronous unless it has to wait for the drain: no promise per audio frame.
+    const decodeAudio = (c) => {
       t.nextTs = c.timestamp + (c.duration || 0);
       t.decoder.decode(c);
       return true;
+    };
+    const audioInput = (c) => {
+      if (t.nextTs === null || Math.abs(c.timestamp - t.nextTs) <= 1000) return decodeAudio(c);
+      return t.decoder.flush().then(() => {
+        if (generation !== t.generation) return false;
+        t.decoder.reset();
+        t.decoder.configure(t.wcConfig);
+        return decodeAudio(c);
+      });
     };
     for (const f of batch.frames) {
       try {
@@ -288,8 +292,9 @@ export class Renderer {
           const from = f.timestamp - (f.trimStart || 0);
           t.trims.push({ from, keepFrom: f.timestamp, keepTo: f.timestamp + f.duration });
           if (!await audioInput(chunk(f, from, f.duration + (f.trimStart || 0) + (f.trimEnd || 0)))) return;
-        } else if (!await audioInput(chunk(f))) {
-          return;
+        } else {
+          const fed = audioInput(chunk(f));  // (true at once, but for a drain)
+          if (fed !== true && !await fed) return;
         }
       } catch (e) {
         this.element._decodeError(`${t.kind} decode: ${e.message}`);
