@@ -61,12 +61,14 @@ function report(trace) {
 
   // The worker's message handlers (a batch each: an append, or the renderer's pulls).
   const handlers = events.filter((e) => within(e) && e.name === "HandlePostMessage" && thread(e) === "DedicatedWorker thread");
-  console.log("append   total  to worker  worker   after   (ms; the first worker task of each append)");
+  // "worker cpu": the handler's thread time; below its wall time, the worker waited
+  // for a core (2 cores, shared with the page and the video decoder).
+  console.log("append   total  to worker  worker  (cpu)   after   (ms; the first worker task of each append)");
   starts.forEach((start, i) => {
     const end = ends[i];
     const w = handlers.find((e) => e.ts >= start && e.ts <= end && e.dur > 200);
     if (!w) { console.log(`${String(i).padStart(6)} ${ms(end - start)}`); return; }
-    console.log(`${String(i).padStart(6)} ${ms(end - start)} ${ms(w.ts - start)}    ${ms(w.dur)} ${ms(end - w.ts - w.dur)}`);
+    console.log(`${String(i).padStart(6)} ${ms(end - start)} ${ms(w.ts - start)}    ${ms(w.dur)} ${ms(w.tdur ?? NaN)}  ${ms(end - w.ts - w.dur)}`);
   });
 
   const busy = new Map(), jobs = new Map();
