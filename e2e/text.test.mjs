@@ -195,4 +195,33 @@ describe("timed text", () => {
     assert.deepEqual(r.before, { n: 3, shown: ["Grüße ♪"] });
     assert.deepEqual([r.n, r.active, r.shown], [2, 0, []]);
   });
+
+  test("vertical cues are laid out vertically: rl from the right edge, lr at line 0 with its position and size", async () => {
+    // tests/fixtures/text/vertical.webm: "rl" (vertical:rl) and "lr" (vertical:lr line:0
+    // position:10% size:50% align:start), both from 0 to 1 s.
+    const r = await page.evaluate(async () => {
+      const p = await loadText({ text: { url: "/tests/fixtures/text/vertical.webm", type: "video/webm" } });
+      await frames();
+      const area = p.video.shadowRoot.querySelector("[part~=cues]").getBoundingClientRect();
+      const box = (id) => {
+        const d = p.video.shadowRoot.querySelector(`[part~=cue][data-id="${id}"]`);
+        const b = d.getBoundingClientRect();
+        return { mode: getComputedStyle(d).writingMode, left: b.left - area.left, right: area.right - b.right,
+          top: b.top - area.top, width: b.width, height: b.height, text: d.textContent };
+      };
+      const cue = [...p.track.cues].find((c) => c.id === "rl");
+      const out = { area: [area.width, area.height], rl: box("rl"), lr: box("lr"), vertical: cue.vertical };
+      p.video.remove();
+      return out;
+    });
+    const [W, H] = r.area;
+    assert.equal(r.vertical, "rl");
+    assert.deepEqual([r.rl.mode, r.rl.text], ["vertical-rl", "縦書き"]);
+    assert.ok(r.rl.height > r.rl.width, `rl box ${r.rl.width}x${r.rl.height}`);
+    assert.ok(Math.abs(r.rl.right - 0.02 * W) < 2, `rl box ${r.rl.right}px from the right edge`);
+    assert.deepEqual([r.lr.mode, r.lr.text], ["vertical-lr", "左から"]);
+    assert.ok(Math.abs(r.lr.left) < 1, `lr box at ${r.lr.left}px from the left edge (line 0)`);
+    assert.ok(Math.abs(r.lr.top - 0.1 * H) < 1, `lr box top ${r.lr.top}px (position 10%)`);
+    assert.ok(Math.abs(r.lr.height - 0.5 * H) < 1, `lr box height ${r.lr.height}px (size 50%)`);
+  });
 });

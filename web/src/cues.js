@@ -2,7 +2,8 @@
 // hold the playback position, drawn as DOM boxes over the video (WebVTT "rules for
 // updating the display of WebVTT text tracks", simplified: one box per cue, at the
 // line/position/size/align its settings give; cues without a line stack up from the
-// bottom, the first cue lowest).
+// bottom, the first cue lowest - or, for vertical cues, from the right edge (vertical
+// growing left, "rl") or the left edge ("lr"), the first cue outermost).
 //
 // The cues to show are worked out here from each track's cue list and the renderer's
 // clock, every frame - so a cue appears at its start time to the frame, not at the
@@ -12,7 +13,12 @@ const STYLE = `
   .cues { position: absolute; pointer-events: none; overflow: hidden; }
   .stack { position: absolute; left: 0; right: 0; bottom: 2%; display: flex; flex-direction: column-reverse; }
   .cue { position: absolute; box-sizing: border-box; padding: 0 0.2em; white-space: pre-line; }
-  .stack .cue { position: relative; }
+  .stack-rl, .stack-lr { position: absolute; top: 0; bottom: 0; display: flex; }
+  .stack-rl { right: 2%; flex-direction: row-reverse; }
+  .stack-lr { left: 2%; flex-direction: row; }
+  .stack .cue, .stack-rl .cue, .stack-lr .cue { position: relative; }
+  .cue.rl { writing-mode: vertical-rl; }
+  .cue.lr { writing-mode: vertical-lr; }
   .cue-text { background: rgba(0, 0, 0, 0.8); color: #fff; font-family: sans-serif; line-height: 1.25; }
 `;
 
@@ -61,15 +67,18 @@ export class CueOverlay {
     this.layoutKey = key;
     Object.assign(this.box.style, { left: `${rect.x}px`, top: `${rect.y}px`, width: `${rect.w}px`, height: `${rect.h}px`,
       fontSize: `${Math.max(10, rect.h * 0.05)}px` });
-    const stack = document.createElement("div");
-    stack.className = "stack";
+    const stacks = { "": "stack", rl: "stack-rl", lr: "stack-lr" };
+    for (const [dir, name] of Object.entries(stacks)) {
+      stacks[dir] = document.createElement("div");
+      stacks[dir].className = name;
+    }
     const boxes = [];
     for (const cue of cues) {
       const div = this.#cueBox(cue, rect);
-      if (cue.line === "auto") stack.append(div);
+      if (cue.line === "auto") stacks[vertical(cue)].append(div);
       else boxes.push(div);
     }
-    this.box.replaceChildren(stack, ...boxes);
+    this.box.replaceChildren(...Object.values(stacks).filter((d) => d.childElementCount), ...boxes);
   }
 
   // The content box of the video inside the element (object-fit: contain).
@@ -93,8 +102,11 @@ export class CueOverlay {
     text.className = "cue-text";
     text.append(typeof cue.getCueAsHTML === "function" ? cue.getCueAsHTML() : cue.text);
     div.append(text);
-    // WebVTT "apply WebVTT cue settings" (horizontal writing only): the box's x
-    // position and width from position / positionAlign / size / align.
+    // WebVTT "apply WebVTT cue settings": the box's position and size along the
+    // writing direction (x and width; for vertical cues y and height) from position /
+    // positionAlign / size / align, and its line across it.
+    const dir = vertical(cue);
+    if (dir) div.classList.add(dir);
     const align = cue.align || "center";
     let position = cue.position;
     if (position === "auto" || position === undefined) {
@@ -107,20 +119,32 @@ export class CueOverlay {
     const room = anchor === "line-left" ? 100 - position : anchor === "line-right" ? position : 2 * Math.min(position, 100 - position);
     const size = Math.min(cue.size ?? 100, room);
     const left = anchor === "line-left" ? position : anchor === "line-right" ? position - size : position - size / 2;
-    div.style.left = `${left}%`;
-    div.style.width = `${size}%`;
-    div.style.textAlign = align === "start" ? "left" : align === "end" ? "right" : align;
+    div.style[dir ? "top" : "left"] = `${left}%`;
+    div.style[dir ? "height" : "width"] = `${size}%`;
+    div.style.textAlign = align;  // (CSS has all five; in vertical writing, left is the top)
     if (cue.line !== "auto") {
       if (cue.snapToLines === false) {
-        div.style.top = `${cue.line}%`;
+        // A percentage of the video's height, or (vertical cues) of its width from the
+        // left, for either direction ("apply WebVTT cue settings": x-position is the
+        // computed line); line alignment moves the box up / left.
+        div.style[dir ? "left" : "top"] = `${cue.line}%`;
         const shift = cue.lineAlign === "center" ? -50 : cue.lineAlign === "end" ? -100 : 0;
-        if (shift) div.style.transform = `translateY(${shift}%)`;
+        if (shift) div.style.transform = `translate${dir ? "X" : "Y"}(${shift}%)`;
       } else {
+        // Line numbers: lines follow each other downwards (horizontal), leftwards from
+        // the right edge ("rl") or rightwards from the left edge ("lr"); negative ones
+        // count from the other side.
+        const [near, far] = dir === "rl" ? ["right", "left"] : dir === "lr" ? ["left", "right"] : ["top", "bottom"];
         const lineHeight = Math.max(10, rect.h * 0.05) * 1.25;
-        if (cue.line >= 0) div.style.top = `${cue.line * lineHeight}px`;
-        else div.style.bottom = `${(-cue.line - 1) * lineHeight}px`;
+        if (cue.line >= 0) div.style[near] = `${cue.line * lineHeight}px`;
+        else div.style[far] = `${(-cue.line - 1) * lineHeight}px`;
       }
     }
     return div;
   }
+}
+
+// "rl" or "lr" for a vertical cue, "" for a horizontal one.
+function vertical(cue) {
+  return cue.vertical === "rl" || cue.vertical === "lr" ? cue.vertical : "";
 }
