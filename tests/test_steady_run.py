@@ -1,8 +1,7 @@
 """The steady-run path of coded frame processing is the full steps.
 
 ``processing._steady_run`` handles runs of frames for which most steps of "Coded Frame
-Processing" cannot apply, and hands every other frame to ``_process_frame``;
-``processing._steady_batch`` takes a whole batch of such frames a track at a time.  These
+Processing" cannot apply, and hands every other frame to ``_process_frame``.  These
 tests replay random sessions (muxed audio, video and text; both modes; timestampOffset,
 append window, abort, remove; gaps, backward timestamps, zero and overlapping durations,
 frames before what is buffered) twice - as the engine runs them, and with every frame
@@ -62,10 +61,9 @@ def script(frames, start: int | None, pos: dict[int, int]) -> str:
 
 
 def run_session(ops, steady: bool):
-    saved = processing._steady_run, processing._steady_batch
+    saved = processing._steady_run
     if not steady:
         processing._steady_run = lambda sb, frames, i, chunks: i
-        processing._steady_batch = lambda sb, frames, chunks: False
     try:
         p = Pair()
         sb = p.add(type_='video/mp4; codecs="avc1.64001f,mp4a.40.2"')
@@ -90,7 +88,7 @@ def run_session(ops, steady: bool):
                 p.run()
         return state(sb)
     finally:
-        processing._steady_run, processing._steady_batch = saved
+        processing._steady_run = saved
 
 
 def state(sb):
@@ -119,8 +117,7 @@ def test_steady_runs_match_the_full_steps(ops):
 
 
 # Mostly streams that continue where the last append left off, with a rare gap, step
-# back, reorder, empty frame or other op: batches that are steady as a whole
-# (``_steady_batch``) and batches that just miss it.
+# back, reorder, empty frame or other op: long steady runs, and runs that end late.
 steady_frame_strategy = st.tuples(
     st.sampled_from([1, 2, 2, 3]),
     st.sampled_from([1] * 80 + [0, 2, 3, -1]),
@@ -139,7 +136,7 @@ steady_op_strategy = st.one_of(
 
 @SETTINGS
 @given(st.lists(steady_op_strategy, min_size=1, max_size=8))
-def test_steady_batches_match_the_full_steps(ops):
+def test_continuing_streams_match_the_full_steps(ops):
     assert run_session(ops, steady=True) == run_session(ops, steady=False)
 
 

@@ -11,9 +11,7 @@ is integer arithmetic.
 from __future__ import annotations
 
 from fractions import Fraction
-from itertools import chain, groupby
-from operator import add, attrgetter, gt, sub
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from ._time import ceil_ticks, floor_ticks
 from .bytestream import CodedFrame
@@ -24,7 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AppendError", "coded_frame_processing", "coded_frame_removal"]
 
-_TRACK_ID = attrgetter("track_id")
 SPLICE_MS = 5  # "Audio Splice Frame" step 10: the splice duration of 5 milliseconds
 
 
@@ -33,17 +30,10 @@ class AppendError(Exception):
 
 
 def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame],
-                           chunks: bool = False,
-                           decode_order: Callable[[list[CodedFrame]], list[CodedFrame]] | None = None
-                           ) -> None:
+                           chunks: bool = False) -> None:
     """"Coded Frame Processing" step 1 for each frame; steps 2-5 are run by the caller
-    (``SourceBuffer._after_coded_frames``) once per batch.  ``decode_order``: puts the
-    batch in the order its frames are processed in, when that can matter."""
+    (``SourceBuffer._after_coded_frames``) once per batch."""
     frames = frames if isinstance(frames, list) else list(frames)
-    if decode_order is not None:
-        if _steady_batch(sb, frames, chunks):
-            return
-        frames = decode_order(frames)
     windows: dict[int, tuple[int, int, int | float, int | float]] = {}
     i, n = 0, len(frames)
     while i < n:
@@ -140,57 +130,6 @@ def _steady_run(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: bo
         if st.top_end * g_scale > g_ticks * tb.timescale:
             sb._group_end = (st.top_end, tb.timescale)
     return k
-
-
-def _steady_batch(sb: "SourceBuffer", frames: list[CodedFrame], chunks: bool) -> bool:
-    """`_steady_run` for a whole batch, a track at a time, if every frame of it is
-    steady (else nothing is changed, and False).  Then no frame's steps depend on
-    another track's frames - step 20's group end timestamp is a maximum - so the order
-    across tracks does not matter and the batch needs no decode order sort; and each
-    track's checks and timestamps are a few C-level passes over its columns."""
-    if sb._generate_timestamps or (sb._mode == "sequence" and sb._group_start is not None) \
-            or not frames:
-        return False
-    runs: dict[int, list[CodedFrame]] = {}
-    for tid, group in groupby(frames, _TRACK_ID):  # (a muxed moof: a block per track)
-        runs.setdefault(tid, []).extend(group)
-    plans = []
-    for tid, run in runs.items():
-        st = _steady(sb, sb._track_buffers.get(tid), chunks)
-        if st is None:
-            return False
-        factor, off = st.factor, st.off
-        pts, dts, durations = ([f.pts for f in run], [f.dts for f in run],
-                               [f.duration for f in run])
-        if factor != 1:
-            pts, dts, durations = ([t * factor for t in pts], [t * factor for t in dts],
-                                   [d * factor for d in durations])
-        if off:                                                     # 4.
-            pts, dts = list(map(off.__add__, pts)), list(map(off.__add__, dts))
-        steps = list(map(sub, dts, chain((st.ldt,), dts)))          # 6.
-        if min(steps) < 0 or min(durations) <= 0:
-            return False
-        if not st.gaps:
-            previous = list(chain((st.lfd,), durations))
-            if any(map(gt, steps, map(add, previous, previous))):
-                return False
-        ends = list(map(add, pts, durations))                       # 7.
-        if min(pts) < st.lo or max(ends) > st.hi:                   # 8-9.
-            return False
-        plans.append((st, run, pts, dts, durations, max(ends)))
-    for st, run, pts, dts, durations, top_end in plans:
-        serial, info = st.serial, st.info
-        for f, p, d, u in zip(run, pts, dts, durations):            # 16.
-            f.pts, f.dts, f.duration, f.group, f.info = p, d, u, serial, info
-        tb = st.tb
-        tb.extend(run, st.ldt)
-        tb.last_decode_timestamp, tb.last_frame_duration = dts[-1], durations[-1]  # 17-18.
-        if top_end > tb.highest_end_timestamp:                      # 19.
-            tb.highest_end_timestamp = top_end
-        g_ticks, g_scale = sb._group_end                            # 20.
-        if top_end * g_scale > g_ticks * tb.timescale:
-            sb._group_end = (top_end, tb.timescale)
-    return True
 
 
 def _process_frame(sb: "SourceBuffer", frame: CodedFrame,
