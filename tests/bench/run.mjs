@@ -39,5 +39,8 @@ console.log("-".repeat(head.length));
 for (const r of rows) {
   console.log(`${r.runtime.padEnd(16)} ${r.fixture.padEnd(20)} ${r.appends_per_s.toFixed(0).padStart(10)} ${r.ms_per_append.toFixed(3).padStart(10)} ${r.mb_per_s.toFixed(1).padStart(8)} ${r.x_realtime.toFixed(0).padStart(11)}`);
 }
+for (const r of rows) {
+  if (r.p50_ms !== undefined) console.log(`${r.runtime}: the browser benchmark's 512 KiB appends through the bridge, p50 ${r.p50_ms.toFixed(2)} ms (e2e/bench.mjs has the same appends in Chromium)`);
+}
 const target = rows.find((r) => r.runtime.startsWith("Pyodide") && r.fixture.startsWith("720p30"));
 if (target) console.log(`\n720p30 H.264+AAC in Pyodide: ${target.x_realtime.toFixed(0)}x realtime (target >= 1000x)`);
