@@ -55,17 +55,24 @@ def _runner(bridge: Bridge) -> Callable[..., dict[str, Any]]:
     return run
 
 
+def open_session(run: Callable[..., dict[str, Any]], mime: str) -> None:
+    """The page's first batches (``run``: ``Bridge.handle``): MediaSource "ms" attached
+    to a playing element "el", with a SourceBuffer "sb" of ``mime`` in "sequence" mode.
+    (The engine benchmark's page row starts the same way.)"""
+    run([{"op": "create", "type": "MediaSource", "id": "ms"},
+         {"op": "create", "type": "HTMLMediaElement", "id": "el"},
+         {"op": "set", "target": "el", "name": "srcObject", "value": {"ref": "ms"}}])
+    run([{"op": "call", "target": "ms", "method": "addSourceBuffer", "args": [mime], "as": "sb"},
+         {"op": "set", "target": "sb", "name": "mode", "value": "sequence"},
+         {"op": "call", "target": "el", "method": "play", "args": []}], ["sb"])
+
+
 def _session(budget: float) -> int:
     """Appends (in "sequence" mode, removing everything every 16 rounds), each followed
     by what the renderer does: pull every fed track's next frames, report the clock."""
     data = resources.files("msepy").joinpath("warmup.mp4").read_bytes()
     run = _runner(Bridge())
-    run([{"op": "create", "type": "MediaSource", "id": "ms"},
-         {"op": "create", "type": "HTMLMediaElement", "id": "el"},
-         {"op": "set", "target": "el", "name": "srcObject", "value": {"ref": "ms"}}])
-    run([{"op": "call", "target": "ms", "method": "addSourceBuffer", "args": [TYPE], "as": "sb"},
-         {"op": "set", "target": "sb", "name": "mode", "value": "sequence"},
-         {"op": "call", "target": "el", "method": "play", "args": []}], ["sb"])
+    open_session(run, TYPE)
     append = [{"op": "call", "target": "sb", "method": "appendBuffer", "args": [data]}]
     remove = [{"op": "call", "target": "sb", "method": "remove", "args": [0, float("inf")]}]
     start, rounds, position = time.perf_counter(), 0, 0.0

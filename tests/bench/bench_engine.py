@@ -122,13 +122,9 @@ def page_session(data: bytes, mime: str) -> tuple[list[float], float]:
     playing element, each piece one ``Bridge.handle`` batch with its snapshot - what the
     worker runs for each appendBuffer().  Returns each append's ms and the media s."""
     from msepy.bridge import Bridge
+    from msepy.warmup import open_session
     run = Bridge().handle
-    run([{"op": "create", "type": "MediaSource", "id": "ms"},
-         {"op": "create", "type": "HTMLMediaElement", "id": "el"},
-         {"op": "set", "target": "el", "name": "srcObject", "value": {"ref": "ms"}}])
-    run([{"op": "call", "target": "ms", "method": "addSourceBuffer", "args": [mime], "as": "sb"},
-         {"op": "set", "target": "sb", "name": "mode", "value": "sequence"},
-         {"op": "call", "target": "el", "method": "play", "args": []}], ["sb"])
+    open_session(run, mime)
     times = []
     for _ in range(6):
         for i in range(0, len(data), PAGE_PIECE):
