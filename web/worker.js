@@ -99,14 +99,25 @@ function run(msg, client = null) {
   const timing = { wait: start - msg.arrivedAt, run: handled - start, py: reply.timing, handled,
     arrivedAt: performance.timeOrigin + msg.arrivedAt };
   if (client) sendToClient(client, msg.mseq, reply);
-  else send(msg.mseq, reply, timing);
+  else send(msg.mseq, reply, timing, appendBuffers(msg.ops));
+}
+
+// The buffers appendBuffer() transferred: Python copied their bytes (to_py), so they go
+// back to the page, whose next appendBuffer() copies into one instead of allocating.
+function appendBuffers(ops) {
+  const out = [];
+  for (const op of ops) {
+    const data = op.method === "appendBuffer" ? op.args?.[0] : null;
+    if (data?.buffer instanceof ArrayBuffer && !data.buffer.detached) out.push(data.buffer);
+  }
+  return out;
 }
 
 // Element-bound steps (internal messages, the element's events and state) go on that
 // element's port; the rest, and the batch's results, on the worker channel.
-function send(mseq, reply, timing) {
+function send(mseq, reply, timing, recycled = []) {
   postSteps(mseq, reply.steps || []);
-  const transfer = [];
+  const transfer = [...recycled];
   for (const r of reply.results) {
     const payload = r.result && r.result.payload;
     if (payload && payload.buffer) transfer.push(payload.buffer);
@@ -114,7 +125,7 @@ function send(mseq, reply, timing) {
   timing.post = performance.now() - timing.handled;
   timing.postedAt = performance.timeOrigin + performance.now();
   delete timing.handled;
-  self.postMessage({ kind: "done", wseq: ++wseq, mseq, results: reply.results, snapshot: reply.snapshot, timing }, transfer);
+  self.postMessage({ kind: "done", wseq: ++wseq, mseq, results: reply.results, snapshot: reply.snapshot, timing, recycled }, transfer);
 }
 
 function postSteps(mseq, steps) {

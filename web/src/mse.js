@@ -318,18 +318,27 @@ export class SourceBuffer extends EventTarget {
   get textTracks() { return this._textTracks; }
 
   appendBuffer(data) {
-    let bytes;
+    let source;
     if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && data instanceof SharedArrayBuffer)) {
-      bytes = new Uint8Array(data.slice(0));
+      source = new Uint8Array(data);
     } else if (ArrayBuffer.isView(data)) {
-      const { buffer, byteOffset, byteLength } = data;
-      bytes = buffer instanceof ArrayBuffer ? new Uint8Array(buffer.slice(byteOffset, byteOffset + byteLength))
-        : new Uint8Array(byteLength);  // (a SharedArrayBuffer's slice could not be transferred)
-      if (!(buffer instanceof ArrayBuffer)) bytes.set(new Uint8Array(buffer, byteOffset, byteLength));
+      source = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
     } else {
       throw new TypeError("appendBuffer() takes an ArrayBuffer or ArrayBufferView");
     }
-    // The copy WebIDL asks for is transferred to the worker, not copied again.
+    // The copy WebIDL asks for - into a buffer an earlier append's copy left (the worker
+    // hands them back), else a new one - is transferred to the worker, not copied again.
+    const n = source.byteLength, reused = this._engine.takeBuffer(n);
+    let bytes;
+    if (reused) {
+      bytes = new Uint8Array(reused, 0, n);
+      bytes.set(source);
+    } else if (source.buffer instanceof ArrayBuffer) {
+      bytes = new Uint8Array(source.buffer.slice(source.byteOffset, source.byteOffset + n));
+    } else {  // a SharedArrayBuffer's slice could not be transferred
+      bytes = new Uint8Array(n);
+      bytes.set(source);
+    }
     const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "appendBuffer", args: [bytes] }, { transfer: [bytes.buffer], expect });
     this.#checkAttachedIdle(call);
     const element = this._source._element;
