@@ -44,7 +44,8 @@ async function boot() {
   progress("engine", "starting the engine", 0.9);
   const bridge = pyodide.pyimport("msepy.bridge");
   handle = bridge.handle_js;
-  bridge.warm_up(WARM_UP_SECONDS);  // run the append path a while: the first appends are not cold (msepy/warmup.py)
+  // Run the append path a while, so the first appends are not cold (msepy/warmup.py).
+  bridge.warm_up(WARM_UP_SECONDS);
   const support = bridge.support_js();
   const version = pyodide.runPython("import msepy, sys; f'msepy {msepy.__version__}, Python {sys.version.split()[0]}'");
   self.postMessage({
@@ -108,7 +109,7 @@ function appendBuffers(ops) {
   const out = [];
   for (const op of ops) {
     const data = op.method === "appendBuffer" ? op.args?.[0] : null;
-    if (data?.buffer instanceof ArrayBuffer && !data.buffer.detached) out.push(data.buffer);
+    if (data?.buffer instanceof ArrayBuffer) out.push(data.buffer);
   }
   return out;
 }

@@ -115,19 +115,7 @@ def support_table() -> dict[str, Any]:
 
 
 def _ranges(tr: TimeRanges) -> list[list[float]]:
-    # A SourceBuffer's / the element's buffered is the same object while unchanged,
-    # and read in every state step: the doubles of the last few are remembered.
-    hit = _RANGE_LISTS.get(id(tr))
-    if hit is not None and hit[0] is tr:
-        return hit[1]
-    if len(_RANGE_LISTS) >= 16:
-        _RANGE_LISTS.clear()
-    out = [[float(s), float(e)] for s, e in tr.ranges]
-    _RANGE_LISTS[id(tr)] = (tr, out)
-    return out
-
-
-_RANGE_LISTS: dict[int, tuple[TimeRanges, list[list[float]]]] = {}
+    return [[float(s), float(e)] for s, e in tr.ranges]
 
 
 class _ElementLink:
@@ -459,13 +447,13 @@ class Bridge:
         return out
 
     def _ms_dict(self, ms: MediaSource) -> dict[str, Any]:
-        # Doubles straight from the ticks (int / int rounds once, as float(Fraction)).
-        tbs = [tb for sb in ms.source_buffers for tb in sb._track_buffers.values()]
-        pts = [tb.max_pts() / tb.timescale for tb in tbs if tb.frames]
-        ends = [r[-1][1] / tb.timescale for tb in tbs if (r := tb.ranges())]
+        highest_pts = [tb.highest_pts() for sb in ms.source_buffers
+                       for tb in sb._track_buffers.values()]
+        highest_pts = [p for p in highest_pts if p is not None]
+        end = ms._highest_end()
         return {"readyState": ms.ready_state, "duration": ms.duration,
-                "highestPresentationTimestamp": max(pts) if pts else None,
-                "highestEndTime": max(ends) if ends else None,
+                "highestPresentationTimestamp": float(max(highest_pts)) if highest_pts else None,
+                "highestEndTime": float(end) if end is not None else None,
                 "liveSeekableRange": _ranges(ms._live_seekable_range), **extras.ms_state(ms)}
 
     def _sb_dict(self, sb: SourceBuffer) -> dict[str, Any]:

@@ -328,15 +328,13 @@ export class SourceBuffer extends EventTarget {
     }
     // The copy WebIDL asks for - into a buffer an earlier append's copy left (the worker
     // hands them back), else a new one - is transferred to the worker, not copied again.
+    // (A SharedArrayBuffer's slice could not be transferred: its bytes are set.)
     const n = source.byteLength, reused = this._engine.takeBuffer(n);
     let bytes;
-    if (reused) {
-      bytes = new Uint8Array(reused, 0, n);
-      bytes.set(source);
-    } else if (source.buffer instanceof ArrayBuffer) {
+    if (!reused && source.buffer instanceof ArrayBuffer) {
       bytes = new Uint8Array(source.buffer.slice(source.byteOffset, source.byteOffset + n));
-    } else {  // a SharedArrayBuffer's slice could not be transferred
-      bytes = new Uint8Array(n);
+    } else {
+      bytes = new Uint8Array(reused ?? new ArrayBuffer(n), 0, n);
       bytes.set(source);
     }
     const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "appendBuffer", args: [bytes] }, { transfer: [bytes.buffer], expect });

@@ -5,8 +5,9 @@ A parser subclasses ``StreamingParser``, keeps its bytes in ``self._buf`` (an
 appends complete coded frames to ``frames`` as it goes.  ``parse`` hands those frames
 out as ``CodedFrames`` before each event (and at the end, and before a ParseError:
 the segment parser loop processes the frames that preceded the error), and makes a
-ParseError sticky until ``reset()``.  An unexpected exception out of ``_events`` is a parser bug
-meeting hostile bytes: it becomes a ParseError too, so nothing else ever escapes.
+ParseError sticky until ``reset()``.  An unexpected exception out of ``_events`` is a
+parser bug meeting hostile bytes: it becomes a ParseError too, so nothing else ever
+escapes.
 """
 
 from __future__ import annotations
