@@ -42,7 +42,6 @@ from .feed import FeedBatch, FrameFeed
 from .managed import ManagedMediaSource
 from .mediasource import MediaSource, SourceBufferList
 from .sourcebuffer import DEFAULT_LIMITS, PARSING_MEDIA_SEGMENT, SourceBuffer
-from .timeranges import TimeRanges
 from .tracks import AudioTrack, TextTrack, VideoTrack, _Track, _TrackList
 from .webvtt import VTTCue, cue_list_of
 
@@ -113,9 +112,6 @@ def support_table() -> dict[str, Any]:
         "chunkCodecs": extras.chunk_codecs(),
     }
 
-
-def _ranges(tr: TimeRanges) -> list[list[float]]:
-    return [[float(s), float(e)] for s, e in tr.ranges]
 
 
 class _ElementLink:
@@ -454,7 +450,7 @@ class Bridge:
         return {"readyState": ms.ready_state, "duration": ms.duration,
                 "highestPresentationTimestamp": float(max(highest_pts)) if highest_pts else None,
                 "highestEndTime": float(end) if end is not None else None,
-                "liveSeekableRange": _ranges(ms._live_seekable_range), **extras.ms_state(ms)}
+                "liveSeekableRange": ms._live_seekable_range.doubles(), **extras.ms_state(ms)}
 
     def _sb_dict(self, sb: SourceBuffer) -> dict[str, Any]:
         removed = sb._source is None
@@ -462,7 +458,7 @@ class Bridge:
                 "timestampOffset": sb.timestamp_offset,
                 "appendWindowStart": sb.append_window_start,
                 "appendWindowEnd": sb.append_window_end,
-                "buffered": [] if removed else _ranges(sb.buffered),
+                "buffered": [] if removed else sb.buffered.doubles(),
                 "parsingMediaSegment": sb._append_state == PARSING_MEDIA_SEGMENT,
                 "generateTimestamps": sb._generate_timestamps,
                 "appendQuota": None if removed else append_quota(sb),
@@ -484,8 +480,8 @@ class Bridge:
             "currentTime": el.current_time, "seeking": el.seeking, "paused": el.paused,
             "ended": el.ended, "duration": el.duration,
             "error": None if error is None else {"code": error.code, "message": error.message},
-            "buffered": _ranges(el.buffered), "seekable": _ranges(el.seekable),
-            "played": _ranges(el.played), "playbackRate": el.playback_rate,
+            "buffered": el.buffered.doubles(), "seekable": el.seekable.doubles(),
+            "played": el.played.doubles(), "playbackRate": el.playback_rate,
             "volume": el.volume, "muted": el.muted, "autoplay": el.autoplay, "loop": el.loop,
             "potentiallyPlaying": el.potentially_playing(),
             "playableUntil": float(el._playable_until()) if el.ready_state else 0.0,

@@ -28,7 +28,6 @@ from .errors import exception_name
 from .events import Event, Promise
 from .managed import BufferedChangeEvent, ManagedMediaSource
 from .mediasource import MediaSource
-from .timeranges import TimeRanges
 
 if TYPE_CHECKING:
     from .bridge import Bridge
@@ -43,9 +42,6 @@ DEFAULT_MANAGED_BUDGET = 256 * MiB
 
 ENGINE_OPS = frozenset({"connect", "terminated", "memoryPressure", "configure"})
 
-
-def _ranges(tr: TimeRanges) -> list[list[float]]:
-    return [[float(s), float(e)] for s, e in tr.ranges]
 
 
 def chunk_codecs() -> dict[str, list[str]]:
@@ -132,8 +128,8 @@ def append_encoded_chunks(bridge: "Bridge", op: dict[str, Any], sb: "SourceBuffe
 
 def event_detail(event: Event) -> dict[str, Any]:
     if isinstance(event, BufferedChangeEvent):
-        return {"addedRanges": _ranges(event.added_ranges),
-                "removedRanges": _ranges(event.removed_ranges)}
+        return {"addedRanges": event.added_ranges.doubles(),
+                "removedRanges": event.removed_ranges.doubles()}
     return {}
 
 

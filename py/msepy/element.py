@@ -94,7 +94,7 @@ class HTMLMediaElement(EventTarget):
         self._duration: Fraction | float = math.nan
         self._loadeddata_fired = False
         self._all_data = False
-        self._played: list[tuple[Fraction, Fraction]] = []
+        self._played = TimeRanges()
 
     def __repr__(self) -> str:
         return (f"<HTMLMediaElement readyState={self.ready_state} "
@@ -174,7 +174,7 @@ class HTMLMediaElement(EventTarget):
 
     @property
     def played(self) -> TimeRanges:
-        return TimeRanges(self._played)
+        return self._played
 
     @property
     def playback_rate(self) -> float:
@@ -257,7 +257,8 @@ class HTMLMediaElement(EventTarget):
         if not math.isnan(float(self._duration)) and t > self._duration:
             t = self._duration  # type: ignore[assignment]
         if t != self._position:
-            self._played.append((min(self._position, t), max(self._position, t)))
+            # Normalized as it grows (a few ranges), not per read of a long list.
+            self._played = TimeRanges(self._played.ranges + ((min(self._position, t), max(self._position, t)),))
             self._position = t
             self._queue.fire(self, "timeupdate")
         self._monitor()

@@ -92,6 +92,7 @@ class MediaSource(EventTarget):
         self._context_destroyed = False
         """The DedicatedWorker that constructed this MediaSource was terminated."""
         self._buffered_memo: tuple[Any, TimeRanges] = ((), TimeRanges())
+        self._seekable_memo: tuple[Any, TimeRanges] = ((), TimeRanges())
         """(the SourceBuffer ranges it was computed from, ``_element_buffered()``)."""
 
     def __repr__(self) -> str:
@@ -365,6 +366,9 @@ class MediaSource(EventTarget):
         ends = [r.highest_end for r in source_ranges if r]
         if not ends:
             return TimeRanges()
+        if len(source_ranges) == 1 and self._ready_state != "ended" \
+                and source_ranges[0].ranges[0][0] >= 0:
+            return source_ranges[0]  # [0, its highest end] ∩ its ranges: itself
         highest = max(ends)
         result = TimeRanges([(Fraction(0), highest)])
         for ranges in source_ranges:
@@ -382,8 +386,17 @@ class MediaSource(EventTarget):
         duration = self._duration
         if duration != duration:
             return TimeRanges()
-        if duration == INF:
-            buffered = self._element_buffered()
+        buffered = self._element_buffered() if duration == INF else None
+        key = (duration, buffered, self._live_seekable_range)
+        if key == self._seekable_memo[0]:
+            return self._seekable_memo[1]
+        result = self._compute_seekable(duration, buffered)
+        self._seekable_memo = (key, result)
+        return result
+
+    def _compute_seekable(self, duration: Fraction | float, buffered: TimeRanges | None
+                          ) -> TimeRanges:
+        if buffered is not None:
             live = self._live_seekable_range
             if live:  # 3.1
                 union = live.union(buffered)

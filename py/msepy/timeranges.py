@@ -24,10 +24,11 @@ class IndexSizeError(DOMException):
 
 
 class TimeRanges:
-    __slots__ = ("_ranges",)
+    __slots__ = ("_ranges", "_doubles")
 
     def __init__(self, ranges: Iterable[tuple[Bound, Bound]] = ()) -> None:
         self._ranges: tuple[tuple[Bound, Bound], ...] = _normalize(ranges)
+        self._doubles: list[list[float]] | None = None
 
     # -- the DOM interface ----------------------------------------------------------
     @property
@@ -71,6 +72,13 @@ class TimeRanges:
 
     def as_floats(self) -> list[tuple[float, float]]:
         return [(float(s), float(e)) for s, e in self._ranges]
+
+    def doubles(self) -> list[list[float]]:
+        """``[[start, end], ...]`` as the page reads them: computed once per object
+        (it is immutable), shared by every caller - do not modify."""
+        if self._doubles is None:
+            self._doubles = [[float(s), float(e)] for s, e in self._ranges]
+        return self._doubles
 
     def contains(self, t: Bound) -> bool:
         """True if ``start <= t < end`` for some range."""

@@ -90,6 +90,7 @@ class TrackBuffer:
         self.anchors: dict[int, int] = {}
         """Range start for the first frame of a coded frame group (its pts → the group's
         start time across the SourceBuffer's tracks), see ``anchor``."""
+        self._highest_memo: tuple[int, Fraction | None, Fraction | None] = (-1, None, None)
         self.generation = next(_generations)
         """Renewed (unique among all track buffers) by every change to the frames, the
         ranges or the timescale: equal generations, equal ranges (the SourceBuffer's
@@ -475,12 +476,23 @@ class TrackBuffer:
         return [(Fraction(s, ts), Fraction(e, ts)) for s, e in self.ranges()]
 
     def highest_end(self) -> Fraction | None:
-        r = self.ranges()
-        return Fraction(r[-1][1], self.timescale) if r else None
+        """The end of the last track buffer range, in seconds."""
+        return self._highest()[0]
 
     def highest_pts(self) -> Fraction | None:
         """The highest presentation timestamp buffered (duration change step 2)."""
-        return Fraction(self.max_pts(), self.timescale) if self.frames else None
+        return self._highest()[1]
+
+    def _highest(self) -> tuple[Fraction | None, Fraction | None]:
+        # Read by every state snapshot: computed once per generation.
+        memo = self._highest_memo
+        if memo[0] != self.generation:
+            r = self.ranges()
+            ts = self.timescale
+            memo = self._highest_memo = (
+                self.generation, Fraction(r[-1][1], ts) if r else None,
+                Fraction(self.max_pts(), ts) if self.frames else None)
+        return memo[1], memo[2]
 
     # -- GOPs (eviction, frame feed) ------------------------------------------------------
     def gops(self) -> list[tuple[int, int]]:

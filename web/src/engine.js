@@ -11,6 +11,8 @@
 
 import { domError, queueTask } from "./dom.js";
 
+const APPEND_GRACE_MS = 20;  // see `appending`
+
 // The task each re-dispatched event runs in, and the one that sends a batch.  Where the
 // Prioritized Task Scheduling API exists, a "user-blocking" task: neither waits behind
 // the renderer's decoder and frame callbacks (a native media event does not either: it
@@ -47,7 +49,8 @@ export class Engine {
     this.timings = [];             // per batch: worker wait/run/post, Python toPy/handle/toJs (ms)
     this.sentAt = new Map();
     this.touched = new Set();      // ids of mirrors with fields pending on the batch being built
-    this.appendsInFlight = 0;      // appends sent whose reply has not come yet
+    this.appendsInFlight = 0;      // appends called whose reply has not come yet
+    this.appendDoneAt = -Infinity; // when the last reply to an append came
     this.appendBatches = new Map(); // mseq -> appends in that batch
     this.opKinds = new Map();
     this.buffers = [];             // appendBuffer() copies the worker handed back, for reuse
@@ -79,7 +82,10 @@ export class Engine {
     }
     const b = this.batch;
     b.ops.push(op);
-    if (op.method === "appendBuffer" || op.method === "appendEncodedChunks") b.appends = (b.appends || 0) + 1;
+    if (op.method === "appendBuffer" || op.method === "appendEncodedChunks") {
+      b.appends = (b.appends || 0) + 1;
+      this.appendsInFlight += 1;  // from the call: the renderer holds back at once
+    }
     b.transfer.push(...transfer);
     if (port && !b.port) b.port = port;
     this.stats.ops += 1;
@@ -104,6 +110,13 @@ export class Engine {
     return i < 0 ? null : this.buffers.splice(i, 1)[0];
   }
 
+  // Appends are in flight, or one finished a moment ago (a player appending piece after
+  // piece calls the next appendBuffer() in its updateend handler, a few tasks after the
+  // reply): the renderer then decodes only to its low marks (web/src/renderer.js).
+  get appending() {
+    return this.appendsInFlight > 0 || performance.now() - this.appendDoneAt < APPEND_GRACE_MS;
+  }
+
   // The sequence number state changed now will be confirmed by.
   get seq() { return this.mseq; }
 
@@ -111,13 +124,13 @@ export class Engine {
     const b = this.batch;
     if (!b) return;
     this.batch = null;
-    if (!this.worker) return;  // a worker's MediaSource before any Window attached it
+    if (!this.worker) {  // a worker's MediaSource before any Window attached it
+      this.appendsInFlight -= b.appends || 0;
+      return;
+    }
     const mseq = this.mseq++;
     this.calls.set(mseq, b.calls);
-    if (b.appends) {  // the renderer decodes less far ahead while appends are in flight
-      this.appendsInFlight += b.appends;
-      this.appendBatches.set(mseq, b.appends);
-    }
+    if (b.appends) this.appendBatches.set(mseq, b.appends);
     this.stats.batches += 1;
     // A detach travels on the old port - unless the batch also transfers a port (a new
     // attachment), which may be that port's own partner.  Order is kept by mseq anyway.
@@ -166,7 +179,11 @@ export class Engine {
       for (const step of msg.steps) this.items.push({ step, mseq: msg.mseq });
     } else if (msg.kind === "done") {
       const appends = this.appendBatches.get(msg.mseq);
-      if (appends) { this.appendsInFlight -= appends; this.appendBatches.delete(msg.mseq); }
+      if (appends) {
+        this.appendsInFlight -= appends;
+        this.appendBatches.delete(msg.mseq);
+        this.appendDoneAt = performance.now();
+      }
       if (msg.timing) {
         const sent = this.sentAt.get(msg.mseq);
         this.sentAt.delete(msg.mseq);

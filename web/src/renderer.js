@@ -203,7 +203,7 @@ export class Renderer {
   // common), and the frames can be decoded a moment later just as well.
   #needsMore(t) {
     if (!t.decoder || t.pulling) return false;
-    const busy = this.element._engine.appendsInFlight > 0;
+    const busy = this.element._engine.appending;
     if (t.kind === "video") return t.frames.length + t.decoder.decodeQueueSize < (busy ? VIDEO_LOW : VIDEO_AHEAD);
     if (t.kind === "audio") return this.audio.ahead + t.decoder.decodeQueueSize * 0.02 < (busy ? AUDIO_LOW : AUDIO_AHEAD);
     return false;
