@@ -117,7 +117,12 @@ function appendBuffers(ops) {
 // Element-bound steps (internal messages, the element's events and state) go on that
 // element's port; the rest, and the batch's results, on the worker channel.
 function send(mseq, reply, timing, recycled = []) {
-  postSteps(mseq, reply.steps || []);
+  // The steps after the last element-bound one ride in "done": one message, one page
+  // task fewer, for the usual batch (an append's steps are all the SourceBuffer's).
+  const steps = reply.steps || [];
+  let tail = steps.length;
+  while (tail > 0 && portFor(steps[tail - 1]) === null) tail -= 1;
+  postSteps(mseq, steps.slice(0, tail));
   const transfer = [...recycled];
   for (const r of reply.results) {
     const payload = r.result && r.result.payload;
@@ -126,7 +131,8 @@ function send(mseq, reply, timing, recycled = []) {
   timing.post = performance.now() - timing.handled;
   timing.postedAt = performance.timeOrigin + performance.now();
   delete timing.handled;
-  self.postMessage({ kind: "done", wseq: ++wseq, mseq, results: reply.results, snapshot: reply.snapshot, timing, recycled }, transfer);
+  self.postMessage({ kind: "done", wseq: ++wseq, mseq, steps: steps.slice(tail), results: reply.results,
+    snapshot: reply.snapshot, timing, recycled }, transfer);
 }
 
 function postSteps(mseq, steps) {

@@ -197,6 +197,7 @@ export class Engine {
         if (this.timings.length > 4000) this.timings.shift();
       }
       for (const b of msg.recycled || []) if (this.buffers.length < 4) this.buffers.push(b);
+      for (const step of msg.steps || []) this.items.push({ step, mseq: msg.mseq });
       this.items.push({ step: ["snapshot", msg.snapshot], mseq: msg.mseq });
       const calls = this.calls.get(msg.mseq) || [];
       this.calls.delete(msg.mseq);
