@@ -149,6 +149,9 @@ class Bridge:
         self.queue = TaskQueue()
         self.memory_limits = memory_limits
         self._objects: dict[str, Any] = {}
+        self._state_of: dict[str, Callable[[str, Any], dict[str, Any]]] = {}
+        """Id -> the function making its state record, for the objects that have one."""
+        self._track_lists: list[str] = []
         self._names: dict[int, str] = {}
         self._sent: dict[str, dict[str, Any]] = {}
         self._steps: list[list[Any]] = []
@@ -177,6 +180,11 @@ class Bridge:
     def _register(self, oid: str, obj: Any) -> None:
         self._objects[oid] = obj
         self._names[id(obj)] = oid
+        state = self._state_function(obj)
+        if state is not None:
+            self._state_of[oid] = state
+        if isinstance(obj, _TrackList) and oid not in self._track_lists:
+            self._track_lists.append(oid)
         children: dict[str, Any] = {}
         if isinstance(obj, MediaSource):
             children = {"sourceBuffers": obj.source_buffers,
@@ -295,6 +303,9 @@ class Bridge:
             return inspect_source_buffer(self, target)
         if kind == "release":
             obj = self._objects.pop(op["target"], None)
+            self._state_of.pop(op["target"], None)
+            if op["target"] in self._track_lists:
+                self._track_lists.remove(op["target"])
             self._names.pop(id(obj), None)
             return None
         raise TypeError(f"unknown op {kind!r}")
@@ -423,24 +434,25 @@ class Bridge:
                 if oid in self._objects and oid in self._sent}
 
     def _states(self) -> dict[str, dict[str, Any]]:
-        for lst in [o for o in self._objects.values() if isinstance(o, _TrackList)]:
-            for track in lst:
+        objects = self._objects
+        for oid in self._track_lists:
+            for track in objects[oid]:
                 self.name_of(track)  # name the tracks first: they are listed below
-        out: dict[str, dict[str, Any]] = {}
-        for oid, obj in list(self._objects.items()):
-            if isinstance(obj, MediaSource):
-                out[oid] = self._ms_dict(obj)
-            elif isinstance(obj, SourceBuffer):
-                out[oid] = self._sb_dict(obj)
-            elif isinstance(obj, HTMLMediaElement):
-                out[oid] = self._element_dict(oid, obj)
-            elif isinstance(obj, _Track):
-                out[oid] = self._track_dict(obj)
-            elif isinstance(obj, _TrackList):
-                out[oid] = {"items": [self.name_of(t) for t in obj]}
-            elif isinstance(obj, SourceBufferList):
-                out[oid] = {"items": [self.name_of(sb) for sb in obj]}
-        return out
+        return {oid: state(oid, objects[oid]) for oid, state in list(self._state_of.items())}
+
+    def _state_function(self, obj: Any) -> Callable[[str, Any], dict[str, Any]] | None:
+        """How ``obj``'s state record is made (None: it has none)."""
+        if isinstance(obj, MediaSource):
+            return lambda oid, ms: self._ms_dict(ms)
+        if isinstance(obj, SourceBuffer):
+            return lambda oid, sb: self._sb_dict(sb)
+        if isinstance(obj, HTMLMediaElement):
+            return self._element_dict
+        if isinstance(obj, _Track):
+            return lambda oid, track: self._track_dict(track)
+        if isinstance(obj, (_TrackList, SourceBufferList)):
+            return lambda oid, lst: {"items": [self.name_of(x) for x in lst]}
+        return None
 
     def _ms_dict(self, ms: MediaSource) -> dict[str, Any]:
         highest_pts = [tb.highest_pts() for sb in ms.source_buffers
