@@ -113,7 +113,6 @@ def support_table() -> dict[str, Any]:
     }
 
 
-
 class _ElementLink:
     """Stands in for the media element on ``MediaSource._element``: forwards every
     ``_ms_*`` call to the element model and records the spec's internal message for

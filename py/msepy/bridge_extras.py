@@ -43,7 +43,6 @@ DEFAULT_MANAGED_BUDGET = 256 * MiB
 ENGINE_OPS = frozenset({"connect", "terminated", "memoryPressure", "configure"})
 
 
-
 def chunk_codecs() -> dict[str, list[str]]:
     """What ``config_supported`` accepts, for the page's synchronous checks."""
     return {"audio": sorted(AUDIO_FAMILIES), "audioCodecs": sorted(AUDIO_CODECS),

@@ -258,7 +258,8 @@ class HTMLMediaElement(EventTarget):
             t = self._duration  # type: ignore[assignment]
         if t != self._position:
             # Normalized as it grows (a few ranges), not per read of a long list.
-            self._played = TimeRanges(self._played.ranges + ((min(self._position, t), max(self._position, t)),))
+            step = (min(self._position, t), max(self._position, t))
+            self._played = TimeRanges(self._played.ranges + (step,))
             self._position = t
             self._queue.fire(self, "timeupdate")
         self._monitor()

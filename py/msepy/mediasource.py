@@ -92,8 +92,9 @@ class MediaSource(EventTarget):
         self._context_destroyed = False
         """The DedicatedWorker that constructed this MediaSource was terminated."""
         self._buffered_memo: tuple[Any, TimeRanges] = ((), TimeRanges())
-        self._seekable_memo: tuple[Any, TimeRanges] = ((), TimeRanges())
         """(the SourceBuffer ranges it was computed from, ``_element_buffered()``)."""
+        self._seekable_memo: tuple[Any, TimeRanges] = ((), TimeRanges())
+        """(duration, element buffered, live seekable range; ``_element_seekable()``)."""
 
     def __repr__(self) -> str:
         return (f"<MediaSource {self._ready_state} duration={self.duration} "
