@@ -18,6 +18,7 @@ const REPORT_EVERY = 0.1;     // seconds between position reports to the model
 const PREROLL_FRAMES = 2;     // decoded video frames before the clock starts
 const PREROLL_AUDIO = 0.1;    // seconds of decoded audio before the clock starts
 const PREROLL_MAX_MS = 1000;  // start anyway after this long
+const START_WAIT_MS = 250;    // a new pipeline waits this long at most for appends to pause
 
 export class Renderer {
   constructor(element, canvas) {
@@ -171,7 +172,7 @@ export class Renderer {
   // -- pipelines ---------------------------------------------------------------------------
   #newTrack(key, kind) {
     const t = { key, kind, decoder: null, config: null, wcConfig: null, nextTs: null, configured: false, pulling: false, trims: [],
-      exhausted: false, frames: [], generation: 0, lastPts: -Infinity };
+      exhausted: false, frames: [], generation: 0, lastPts: -Infinity, bornAt: performance.now() };
     const onError = (e) => this.element._decodeError(`${kind} decoder: ${e.message}`);
     if (kind === "video") {
       t.decoder = new VideoDecoder({ output: (f) => this.#videoOut(t, f), error: onError });
@@ -200,10 +201,16 @@ export class Renderer {
 
   // While appends are in flight the pipeline fills only to its low marks: decoding far
   // ahead then would take the CPU the engine's append handling needs (2 cores are
-  // common), and the frames can be decoded a moment later just as well.
+  // common), and the frames can be decoded a moment later just as well.  A new
+  // pipeline does not start at all then (for START_WAIT_MS at most): its start-up -
+  // configuring the decoders, the AudioContext and its worklet, the first decodes and
+  // the first frame's layout - is 10-20 ms of the page's main thread and a core, and a
+  // player's first appends (init segment, first media segments) would wait behind it.
+  // The first frame comes a few milliseconds after the appends pause instead.
   #needsMore(t) {
     if (!t.decoder || t.pulling) return false;
     const busy = this.element._engine.appending;
+    if (busy && !t.configured && performance.now() - t.bornAt < START_WAIT_MS) return false;
     if (t.kind === "video") return t.frames.length + t.decoder.decodeQueueSize < (busy ? VIDEO_LOW : VIDEO_AHEAD);
     if (t.kind === "audio") return this.audio.ahead + t.decoder.decodeQueueSize * 0.02 < (busy ? AUDIO_LOW : AUDIO_AHEAD);
     return false;
