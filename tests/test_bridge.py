@@ -261,8 +261,10 @@ def test_warm_up_runs_the_append_path_on_the_packaged_sample():
     import gc
     try:
         assert gc.get_freeze_count() > 1000 and gc.collect() == 0
+        assert gc.get_threshold()[0] == warmup.YOUNG_THRESHOLD
     finally:
         gc.unfreeze()
+        gc.set_threshold(2000, *gc.get_threshold()[1:])
     b = Bridge()
     b.handle([{"op": "create", "type": "MediaSource", "id": "ms1"},
               {"op": "create", "type": "HTMLMediaElement", "id": "el1"},

@@ -68,9 +68,23 @@ def settle_heap() -> None:
     without the freeze that includes the whole boot heap again and again.  Measured in
     Pyodide under Node (8 sessions of the browser benchmark's appends each way): mean
     512 KiB append 1.95-2.06 -> 1.65-1.71 ms, p95 4.8-5.6 -> 2.2-2.4 ms, p50 the same.
-    Frames are freed by reference counting as before (they hold no cycles)."""
+    Frames are freed by reference counting as before (they hold no cycles).
+
+    Then collections are made rarer (``YOUNG_THRESHOLD``)."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+
+
+YOUNG_THRESHOLD = 10_000
+"""Allocations between two collections in the worker (CPython's default: 2000).  A
+512 KiB append of 720p makes about 750 objects (a frame and a payload view per sample),
+nearly all kept (buffered) or freed by reference counting: a collection finds next to
+nothing, but each one also walks a slice of the buffered frames, and it lands inside
+an append.  Measured in Pyodide under Node, 36 appends of the browser benchmark: 9
+collections, 1.9-2.9 ms in all (pauses up to 1.1 ms), at 2000; 1 collection of
+0.8-0.9 ms at 10 000.  Cyclic garbage waits longer for its collection: at most this many
+objects, a few hundred KiB."""
 
 
 def _runner(bridge: Bridge) -> Callable[..., dict[str, Any]]:
