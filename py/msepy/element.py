@@ -422,6 +422,8 @@ class HTMLMediaElement(EventTarget):
             self._ms.ready_state == "open" else self._all_data
         if self.ready_state < HAVE_METADATA:
             return
+        if self.ready_state == HAVE_ENOUGH_DATA and not self.seeking:
+            return  # 2-4 only raise readyState: nothing to do (and no buffered to compute)
         buffered = self.buffered
         if self.seeking:
             if self._position_playable(buffered):
