@@ -6,6 +6,7 @@ the page-facing protocol (web/PROTOCOL.md) is tested without a browser.
 
 from __future__ import annotations
 
+import gc
 import math
 from pathlib import Path
 
@@ -243,7 +244,17 @@ def test_inspect_lists_each_track_buffer():
     assert video["frames"] == 50 and video["ranges"][0][1] == pytest.approx(2.08)
 
 
-def test_warm_up_runs_the_append_path_on_the_packaged_sample():
+@pytest.fixture
+def collector_restored():
+    """The warm-up settles the process's heap for the worker (frozen, fewer
+    collections): put the collector back as it was for the tests that follow."""
+    threshold = gc.get_threshold()
+    yield
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
+def test_warm_up_runs_the_append_path_on_the_packaged_sample(collector_restored):
     """The worker's boot warm-up (msepy.warmup): real appends of the sample shipped in
     the package, for about the budget, in a private bridge."""
     import time
@@ -258,13 +269,8 @@ def test_warm_up_runs_the_append_path_on_the_packaged_sample():
     assert warm_up() == 0  # no budget: imports only
     # Boot ends with the warm-up's garbage collected and what is left frozen, so no
     # collection inside the page's first appends has to walk either.
-    import gc
-    try:
-        assert gc.get_freeze_count() > 1000 and gc.collect() == 0
-        assert gc.get_threshold()[0] == warmup.YOUNG_THRESHOLD
-    finally:
-        gc.unfreeze()
-        gc.set_threshold(2000, *gc.get_threshold()[1:])
+    assert gc.get_freeze_count() > 1000 and gc.collect() == 0
+    assert gc.get_threshold()[0] == warmup.YOUNG_THRESHOLD
     b = Bridge()
     b.handle([{"op": "create", "type": "MediaSource", "id": "ms1"},
               {"op": "create", "type": "HTMLMediaElement", "id": "el1"},
@@ -278,7 +284,7 @@ def test_warm_up_runs_the_append_path_on_the_packaged_sample():
     assert b.get("sb1").buffered.length == 1
 
 
-def test_warm_up_drives_a_session_as_the_page_does(monkeypatch):
+def test_warm_up_drives_a_session_as_the_page_does(monkeypatch, collector_restored):
     """The warm-up runs what a page's session runs (V8 re-optimizes the interpreter
     loop for each path not yet taken): appends and removals, the renderer's pulls of
     both tracks' frames, clock reports and feed seeks, with no exception."""

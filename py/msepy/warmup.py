@@ -15,7 +15,7 @@ test fixture), removals, the renderer's frame pulls and clock reports - in Pyodi
 through the same JS messages in and out as ``handle_js``.  It runs in a private
 ``Bridge`` whose objects the page never sees (and whose tracks do not use up track
 ids).  Before it, the WebAssembly heap is grown to hold the first appends
-(``HEAP_RESERVE``).
+(``HEAP_RESERVE``); after it, the heap is settled for the collector (``settle_heap``).
 """
 
 from __future__ import annotations
