@@ -1,4 +1,5 @@
-// Browser benchmark, native MediaSource beside msepy, one run each, same page:
+// Browser benchmark, native MediaSource beside msepy, one run each, in one browser
+// (a fresh page each):
 // time to sourceopen, to the first frame, append latency p50/p95, append throughput,
 // and dropped frames over 60 s of 720p30 playback (tests/fixtures/mp4/bench_720p.mp4,
 // 10 s, appended six times back to back in "sequence" mode).
@@ -16,9 +17,11 @@ const TYPE = 'video/mp4; codecs="avc1.64001f,mp4a.40.2"';
 
 const env = await setup();
 try {
-  const page = await env.page();
   const results = {};
   for (const impl of (process.env.BENCH_IMPLS || "native,msepy").split(",")) {
+    // Each side in a page of its own: the other side's 60 s of playback and its
+    // teardown stay out of this side's appends.
+    const page = await env.page();
     results[impl] = await page.evaluate(async ({ impl, url, type, seconds }) => {
       const data = await h.bytes(url);
       const { video, ms } = h.make(impl);
@@ -92,6 +95,7 @@ try {
       video.remove();
       return out;
     }, { impl, url: URL_, type: TYPE, seconds: SECONDS });
+    await page.close();
     console.error(`${impl}: done`);
   }
   fs.mkdirSync(path.join(repo, "test-results"), { recursive: true });
