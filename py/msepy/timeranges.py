@@ -71,7 +71,7 @@ class TimeRanges:
         return f"TimeRanges({body})"
 
     def as_floats(self) -> list[tuple[float, float]]:
-        return [(float(s), float(e)) for s, e in self._ranges]
+        return [(s, e) for s, e in self.doubles()]
 
     def doubles(self) -> list[list[float]]:
         """``[[start, end], ...]`` as the page reads them: computed once per object

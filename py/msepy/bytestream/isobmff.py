@@ -35,8 +35,8 @@ Rules from the byte stream format (append error = ``ParseError``)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from bisect import bisect_right
+from dataclasses import dataclass, field
 from itertools import accumulate, compress, islice, repeat
 from operator import add, le
 from typing import Any, Iterator
