@@ -307,6 +307,24 @@ def test_h264_keyframe_is_judged_by_the_first_slice():
     assert C.keyframe_from_nal_units(b"\x00\x00\x00\x09\x65", 4, False) is None  # bad length
 
 
+def test_keyframes_of_a_batch_match_one_by_one():
+    """The batch form (with its fast path for a slice first) gives every sample the
+    single-sample verdict, and keeps the container's flag where there is none."""
+    aud, sei, idr, p = b"\x09\xF0", b"\x06\x05\x01\x00", b"\x65\x88\x80", b"\x41\x9A\x00"
+    samples = [nals(idr), nals(p), nals(aud, idr), nals(sei, p), b"", nals(idr),
+               b"\x00\x00\x00\x09\x65", b"\x00\x00\x00\x00\x65", nals(idr, size=2),
+               nals(b"\x46\x01\x50", b"\x26\x01\xAF"), nals(b"\x02\x01\xD0"), nals(aud)]
+    formats = [(4, False)] * 4 + [(4, False), None, (4, False), (4, False), (2, False),
+                                  (4, True), (4, True), (4, False)]
+    flags = [False, True, False, True, True, False, True, False, True, False, True, True]
+    got = list(flags)
+    C.keyframes_from_nal_units(samples, formats, got)
+    want = [flag if fmt is None or not sample or (v := C.keyframe_from_nal_units(
+        sample, *fmt)) is None else v for sample, fmt, flag in zip(samples, formats, flags)]
+    assert got == want == [True, False, True, False, True, False, True, False, True, True,
+                           False, True]
+
+
 def test_hevc_keyframe_is_an_irap_picture():
     aud = b"\x46\x01\x50"            # NAL type 35 (AUD)
     assert C.keyframe_from_nal_units(nals(aud, b"\x26\x01\xAF"), 4, True) is True   # 19 IDR_W_RADL

@@ -30,14 +30,14 @@ Rules from the byte stream format (append error = ``ParseError``)
   (not movie-fragment-relative addressing); a sample outside the ``mdat`` boxes that
   follow the ``moof``; a ``moof``/``moov`` arriving before every sample was read.
 * Edit lists: see ``_moov.edit_list_shift``.
-* Random access points: see ``_sample_is_rap`` and ``codecs.keyframe_from_nal_units``.
+* Random access points: see ``_sample_is_rap`` and ``codecs.keyframes_from_nal_units``.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from itertools import accumulate, compress, islice, repeat
+from itertools import accumulate, islice, repeat
 from operator import add, le
 from typing import Any, Iterator
 
@@ -47,7 +47,7 @@ from ._input import InputBuffer
 from ._moov import MovieTrack, movie_from_moov
 from ._types import (CodedFrame, InitSegment, MediaSegmentEnd,
                      MediaSegmentStart, ParseError, SegmentEvent)
-from .codecs import keyframe_from_nal_units
+from .codecs import keyframes_from_nal_units
 
 MAX_BOX = 64 << 20
 """Largest moov/moof accepted: anything bigger is hostile, not a fragment header."""
@@ -321,12 +321,7 @@ class IsoBmffParser(StreamingParser):
         datas = [chunk[o:o + n] for o, n in
                  zip(map(base.__rsub__, frag.offsets[first:stop]), frag.sizes[first:stop])]
         raps = frag.raps[first:stop]
-        nal = frag.nal[first:stop]
-        for k in compress(range(len(nal)), nal):  # the H.264/HEVC samples
-            if datas[k]:
-                verdict = keyframe_from_nal_units(datas[k], *nal[k])
-                if verdict is not None:
-                    raps[k] = verdict
+        keyframes_from_nal_units(datas, frag.nal[first:stop], raps)  # the H.264/HEVC samples
         frames = map(CodedFrame, frag.tids[first:stop], frag.pts[first:stop],
                      frag.dts[first:stop], frag.durations[first:stop], raps, datas)
         if frag.seqs is None:
