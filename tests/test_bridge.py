@@ -297,10 +297,17 @@ def test_warm_up_drives_a_session_as_the_page_does(monkeypatch, collector_restor
         for op, result in zip(ops, reply["results"]):
             assert "exception" not in result, (op, result)
             name = op.get("method", op["op"])
-            seen.append((name, len(result["result"]["frames"]) if name == "pull" else None))
+            seen.append((name, len(result["result"]["frames"]) if name == "pull" else
+                         len(op["args"][0]) if name == "appendBuffer" else None))
         return reply
     monkeypatch.setattr(Bridge, "handle", spy)
     assert warmup.warm_up(0.2) >= 17
     names = {name for name, _ in seen}
     assert {"appendBuffer", "remove", "play", "setPlaybackPosition", "feedSeek"} <= names
     assert sum(n for name, n in seen if name == "pull") > 100  # frames handed to the renderer
+    # The sample goes in pieces, cut inside its segments as a page's fixed-size appends
+    # cut them (the parser's paths for a box or sample split across appends).
+    from importlib import resources
+    size = len(resources.files("msepy").joinpath("warmup.mp4").read_bytes())
+    pieces = [n for name, n in seen if name == "appendBuffer"]
+    assert len(pieces) >= 3 and sum(pieces[:3]) == size and max(pieces) < size
