@@ -202,6 +202,50 @@ def test_append_quota_is_the_track_limit_without_eviction():
     assert append_quota(sb) == 1000
 
 
+def states_before(reply, event):
+    """The state step's records just before ``event`` (e.g. "sb1:updatestart")."""
+    last = {}
+    for step in reply["steps"]:
+        if step[0] == "state":
+            last = step[1]
+        elif step[0] == "event" and f"{step[1]}:{step[2]}" == event:
+            return last
+    raise AssertionError(f"no {event}")
+
+
+def test_the_state_step_before_updatestart_is_the_source_buffers_own():
+    """appendBuffer()'s synchronous steps change only the SourceBuffer's record, so the
+    step before updatestart computes only that one - unless coded frame eviction (the
+    prepare append algorithm) removed frames: then the element's buffered changed too.
+    Either way, what the page holds after the batch is the whole state."""
+    b = Bridge(memory_limits={"video": 60_000, "audio": 60_000})
+    b.handle([{"op": "create", "type": "MediaSource", "id": "ms1"},
+              {"op": "create", "type": "HTMLMediaElement", "id": "el1"},
+              {"op": "set", "target": "el1", "name": "srcObject", "value": {"ref": "ms1"}},
+              {"op": "call", "target": "ms1", "method": "addSourceBuffer", "args": [MP4],
+               "as": "sb1"}])
+    data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
+    append = [{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}]
+    reply = b.handle(append)
+    before = states_before(reply, "sb1:updatestart")
+    assert list(before) == ["sb1"] and before["sb1"]["updating"] is True
+    assert reply["snapshot"]["sb1"]["updating"] is False
+    assert b.handle([], None)["snapshot"] == b.snapshot()  # nothing stale
+    # The second copy does not fit beside the first: eviction before updatestart.
+    b.handle([{"op": "set", "target": "sb1", "name": "timestampOffset", "value": 10},
+              {"op": "set", "target": "el1", "name": "currentTime", "value": 1.5}])
+    reply = b.handle(append)
+    before = states_before(reply, "sb1:updatestart")
+    assert before["sb1"]["buffered"] == before["el1"]["buffered"] \
+        == [[pytest.approx(1.0827, abs=1e-4), 2.08]]
+    assert b.handle([], None)["snapshot"] == b.snapshot()
+    # An ended MediaSource reopens: its record changes before sourceopen.
+    b.handle([{"op": "call", "target": "ms1", "method": "endOfStream", "args": []}])
+    reply = b.handle(append)
+    assert states_before(reply, "ms1:sourceopen")["ms1"]["readyState"] == "open"
+    assert b.handle([], None)["snapshot"] == b.snapshot()
+
+
 def test_pack_batch_of_nothing():
     from msepy.feed import FeedBatch
     packed = pack_batch(FeedBatch())

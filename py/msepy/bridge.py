@@ -168,6 +168,8 @@ class Bridge:
         self._resize_pending: dict[str, None] = {}
         self._clean = True
         """Nothing that could change state ran since the last state step."""
+        self._only: set[str] | None = None
+        """When not clean: the only objects whose state may have changed (None: any)."""
         self._in_fire = False
         """The running task is a bare ``TaskQueue.fire``."""
         self.queue.observers.append(self._observe)
@@ -225,7 +227,11 @@ class Bridge:
         # ops that may change it (all but the frame feed's reads) and tasks other than
         # a bare event firing make it "dirty" (see _observe).
         self._clean = all(op.get("op") in _READ_ONLY for op in ops)
-        results = [self._run(op) for op in ops]
+        self._only = None
+        if len(ops) == 1 and ops[0].get("method") == "appendBuffer":
+            results = [self._run_append(ops[0])]
+        else:
+            results = [self._run(op) for op in ops]
         self._drain()
         extras.after_batch(self)
         if not self._clean:
@@ -246,13 +252,27 @@ class Bridge:
             task, _ = tasks.popleft()
             fire = getattr(task, "__code__", None) is _FIRE_TASK
             if not fire:
-                self._clean = False
+                self._clean, self._only = False, None
             self._in_fire = fire
             try:
                 task()
             finally:
                 self._in_fire = False
             n += 1
+
+    def _run_append(self, op: dict[str, Any]) -> dict[str, Any]:
+        """A batch of one ``appendBuffer()``.  Its synchronous steps (the prepare append
+        algorithm, then updating and the input buffer) change only the SourceBuffer's
+        state record - unless coded frame eviction removed frames or an ended
+        MediaSource reopened: then any record may have changed.  So the state step
+        before ``updatestart`` computes that one record (the buffer append algorithm
+        runs in a later task, and the step before ``update`` computes them all)."""
+        sb = self._objects.get(op.get("target"))  # type: ignore[arg-type]
+        before = _media_state(sb)
+        result = self._run(op)
+        if before is not None and _media_state(sb) == before:
+            self._only = {op["target"]}
+        return result
 
     def _run(self, op: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -389,7 +409,8 @@ class Bridge:
 
     def _state_step(self) -> None:
         changed = {}
-        for oid, state in self._states().items():
+        only, self._only = self._only, None
+        for oid, state in self._states(only).items():
             if self._sent.get(oid) != state:
                 self._sent[oid] = state
                 changed[oid] = state
@@ -432,8 +453,11 @@ class Bridge:
         return {oid: self._sent[oid] for oid in ids
                 if oid in self._objects and oid in self._sent}
 
-    def _states(self) -> dict[str, dict[str, Any]]:
+    def _states(self, only: set[str] | None = None) -> dict[str, dict[str, Any]]:
         objects = self._objects
+        if only is not None:
+            return {oid: self._state_of[oid](oid, objects[oid]) for oid in only
+                    if oid in self._state_of}
         for oid in self._track_lists:
             for track in objects[oid]:
                 self.name_of(track)  # name the tracks first: they are listed below
@@ -611,6 +635,16 @@ def inspect_source_buffer(bridge: Bridge, sb: SourceBuffer) -> dict[str, Any]:
             "frames": len(tb.frames), "bytes": tb.size,
         })
     return {"tracks": tracks, "summary": repr(sb)}
+
+
+def _media_state(sb: Any) -> tuple[Any, ...] | None:
+    """What a ``SourceBuffer`` call could change beyond the buffer's own record: its
+    MediaSource's readyState and its track buffers (their generations)."""
+    if not isinstance(sb, SourceBuffer):
+        return None
+    source = sb._source
+    return (source.ready_state if source is not None else None,
+            *[tb.generation for tb in sb._track_buffers.values()])
 
 
 def append_quota(sb: SourceBuffer) -> int:

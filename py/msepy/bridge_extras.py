@@ -93,7 +93,7 @@ def after_batch(bridge: "Bridge") -> None:
         return
     for ms in open_:
         ms.memory_pressure()
-    bridge._clean = False  # state changed: the batch ends with a state step
+    bridge._clean, bridge._only = False, None  # state changed: a full state step ends the batch
     getattr(bridge, "_drain", bridge.queue.run_until_idle)()
     bridge._pressured_total = (managed_bytes(bridge), key[1])
 
