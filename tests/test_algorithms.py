@@ -309,6 +309,50 @@ class TestSequenceMode:
         assert sb.timestamp_offset == pytest.approx(3072 / 48000)
 
 
+class TestDecodeOrderAcrossTracks:
+    """A batch's frames come in byte order (an fMP4 traf's samples, then the next
+    traf's).  Coded frame processing first tries them as they are - which is right
+    when every frame is steady, each touching only its own track buffer - and puts
+    them in decode order across tracks otherwise.  Either way the outcome is the one
+    of processing in decode order throughout."""
+
+    @staticmethod
+    def outcome(monkeypatch, always_sorted: bool, script: list[str], mode: str,
+                offset: int) -> tuple:
+        import msepy.sourcebuffer as module
+        if always_sorted:
+            real = module.coded_frame_processing
+            monkeypatch.setattr(module, "coded_frame_processing",
+                                lambda sb, frames, chunks=False, order=None:
+                                real(sb, order(frames) if order else frames, chunks))
+        p = Pair()
+        sb = p.add(type_='video/mp4; codecs="avc1.64001f,mp4a.40.2"')
+        p.append(sb, "I v1/1000 a2/1000:48000\n")
+        sb.mode = mode
+        sb.timestamp_offset = offset
+        for segment in script:
+            p.append(sb, segment)
+        monkeypatch.undo()
+        return (frames_of(sb, 1), frames_of(sb, 2), ranges(sb.buffered), sb.timestamp_offset,
+                sb.group_end_timestamp)
+
+    @pytest.mark.parametrize("mode", ["segments", "sequence"])
+    @pytest.mark.parametrize("offset", [0, 2])
+    @pytest.mark.parametrize("second", [
+        # steady: both tracks go on where they stopped
+        gop_lines(300, track=1) + gop_lines(300, dur=100, track=2),
+        # video jumps (a discontinuity) inside the batch, audio goes on
+        gop_lines(300, track=1) + gop_lines(1000, track=1) + gop_lines(300, n=9, track=2),
+        # audio goes backwards after the video frames
+        gop_lines(300, track=1) + gop_lines(100, track=2),
+    ], ids=["steady", "video-jump", "audio-back"])
+    def test_same_outcome_as_decode_order_throughout(self, monkeypatch, mode, offset, second):
+        first = media(gop_lines(0, track=1) + gop_lines(0, track=2))
+        script = [first, media(second)]
+        assert self.outcome(monkeypatch, False, script, mode, offset) == \
+            self.outcome(monkeypatch, True, script, mode, offset)
+
+
 class TestDiscontinuity:
     def test_exactly_twice_the_frame_duration_is_not_a_discontinuity(self):
         # 6: last dts 0.2, duration 0.1: dts 0.4 differs by exactly 2x; the non-random

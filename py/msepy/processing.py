@@ -11,7 +11,7 @@ is integer arithmetic.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ._time import ceil_ticks, floor_ticks
 from .bytestream import CodedFrame
@@ -30,10 +30,30 @@ class AppendError(Exception):
 
 
 def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame],
-                           chunks: bool = False) -> None:
+                           chunks: bool = False,
+                           order: Callable[[list[CodedFrame]], list[CodedFrame]] | None = None
+                           ) -> None:
     """"Coded Frame Processing" step 1 for each frame; steps 2-5 are run by the caller
-    (``SourceBuffer._after_coded_frames``) once per batch."""
+    (``SourceBuffer._after_coded_frames``) once per batch.
+
+    ``order``: puts the frames in the order they are to be processed (decode order
+    across tracks), where that matters.  It does not when every frame is steady (see
+    `_steady_run`): each frame's steps then read and write only its own track buffer's
+    variables, in which every track's frames come in decode order already, so the
+    batch is first tried as it is, and only a batch with a frame that needs the full
+    steps is put in order (after the try is undone)."""
     frames = frames if isinstance(frames, list) else list(frames)
+    if order is not None:
+        done, states = _steady_scan(sb, frames, 0, chunks)
+        if done == len(frames):
+            _steady_commit(sb, states)
+            return
+        for st in states.values():  # undo step 16's rewrite: step 4 in reverse
+            for frame in st.run:
+                frame.pts = (frame.pts - st.off) // st.factor
+                frame.dts = (frame.dts - st.off) // st.factor
+                frame.duration //= st.factor
+        frames = order(frames)
     windows: dict[int, tuple[int, int, int | float, int | float]] = {}
     i, n = 0, len(frames)
     while i < n:
@@ -85,9 +105,19 @@ def _steady_run(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: bo
     window, ends the run.  Steps 4, 7 and 16-20 are the integer arithmetic of
     `_process_frame`; each track buffer takes its run of frames at the end, in order
     (``TrackBuffer.extend``), and the group end timestamp its highest frame end."""
-    if sb._generate_timestamps or (sb._mode == "sequence" and sb._group_start is not None):
-        return i
+    k, states = _steady_scan(sb, frames, i, chunks)
+    _steady_commit(sb, states)
+    return k
+
+
+def _steady_scan(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: bool
+                 ) -> tuple[int, dict[int, _Steady]]:
+    """`_steady_run`'s steps for each frame, which leave every track buffer as it was:
+    the frames' new times (step 16) and each track's run and variables (steps 17-20)
+    are in the returned states, for `_steady_commit`."""
     states: dict[int, _Steady] = {}
+    if sb._generate_timestamps or (sb._mode == "sequence" and sb._group_start is not None):
+        return i, states
     n = len(frames)
     k = i
     while k < n:
@@ -119,6 +149,11 @@ def _steady_run(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: bo
         if st.top_end is None or end > st.top_end:
             st.top_end = end
         k += 1
+    return k, states
+
+
+def _steady_commit(sb: "SourceBuffer", states: dict[int, _Steady]) -> None:
+    """Each track buffer takes its steady run (`_steady_scan`)."""
     for st in states.values():
         if not st.run:
             continue
@@ -129,7 +164,6 @@ def _steady_run(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: bo
         g_ticks, g_scale = sb._group_end                            # 20.
         if st.top_end * g_scale > g_ticks * tb.timescale:
             sb._group_end = (st.top_end, tb.timescale)
-    return k
 
 
 def _process_frame(sb: "SourceBuffer", frame: CodedFrame,

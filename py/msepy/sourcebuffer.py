@@ -422,7 +422,7 @@ class SourceBuffer(EventTarget):
             for event in self._parser.parse():
                 kind = type(event)
                 if kind is CodedFrames:
-                    coded_frame_processing(self, self._decode_order(event.frames))  # 6.2
+                    coded_frame_processing(self, event.frames, order=self._decode_order)  # 6.2
                     processed = True
                     if self._over_limit(0):  # 6.3
                         self._buffer_full = True
