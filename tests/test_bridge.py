@@ -191,14 +191,19 @@ def test_support_table_is_the_registry():
     assert t["kinds"]["aac"] == "audio"
 
 
-def test_append_quota_is_the_track_limit_without_eviction():
-    b = Bridge(memory_limits={"video": 1000, "audio": 1000})
+def with_limited_buffer(limit: int) -> Bridge:
+    """``with_buffer``, on a bridge whose SourceBuffers hold ``limit`` bytes a track."""
+    b = Bridge(memory_limits={"video": limit, "audio": limit})
     b.handle([{"op": "create", "type": "MediaSource", "id": "ms1"},
               {"op": "create", "type": "HTMLMediaElement", "id": "el1"},
               {"op": "set", "target": "el1", "name": "srcObject", "value": {"ref": "ms1"}},
               {"op": "call", "target": "ms1", "method": "addSourceBuffer", "args": [MP4],
                "as": "sb1"}])
-    sb = b.get("sb1")
+    return b
+
+
+def test_append_quota_is_the_track_limit_without_eviction():
+    sb = with_limited_buffer(1000).get("sb1")
     assert append_quota(sb) == 1000
 
 
@@ -218,12 +223,7 @@ def test_the_state_step_before_updatestart_is_the_source_buffers_own():
     step before updatestart computes only that one - unless coded frame eviction (the
     prepare append algorithm) removed frames: then the element's buffered changed too.
     Either way, what the page holds after the batch is the whole state."""
-    b = Bridge(memory_limits={"video": 60_000, "audio": 60_000})
-    b.handle([{"op": "create", "type": "MediaSource", "id": "ms1"},
-              {"op": "create", "type": "HTMLMediaElement", "id": "el1"},
-              {"op": "set", "target": "el1", "name": "srcObject", "value": {"ref": "ms1"}},
-              {"op": "call", "target": "ms1", "method": "addSourceBuffer", "args": [MP4],
-               "as": "sb1"}])
+    b = with_limited_buffer(60_000)
     data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
     append = [{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}]
     reply = b.handle(append)

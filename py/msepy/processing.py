@@ -112,9 +112,10 @@ def _steady_run(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: bo
 
 def _steady_scan(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: bool
                  ) -> tuple[int, dict[int, _Steady]]:
-    """`_steady_run`'s steps for each frame, which leave every track buffer as it was:
-    the frames' new times (step 16) and each track's run and variables (steps 17-20)
-    are in the returned states, for `_steady_commit`."""
+    """`_steady_run`'s steps for each frame, which leave every track buffer's frames
+    and variables as they were (a buffer may only be rescaled, to hold the offset in
+    whole ticks): the frames' new times (step 16) and each track's run and variables
+    (steps 17-20) are in the returned states, for `_steady_commit`."""
     states: dict[int, _Steady] = {}
     if sb._generate_timestamps or (sb._mode == "sequence" and sb._group_start is not None):
         return i, states
