@@ -478,9 +478,8 @@ class Bridge:
         return None
 
     def _ms_dict(self, ms: MediaSource) -> dict[str, Any]:
-        highest_pts = [tb.highest_pts() for sb in ms.source_buffers
-                       for tb in sb._track_buffers.values()]
-        highest_pts = [p for p in highest_pts if p is not None]
+        highest_pts = [p for sb in ms.source_buffers for tb in sb._track_buffers.values()
+                       if (p := tb.highest_pts()) is not None]
         end = ms._highest_end()
         return {"readyState": ms.ready_state, "duration": ms.duration,
                 "highestPresentationTimestamp": float(max(highest_pts)) if highest_pts else None,

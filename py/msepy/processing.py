@@ -48,11 +48,7 @@ def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame],
         if done == len(frames):
             _steady_commit(sb, states)
             return
-        for st in states.values():  # undo step 16's rewrite: step 4 in reverse
-            for frame in st.run:
-                frame.pts = (frame.pts - st.off) // st.factor
-                frame.dts = (frame.dts - st.off) // st.factor
-                frame.duration //= st.factor
+        _steady_undo(states)
         frames = order(frames)
     windows: dict[int, tuple[int, int, int | float, int | float]] = {}
     i, n = 0, len(frames)
@@ -151,6 +147,15 @@ def _steady_scan(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: b
             st.top_end = end
         k += 1
     return k, states
+
+
+def _steady_undo(states: dict[int, _Steady]) -> None:
+    """Put back the times `_steady_scan` rewrote (step 16): step 4 in reverse."""
+    for st in states.values():
+        for frame in st.run:
+            frame.pts = (frame.pts - st.off) // st.factor
+            frame.dts = (frame.dts - st.off) // st.factor
+            frame.duration //= st.factor
 
 
 def _steady_commit(sb: "SourceBuffer", states: dict[int, _Steady]) -> None:
