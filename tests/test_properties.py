@@ -295,3 +295,49 @@ def test_removal_ends_at_the_lowest_random_access_point_after_it():
                            "abort": True})
     m.remove(float(start), float(end))
     assert m.frames() == before
+
+
+# == 3. SourceBuffer.buffered: the one-range shortcut against the spec's steps ==================
+
+class _TrackBufferStub:
+    def __init__(self, kind: str, timescale: int, ranges: list[list[int]]) -> None:
+        self.kind, self.timescale, self._ranges = kind, timescale, ranges
+
+    def ranges(self) -> list[list[int]]:
+        return self._ranges
+
+
+track_buffer_stubs = st.lists(
+    st.tuples(st.sampled_from(["audio", "video", "text"]),
+              st.sampled_from([1000, 15360, 44100, 48000, 90000]),
+              st.integers(-5000, 5000), st.integers(1, 400_000)),
+    min_size=1, max_size=4,
+).map(lambda specs: [_TrackBufferStub(kind, ts, [[start, start + length]])
+                     for kind, ts, start, length in specs])
+
+
+@SETTINGS
+@given(track_buffer_stubs, st.booleans())
+def test_buffered_of_one_range_track_buffers_follows_the_steps(tbs, ended):
+    """``sourcebuffer._single_range_intersection`` (the usual case, in ticks) gives what
+    the "buffered" getter's steps 2-4 give with TimeRanges."""
+    from msepy.sourcebuffer import _single_range_intersection
+    ends = [F(tb.ranges()[0][1], tb.timescale) for tb in tbs]
+    highest = max(ends)                                            # 2.
+    expected = TimeRanges([(F(0), highest)])                       # 3.
+    for tb in tbs:                                                 # 4.
+        if tb.kind == "text":
+            continue
+        (s, e), ts = tb.ranges()[0], tb.timescale
+        track = [(F(s, ts), highest if ended else F(e, ts))]       # 4.2
+        expected = expected.intersection(TimeRanges(track))        # 4.3
+    got = _single_range_intersection(tbs, highest, ended)
+    assert got == expected
+    assert got.ranges == expected.ranges and all(
+        type(b) is F for r in got.ranges for b in r)
+
+
+def test_buffered_with_a_gap_in_a_track_takes_the_steps():
+    from msepy.sourcebuffer import _single_range_intersection
+    gap = [_TrackBufferStub("video", 1000, [[0, 1000], [2000, 3000]])]
+    assert _single_range_intersection(gap, F(3), False) is None

@@ -158,6 +158,9 @@ class SourceBuffer(EventTarget):
         if not ends:
             return TimeRanges()
         highest = max(ends)  # 2.
+        single = _single_range_intersection(tbs, highest, ended)
+        if single is not None:
+            return single
         result = TimeRanges([(ZERO, highest)])  # 3.
         for tb in tbs:  # 4.
             if tb.kind == "text":
@@ -572,3 +575,33 @@ def _finite(value: float, name: str) -> float:
     if math.isnan(value) or math.isinf(value):
         raise TypeError(f"{name} must be a finite number, not {fmt(value)}")
     return value
+
+
+def _single_range_intersection(tbs: list[TrackBuffer], highest: Fraction,
+                               ended: bool) -> TimeRanges | None:
+    """The "buffered" getter's steps 3-4 when every audio and video track buffer holds
+    one range (the usual case, recomputed after every append): the intersection is
+    then the latest start to the earliest end, clipped to [0, highest end time] -
+    found in ticks (cross-multiplied), with one Fraction per bound.  None: another
+    case, for the general steps."""
+    start, start_ts = 0, 1
+    end: tuple[int, int] | None = None
+    for tb in tbs:
+        if tb.kind == "text":
+            continue
+        ranges = tb.ranges()
+        if len(ranges) != 1:
+            return None
+        (s, e), ts = ranges[0], tb.timescale
+        if s * start_ts > start * ts:
+            start, start_ts = s, ts
+        if not ended and (end is None or e * end[1] < end[0] * ts):
+            end = (e, ts)
+    if end is None:  # ended (4.2: every last range ends at the highest end time) or no
+        top = highest  # audio/video track buffer (3: the range from 0 to it)
+    else:
+        top = Fraction(*end)
+        if top > highest:
+            top = highest
+    low = Fraction(start, start_ts)
+    return TimeRanges._of(((low, top),)) if low < top else TimeRanges()

@@ -30,6 +30,13 @@ class TimeRanges:
         self._ranges: tuple[tuple[Bound, Bound], ...] = _normalize(ranges)
         self._doubles: list[list[float]] | None = None
 
+    @classmethod
+    def _of(cls, ranges: tuple[tuple[Bound, Bound], ...]) -> "TimeRanges":
+        """A TimeRanges of ``ranges``, which are normalized already."""
+        self = cls.__new__(cls)
+        self._ranges, self._doubles = ranges, None
+        return self
+
     # -- the DOM interface ----------------------------------------------------------
     @property
     def length(self) -> int:
