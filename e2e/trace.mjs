@@ -8,6 +8,9 @@
 // The benchmark says how long appends take; this says why.
 //
 //   node e2e/trace.mjs [copies=3] [--out trace.json]   (npm run trace:browser)
+//
+// TRACE_CATEGORIES=a,b adds trace categories (e.g. "blink,disabled-by-default-v8.gc"
+// shows the page's layout phases and V8's collections inside an append).
 
 import fs from "node:fs";
 import { setup } from "./lib.mjs";
@@ -16,7 +19,8 @@ const args = process.argv.slice(2);
 const outAt = args.indexOf("--out");
 const out = outAt >= 0 ? args.splice(outAt, 2)[1] : null;
 const COPIES = Number(args[0] || 3);
-const CATEGORIES = ["devtools.timeline", "toplevel", "blink.user_timing", "v8.execute", "v8.wasm"];
+const CATEGORIES = ["devtools.timeline", "toplevel", "blink.user_timing", "v8.execute", "v8.wasm",
+  ...(process.env.TRACE_CATEGORIES ? process.env.TRACE_CATEGORIES.split(",") : [])];
 
 async function record(page, cdp) {
   await page.evaluate(async () => { globalThis.benchData = await h.bytes("/tests/fixtures/mp4/bench_720p.mp4"); });
