@@ -597,11 +597,8 @@ def _single_range_intersection(tbs: list[TrackBuffer], highest: Fraction,
             start, start_ts = s, ts
         if not ended and (end is None or e * end[1] < end[0] * ts):
             end = (e, ts)
-    if end is None:  # ended (4.2: every last range ends at the highest end time) or no
-        top = highest  # audio/video track buffer (3: the range from 0 to it)
-    else:
-        top = Fraction(*end)
-        if top > highest:
-            top = highest
+    # Ended (4.2: every last range ends at the highest end time), or no audio or video
+    # track buffer (3: the range from 0 to it).  Else one track's end: not above it.
+    top = highest if end is None else Fraction(*end)
     low = Fraction(start, start_ts)
     return TimeRanges._of(((low, top),)) if low < top else TimeRanges()
