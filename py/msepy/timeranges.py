@@ -118,7 +118,8 @@ class TimeRanges:
                 i += 1
             else:
                 j += 1
-        return TimeRanges(out)
+        # Sorted, non-empty, and apart: a gap of one operand lies between any two.
+        return TimeRanges._of(tuple(out))
 
     def difference(self, other: "TimeRanges") -> "TimeRanges":
         """Self minus other (what ManagedMediaSource's bufferedchange reports)."""

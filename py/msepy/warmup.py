@@ -13,10 +13,10 @@ page drives one, for a bounded time: a MediaSource attached to a playing element
 appends of ``warmup.mp4`` (2 s of 160x120 H.264 + AAC made by ffmpeg, the ``h264_aac``
 test fixture) in three pieces cut inside its segments, removals, the renderer's frame
 pulls and clock reports - in Pyodide through the same JS messages in and out as
-``handle_js``.  It runs in a private
-``Bridge`` whose objects the page never sees (and whose tracks do not use up track
-ids).  Before it, the WebAssembly heap is grown to hold the first appends
-(``HEAP_RESERVE``); after it, the heap is settled for the collector (``settle_heap``).
+``handle_js``.  It runs in a private ``Bridge`` whose objects the page never sees (and
+whose tracks do not use up track ids).  Before it, the WebAssembly heap is grown to
+hold the first appends (``HEAP_RESERVE``); after it, the heap is settled for the
+collector (``settle_heap``).
 """
 
 from __future__ import annotations
