@@ -85,10 +85,13 @@ class _Fragment:
     offsets: list[int] = field(default_factory=list)
     sizes: list[int] = field(default_factory=list)
     nal: list[tuple[int, bool] | None] = field(default_factory=list)
-    seqs: list[int] | None = field(default_factory=list)
-    ends: list[int] | None = None
+    seqs: list[int] | None = None
+    ends: list[int] | None = field(default_factory=list)
     """Each sample's end offset, when no sample is empty (then, in byte order, they
     never decrease: ``_read_samples`` bisects them)."""
+    spans: list[tuple[int, int, bool]] = field(default_factory=list)
+    """Each trun's data, in the order read: start, end, and whether a sample of it
+    is empty.  A trun's samples lie one after another (14496-12 8.8.8.1)."""
     next: int = 0
     mdat_end: int = 0
     next_seq: dict[int, int] | None = None
@@ -358,7 +361,6 @@ class IsoBmffParser(StreamingParser):
             raise ParseError("moof: no traf")
         moof_end = moof_start + len(view)
         frag = _Fragment()
-        counts: dict[int, int] = {}
         previous_end = moof_start
         for index, traf in enumerate(trafs):
             tfhd: B.Tfhd | None = traf.first("tfhd")
@@ -376,14 +378,13 @@ class IsoBmffParser(StreamingParser):
             # 8.8.7.1: without default-base-is-moof, the first traf's base is the moof,
             # a later traf's the end of the data of the traf before it.
             base = moof_start if tfhd.default_base_is_moof or index == 0 else previous_end
-            previous_end = _traf_samples(traf, tfhd, tfdt, track, base, frag, counts)
+            previous_end = _traf_samples(traf, tfhd, tfdt, track, base, frag)
         _check_layout(frag, moof_end)
-        frag.next_seq, frag.held = dict.fromkeys(counts, 0), {}
         return frag
 
 
 def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
-                  base: int, frag: _Fragment, counts: dict[int, int]) -> int:
+                  base: int, frag: _Fragment) -> int:
     """Append the samples of one traf to the fragment's columns, a trun at a time;
     return the end of its data."""
     trex = track.trex
@@ -396,7 +397,6 @@ def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
     depends = sdtp.sample_depends_on if sdtp else b""
     scale, shift, video = track.scale, track.shift, track.kind == "video"
     dts = tfdt.baseMediaDecodeTime
-    seq = counts.get(track.track_id, 0)
     offset = base
     index = 0                                   # sample index within the traf (sdtp)
     tid, nal, keep = track.track_id, track.nal_unit_format, track.info is not None
@@ -415,10 +415,12 @@ def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
         raps = _random_access_points(flags, depends[index:index + n], video)
         starts = list(accumulate(sizes, initial=offset))
         decode = list(accumulate(durations, initial=dts))
-        offset, dts = starts.pop(), decode.pop()
+        ends = starts[1:]
+        start, offset, dts = starts[0], starts.pop(), decode.pop()
         index += n
-        if not keep:
+        if not keep or not n:
             continue
+        frag.spans.append((start, offset, 0 in sizes))
         ctos = run.sample_composition_time_offset
         presentation = list(map(add, decode, ctos)) if ctos else decode
         if scale != 1 or shift:
@@ -431,12 +433,9 @@ def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
         frag.durations.extend(durations)
         frag.raps.extend(raps)
         frag.offsets.extend(starts)
+        frag.ends.extend(ends)
         frag.sizes.extend(sizes)
         frag.nal.extend(repeat(nal, n))
-        assert frag.seqs is not None
-        frag.seqs.extend(range(seq, seq + n))
-        seq += n
-    counts[track.track_id] = seq
     return offset
 
 
@@ -463,7 +462,20 @@ def _first(value: int | None, default: int) -> int:
 
 def _check_layout(frag: _Fragment, moof_end: int) -> None:
     """Samples (sorted by offset) must lie after the moof and not overlap.  Empty
-    samples have no data: their offset is only an ordering hint, kept in range."""
+    samples have no data: their offset is only an ordering hint, kept in range.
+
+    The usual layout is checked a trun at a time: no empty sample, every trun's data
+    after the moof and after the trun read before it.  Byte order is then the order
+    read, in which every track's samples are in decode order; ``ends`` stands."""
+    previous_end = moof_end
+    for start, end, empty in frag.spans:
+        if empty or start < previous_end:
+            break
+        previous_end = end
+    else:
+        return
+    frag.ends = None
+    frag.seqs = _numbered(frag.tids)
     moved = _sort_by_offset(frag)
     offsets, sizes = frag.offsets, frag.sizes
     if offsets and offsets[0] >= moof_end and min(sizes) > 0 \
@@ -475,6 +487,19 @@ def _check_layout(frag: _Fragment, moof_end: int) -> None:
     # samples in decode order; otherwise ``seqs`` says where each frame belongs.
     if not moved or not _shuffled(frag):
         frag.seqs = None
+    else:
+        frag.next_seq, frag.held = dict.fromkeys(frag.tids, 0), {}
+
+
+def _numbered(tids: list[int]) -> list[int]:
+    """Each sample's index within its track, in the order read (decode order)."""
+    counts: dict[int, int] = {}
+    seqs = []
+    for tid in tids:
+        seq = counts.get(tid, 0)
+        seqs.append(seq)
+        counts[tid] = seq + 1
+    return seqs
 
 
 def _check_samples(frag: _Fragment, moof_end: int) -> bool:
