@@ -480,7 +480,7 @@ def _check_layout(frag: _Fragment, moof_end: int) -> None:
     offsets, sizes = frag.offsets, frag.sizes
     if offsets and offsets[0] >= moof_end and min(sizes) > 0 \
             and all(map(le, ends := list(map(add, offsets, sizes)), islice(offsets, 1, None))):
-        frag.ends = ends  # the usual layout: every sample after the moof and the one before it
+        frag.ends = ends  # sorted: every sample after the moof and after the one before it
     else:
         moved = _check_samples(frag, moof_end) or moved
     # Trafs in stream order with runs in order (the usual layout) keep every track's
