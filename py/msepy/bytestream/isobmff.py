@@ -415,12 +415,13 @@ def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
         raps = _random_access_points(flags, depends[index:index + n], video)
         starts = list(accumulate(sizes, initial=offset))
         decode = list(accumulate(durations, initial=dts))
-        ends = starts[1:]
-        start, offset, dts = starts[0], starts.pop(), decode.pop()
+        offset, dts = starts.pop(), decode.pop()
         index += n
         if not keep or not n:
             continue
-        frag.spans.append((start, offset, 0 in sizes))
+        ends = starts[1:]
+        ends.append(offset)
+        frag.spans.append((starts[0], offset, 0 in sizes))
         ctos = run.sample_composition_time_offset
         presentation = list(map(add, decode, ctos)) if ctos else decode
         if scale != 1 or shift:
@@ -483,8 +484,8 @@ def _check_layout(frag: _Fragment, moof_end: int) -> None:
         frag.ends = ends  # sorted: every sample after the moof and after the one before it
     else:
         moved = _check_samples(frag, moof_end) or moved
-    # Trafs in stream order with runs in order (the usual layout) keep every track's
-    # samples in decode order; otherwise ``seqs`` says where each frame belongs.
+    # Unmoved by the sort, or moved without reordering any track's samples, every
+    # track's samples are in decode order; otherwise ``seqs`` says where each belongs.
     if not moved or not _shuffled(frag):
         frag.seqs = None
     else:
