@@ -81,6 +81,31 @@ def test_snapshot_holds_the_touched_objects_only():
     assert set(append(b, b"")["snapshot"]) == set(b.snapshot())   # None: all
 
 
+def test_state_steps_carry_the_changed_fields_and_merged_are_the_whole_state():
+    """A mirror merges each record into what it holds, so a record need only name the
+    fields that changed - except the first after the page changed the object itself:
+    that one is whole (it settles the mirror's pending fields)."""
+    b = attached(H264)
+    data = FRAMES.read_bytes()
+    held: dict[str, dict] = {}
+    for oid, state in b.snapshot().items():
+        held[oid] = dict(state)
+    half = len(data) // 2
+    replies = [append(b, data[:half], touched=["sb1"]), append(b, data[half:], touched=["sb1"])]
+    for reply in replies:
+        first_sb = next(s[1]["sb1"] for s in reply["steps"] if s[0] == "state" and "sb1" in s[1])
+        assert set(first_sb) == set(held["sb1"])   # whole: sb1 is touched
+        for step in reply["steps"]:
+            if step[0] == "state":
+                for oid, fields in step[1].items():
+                    held.setdefault(oid, {}).update(fields)
+    assert held == b.snapshot()
+    # The second append's element record: the fields an append changes, not all.
+    el = [s[1]["el1"] for s in replies[1]["steps"] if s[0] == "state" and "el1" in s[1]]
+    assert el and all(len(r) < len(held["el1"]) for r in el)
+    assert "buffered" in el[-1] and "volume" not in el[-1]
+
+
 def test_no_state_step_between_events_fired_back_to_back():
     b = attached(H264)
     steps = append(b, FRAMES.read_bytes())["steps"]

@@ -14,8 +14,9 @@ The bridge runs each call's synchronous steps, then drains the ``TaskQueue`` - e
      "snapshot": {id: {…}}}
 
 ``steps`` is the replay of what happened, in order: before each event, a ``state``
-step carries every object whose state changed since the last one (so a page listener
-reads exactly what a Python listener would), and ``internal`` steps are the spec's
+step carries every object whose state changed since the last one - the changed fields,
+which the mirror merges (so a page listener reads exactly what a Python listener
+would) - and ``internal`` steps are the spec's
 "post an internal … message" notifications (create/remove track mirror, duration
 change, network/decode error, active track added, sourcebuffers ready, update track
 state), which the worker posts on the attachment's MessagePort.  ``snapshot`` is the
@@ -95,6 +96,7 @@ def _fire_task_code() -> Any:
 
 
 _FIRE_TASK = _fire_task_code()
+_UNSENT = object()  # a field no earlier state record had
 
 
 def support_table() -> dict[str, Any]:
@@ -169,6 +171,9 @@ class Bridge:
         self._clean = True
         """Nothing that could change state ran since the last state step."""
         self._only: set[str] | None = None
+        self._diverged: set[str] = set()
+        """Objects the page changed itself in this batch: their next state record is
+        whole (a delta against the last one sent may leave a pending field unsettled)."""
         """When not clean: the only objects whose state may have changed (None: any)."""
         self._in_fire = False
         """The running task is a bare ``TaskQueue.fire``."""
@@ -228,6 +233,7 @@ class Bridge:
         # a bare event firing make it "dirty" (see _observe).
         self._clean = all(op.get("op") in _READ_ONLY for op in ops)
         self._only = None
+        self._diverged = set(self._objects if touched is None else touched)
         if len(ops) == 1 and ops[0].get("method") == "appendBuffer":
             results = [self._run_append(ops[0])]
         else:
@@ -409,13 +415,25 @@ class Bridge:
 
     def _state_step(self) -> None:
         changed = {}
+        fields: dict[str, dict[str, Any]] = {}
         only, self._only = self._only, None
+        sent = self._sent
         for oid, state in self._states(only).items():
-            if self._sent.get(oid) != state:
-                self._sent[oid] = state
+            old = sent.get(oid)
+            if old != state:
+                sent[oid] = state
                 changed[oid] = state
+                # Only the fields that changed (the mirrors merge them) - but the whole
+                # record of an object the page changed itself in this batch (its
+                # mirror's pending fields are settled by the first record after them)
+                # and of a track (a client's new mirror is made from it).
+                if old is None or oid in self._diverged or oid.startswith("track"):
+                    fields[oid] = state
+                    self._diverged.discard(oid)
+                else:
+                    fields[oid] = {k: v for k, v in state.items() if old.get(k, _UNSENT) != v}
         if changed:
-            self._steps.append(["state", changed])
+            self._steps.append(["state", fields])
         for oid, state in changed.items():
             if "videoWidth" in state:  # an element: has its video size changed?
                 size = (state["videoWidth"], state["videoHeight"]) if state["readyState"] else (0, 0)
