@@ -19,6 +19,7 @@ const PREROLL_FRAMES = 2;     // decoded video frames before the clock starts
 const PREROLL_AUDIO = 0.1;    // seconds of decoded audio before the clock starts
 const PREROLL_MAX_MS = 1000;  // start anyway after this long
 const START_WAIT_MS = 250;    // a new pipeline waits this long at most for appends to pause
+const DECODED = new Set(["video", "audio"]);  // the track kinds with a WebCodecs decoder
 
 export class Renderer {
   constructor(element, canvas) {
@@ -70,7 +71,10 @@ export class Renderer {
     this.duration = state.duration;
     this.audio.setRate(state.playbackRate ?? 1);
     this.audio.setVolume(state.volume, state.muted);
-    if (!this.running && this.tracks.size) { this.running = true; this.tick(); }
+    // The loop starts in a frame callback, not here: this runs inside the reply to an
+    // append (its steps apply the state first), and the loop's first pass - the
+    // decoders' first pulls and configuration - would delay the append's events.
+    if (!this.running && this.tracks.size) { this.running = true; requestAnimationFrame(this.tick); }
   }
 
   // A seek began: flush every decoder, refill from the random access point.
@@ -109,7 +113,7 @@ export class Renderer {
 
   #prerolled() {
     for (const t of this.tracks.values()) {
-      if (t.exhausted || !t.decoder) continue;
+      if (t.exhausted || !DECODED.has(t.kind)) continue;
       if (t.kind === "video" && t.frames.length < PREROLL_FRAMES) return false;
       if (t.kind === "audio" && this.audio.ahead < PREROLL_AUDIO) return false;
     }
@@ -171,15 +175,17 @@ export class Renderer {
 
   // -- pipelines ---------------------------------------------------------------------------
   #newTrack(key, kind) {
-    const t = { key, kind, decoder: null, config: null, wcConfig: null, nextTs: null, configured: false, pulling: false, trims: [],
+    return { key, kind, decoder: null, config: null, wcConfig: null, nextTs: null, configured: false, pulling: false, trims: [],
       exhausted: false, frames: [], generation: 0, lastPts: -Infinity, bornAt: performance.now() };
-    const onError = (e) => this.element._decodeError(`${kind} decoder: ${e.message}`);
-    if (kind === "video") {
-      t.decoder = new VideoDecoder({ output: (f) => this.#videoOut(t, f), error: onError });
-    } else if (kind === "audio") {
-      t.decoder = new AudioDecoder({ output: (d) => this.#audioOut(t, d), error: onError });
-    }
-    return t;
+  }
+
+  // A track's decoder is made at its first pull, not with the track: the track comes
+  // with the reply to an append, whose events should not wait for it.
+  #newDecoder(t) {
+    const onError = (e) => this.element._decodeError(`${t.kind} decoder: ${e.message}`);
+    return t.kind === "video"
+      ? new VideoDecoder({ output: (f) => this.#videoOut(t, f), error: onError })
+      : new AudioDecoder({ output: (d) => this.#audioOut(t, d), error: onError });
   }
 
   #closeTrack(t) {
@@ -208,17 +214,18 @@ export class Renderer {
   // player's first appends (init segment, first media segments) would wait behind it.
   // The first frame comes a few milliseconds after the appends pause instead.
   #needsMore(t) {
-    if (!t.decoder || t.pulling) return false;
+    if (!DECODED.has(t.kind) || t.pulling) return false;
     const busy = this.element._engine.appending;
     if (busy && !t.configured && performance.now() - t.bornAt < START_WAIT_MS) return false;
-    if (t.kind === "video") return t.frames.length + t.decoder.decodeQueueSize < (busy ? VIDEO_LOW : VIDEO_AHEAD);
-    if (t.kind === "audio") return this.audio.ahead + t.decoder.decodeQueueSize * 0.02 < (busy ? AUDIO_LOW : AUDIO_AHEAD);
-    return false;
+    const queued = t.decoder ? t.decoder.decodeQueueSize : 0;
+    if (t.kind === "video") return t.frames.length + queued < (busy ? VIDEO_LOW : VIDEO_AHEAD);
+    return this.audio.ahead + queued * 0.02 < (busy ? AUDIO_LOW : AUDIO_AHEAD);
   }
 
   // One pull at a time per track (`pulling` covers the decode loop too: it may wait).
   async #feed(t) {
     if (!this.#needsMore(t)) return;
+    t.decoder ??= this.#newDecoder(t);
     t.pulling = true;
     try {
       await this.#pullAndDecode(t);
