@@ -1,10 +1,16 @@
-// Browser benchmark, native MediaSource beside msepy, one run each, in one browser
-// (a fresh page each):
-// time to sourceopen, to the first frame, append latency p50/p95, append throughput,
-// and dropped frames over 60 s of 720p30 playback (tests/fixtures/mp4/bench_720p.mp4,
-// 10 s, appended six times back to back in "sequence" mode).
+// Browser benchmark, native MediaSource beside msepy, in one browser (a fresh page for
+// every run): time to sourceopen, to the first frame, append latency p50/p95, append
+// throughput, and dropped frames over 60 s of 720p30 playback
+// (tests/fixtures/mp4/bench_720p.mp4, 10 s, appended six times back to back in
+// "sequence" mode).
 //
-//   node e2e/bench.mjs [seconds=60]      (npm run bench:browser)
+// One run per side plays the 60 s; the appends (18 of them, about 40 ms in all) are
+// measured in ROUNDS more runs per side as well, native and msepy taking turns, each
+// stopping once the first frame is shown: the append figures are medians over all the
+// runs (one run's 40 ms is at the mercy of whatever else the machine does), and the
+// throughput ratio is the median of the turns' ratios.
+//
+//   node e2e/bench.mjs [seconds=60] [rounds=4]      (npm run bench:browser)
 // Writes test-results/bench-browser.json and prints a table.
 
 import fs from "node:fs";
@@ -12,17 +18,19 @@ import path from "node:path";
 import { repo, setup } from "./lib.mjs";
 
 const SECONDS = Number(process.argv[2] || 60);
+const ROUNDS = Number(process.argv[3] ?? 4);
 const URL_ = "/tests/fixtures/mp4/bench_720p.mp4";
 const TYPE = 'video/mp4; codecs="avc1.64001f,mp4a.40.2"';
 
 const env = await setup();
 try {
-  const results = {};
-  for (const impl of (process.env.BENCH_IMPLS || "native,msepy").split(",")) {
-    // Each side in a page of its own: the other side's 60 s of playback and its
-    // teardown stay out of this side's appends.
+  const impls = (process.env.BENCH_IMPLS || "native,msepy").split(",");
+  // One run: a page of its own (the other side's playback and its teardown stay out
+  // of this side's appends); `play` seconds of playback after the appends (0: stop at
+  // the first frame).
+  const run = async (impl, play) => {
     const page = await env.page();
-    results[impl] = await page.evaluate(async ({ impl, url, type, seconds }) => {
+    const out = await page.evaluate(async ({ impl, url, type, seconds, play }) => {
       const data = await h.bytes(url);
       const { video, ms } = h.make(impl);
       video.muted = true;
@@ -45,7 +53,7 @@ try {
           video.requestVideoFrameCallback(() => { firstFrameMs = performance.now() - tAppend; resolve(); });
         } else poll();
       });
-      const play = video.play().catch(() => {});
+      const playing = video.play().catch(() => {});
       const chunk = 512 * 1024, latencies = [];
       let bytes = 0, busy = 0;
       const copies = Math.ceil(seconds / 10);
@@ -61,19 +69,25 @@ try {
       }
       ms.endOfStream();
       await firstFrame;
-      await play;
+      await playing;
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const appendFigures = {
+        appendP50Ms: sorted[Math.floor(sorted.length * 0.5)],
+        appendP95Ms: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))],
+        appendMiBps: bytes / 1024 / 1024 / (busy / 1000),
+        appends: latencies.length, firstAppendMs: latencies[0],
+      };
+      if (!play) {
+        video.remove();
+        return { sourceopenMs, firstFrameMs, ...appendFigures, latencies };
+      }
       const q0 = video.getVideoPlaybackQuality();
       const startTime = video.currentTime;
       const tPlay = performance.now();
       while (!video.ended && performance.now() - tPlay < (seconds + 20) * 1000) await new Promise((r) => setTimeout(r, 250));
       const q = video.getVideoPlaybackQuality();
-      const sorted = [...latencies].sort((a, b) => a - b);
       const out = {
-        sourceopenMs, firstFrameMs,
-        appendP50Ms: sorted[Math.floor(sorted.length * 0.5)],
-        appendP95Ms: sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.95))],
-        appendMiBps: bytes / 1024 / 1024 / (busy / 1000),
-        appends: latencies.length,
+        sourceopenMs, firstFrameMs, ...appendFigures,
         playedSeconds: video.currentTime - startTime, wallSeconds: (performance.now() - tPlay) / 1000,
         totalFrames: q.totalVideoFrames - q0.totalVideoFrames,
         droppedFrames: q.droppedVideoFrames - q0.droppedVideoFrames,
@@ -94,20 +108,49 @@ try {
       }
       video.remove();
       return out;
-    }, { impl, url: URL_, type: TYPE, seconds: SECONDS });
+    }, { impl, url: URL_, type: TYPE, seconds: SECONDS, play });
     await page.close();
-    console.error(`${impl}: done`);
+    return out;
+  };
+  const results = {};
+  for (const impl of impls) {
+    results[impl] = await run(impl, SECONDS);
+    console.error(`${impl}: played`);
+  }
+  const rounds = Object.fromEntries(impls.map((impl) => [impl, [results[impl]]]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const impl of r % 2 ? [...impls].reverse() : impls) rounds[impl].push(await run(impl, 0));
+    console.error(`appends: round ${r + 1} of ${ROUNDS}`);
+  }
+  // The append figures: medians over the runs (and each run's own, for the record).
+  const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+  const KEYS = ["appendP50Ms", "appendP95Ms", "appendMiBps", "firstAppendMs", "firstFrameMs", "sourceopenMs"];
+  for (const impl of impls) {
+    results[impl].played = Object.fromEntries(KEYS.map((k) => [k, results[impl][k]]));
+    for (const k of KEYS) results[impl][k] = median(rounds[impl].map((x) => x[k]));
+    results[impl].runs = rounds[impl].map((x) => Object.fromEntries(KEYS.map((k) => [k, x[k]])));
+  }
+  if (results.native && results.msepy) {
+    const ratios = rounds.msepy.map((m, i) => m.appendMiBps / rounds.native[i].appendMiBps);
+    results.throughputRatio = { median: median(ratios), runs: ratios };
   }
   fs.mkdirSync(path.join(repo, "test-results"), { recursive: true });
   fs.writeFileSync(path.join(repo, "test-results", "bench-browser.json"), JSON.stringify(results, null, 1));
-  const rows = [["time to sourceopen (ms)", "sourceopenMs"], ["first frame after first append (ms)", "firstFrameMs"],
-    ["append latency p50 (ms, 512 KiB)", "appendP50Ms"], ["append latency p95 (ms)", "appendP95Ms"],
-    ["append throughput (MiB/s)", "appendMiBps"], ["played (s)", "playedSeconds"], ["wall (s)", "wallSeconds"],
+  const runs = ROUNDS + 1;
+  const rows = [[`time to sourceopen (ms, median of ${runs} runs)`, "sourceopenMs"],
+    [`first frame after first append (ms, median of ${runs})`, "firstFrameMs"],
+    [`append latency p50 (ms, 512 KiB; median of ${runs})`, "appendP50Ms"], [`append latency p95 (ms, median of ${runs})`, "appendP95Ms"],
+    [`first append (ms, median of ${runs})`, "firstAppendMs"],
+    [`append throughput (MiB/s, median of ${runs})`, "appendMiBps"], ["played (s)", "playedSeconds"], ["wall (s)", "wallSeconds"],
     ["frames presented", "totalFrames"], ["dropped frames", "droppedFrames"]];
   console.log(`| ${SECONDS} s of 720p30 H.264+AAC | native | msepy |\n| --- | ---: | ---: |`);
   for (const [label, key] of rows) {
     const f = (v) => (typeof v === "number" ? v.toFixed(v > 100 ? 0 : 2) : String(v));
     console.log(`| ${label} | ${f(results.native?.[key])} | ${f(results.msepy?.[key])} |`);
+  }
+  if (results.throughputRatio) {
+    const t = results.throughputRatio;
+    console.log(`append throughput, msepy / native, per turn: ${t.runs.map((x) => `${Math.round(x * 100)}%`).join(" ")} (median ${Math.round(t.median * 100)}%)`);
   }
   if (results.msepy?.workerAppend) {
     const w = results.msepy.workerAppend;
