@@ -171,10 +171,10 @@ class Bridge:
         self._clean = True
         """Nothing that could change state ran since the last state step."""
         self._only: set[str] | None = None
+        """When not clean: the only objects whose state may have changed (None: any)."""
         self._diverged: set[str] = set()
         """Objects the page changed itself in this batch: their next state record is
         whole (a delta against the last one sent may leave a pending field unsettled)."""
-        """When not clean: the only objects whose state may have changed (None: any)."""
         self._in_fire = False
         """The running task is a bare ``TaskQueue.fire``."""
         self.queue.observers.append(self._observe)
