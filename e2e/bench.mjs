@@ -26,8 +26,8 @@ const env = await setup();
 try {
   const impls = (process.env.BENCH_IMPLS || "native,msepy").split(",");
   // One run: a page of its own (the other side's playback and its teardown stay out
-  // of this side's appends); `play` seconds of playback after the appends (0: stop at
-  // the first frame).
+  // of this side's appends); with `play`, SECONDS of playback after the appends, else
+  // it stops at the first frame.
   const run = async (impl, play) => {
     const page = await env.page();
     const out = await page.evaluate(async ({ impl, url, type, seconds, play }) => {
@@ -114,12 +114,12 @@ try {
   };
   const results = {};
   for (const impl of impls) {
-    results[impl] = await run(impl, SECONDS);
+    results[impl] = await run(impl, true);
     console.error(`${impl}: played`);
   }
   const rounds = Object.fromEntries(impls.map((impl) => [impl, [results[impl]]]));
   for (let r = 0; r < ROUNDS; r++) {
-    for (const impl of r % 2 ? [...impls].reverse() : impls) rounds[impl].push(await run(impl, 0));
+    for (const impl of r % 2 ? [...impls].reverse() : impls) rounds[impl].push(await run(impl, false));
     console.error(`appends: round ${r + 1} of ${ROUNDS}`);
   }
   // The append figures: medians over the runs (and each run's own, for the record).

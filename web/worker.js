@@ -142,8 +142,8 @@ function send(mseq, reply, timing, recycled = []) {
   timing.post = performance.now() - timing.handled;
   timing.postedAt = performance.timeOrigin + performance.now();
   delete timing.handled;
-  channel.postMessage({ kind: "done", wseq: ++wseq, mseq, steps: tail ? steps.slice(tail) : steps,
-    results: reply.results, snapshot: reply.snapshot, timing, recycled }, transfer);
+  channel.postMessage({ kind: "done", wseq: ++wseq, mseq, steps: steps.slice(tail), results: reply.results,
+    snapshot: reply.snapshot, timing, recycled }, transfer);
 }
 
 function postSteps(mseq, steps) {
