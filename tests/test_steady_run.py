@@ -3,7 +3,7 @@
 ``processing._steady_run`` handles runs of frames for which most steps of "Coded Frame
 Processing" cannot apply, and hands every other frame to ``_process_frame``.  These
 tests replay random sessions (muxed audio, video and text; both modes; timestampOffset,
-append window, abort, remove; gaps, backward timestamps, zero and overlapping durations,
+append window, abort, remove, a repeated initialization segment; gaps, backward timestamps, zero and overlapping durations,
 frames before what is buffered) twice - as the engine runs them, and with every frame
 through ``_process_frame`` - and require the same track buffers, frame by frame, the same
 ranges and the same coded frame processing variables.
@@ -41,6 +41,7 @@ op_strategy = st.one_of(
     st.tuples(st.just("window"), st.integers(0, 60), st.sampled_from([None, 30, 60, 120, 250])),
     st.tuples(st.just("abort")),
     st.tuples(st.just("remove"), st.integers(0, 30), st.integers(1, 30)),
+    st.tuples(st.just("init")),  # needs a random access point (Init Segment Received 3.3)
 )
 
 
@@ -83,6 +84,8 @@ def run_session(ops, steady: bool):
                 sb.append_window_start = op[1] / 100
             elif kind == "abort":
                 sb.abort()
+            elif kind == "init":
+                p.append(sb, INIT)
             elif kind == "remove":
                 sb.remove(op[1] / 10, (op[1] + op[2]) / 10)
                 p.run()

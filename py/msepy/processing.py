@@ -63,13 +63,12 @@ class _Steady:
     """A track buffer's coded frame processing variables while a steady run lasts."""
 
     __slots__ = ("tb", "factor", "off", "lo", "hi", "gaps", "ldt", "lfd", "het",
-                 "ldt_before", "top_end", "serial", "info", "run")
+                 "ldt_before", "top_end", "serial", "info", "run", "need_rap")
 
 
 def _steady(sb: "SourceBuffer", tb: TrackBuffer | None, chunks: bool) -> _Steady | None:
     """``tb``'s state for a steady run, or None if a frame of it needs the full steps."""
-    if tb is None or tb.need_random_access_point or tb.last_decode_timestamp is None \
-            or tb.highest_end_timestamp is None:
+    if tb is None or tb.last_decode_timestamp is None or tb.highest_end_timestamp is None:
         return None
     offset = sb._timestamp_offset
     st = _Steady()
@@ -85,6 +84,7 @@ def _steady(sb: "SourceBuffer", tb: TrackBuffer | None, chunks: bool) -> _Steady
     st.lfd, st.het = tb.last_frame_duration, tb.highest_end_timestamp
     st.top_end = None
     st.run = []
+    st.need_rap = tb.need_random_access_point
     return st
 
 
@@ -94,8 +94,9 @@ def _steady_run(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: bo
 
     Steady: timestamps are not generated and no group start timestamp is pending
     (steps 3 and 21 do nothing); the frame's track buffer has a last decode timestamp
-    and a highest end timestamp, does not need a random access point (steps 10 and 13
-    do nothing) and holds no frame starting at or after the highest end timestamp, so
+    and a highest end timestamp (step 13 does nothing), does not need a random access
+    point or its first frame in the run is one (steps 10-12 clear the flag: as after
+    an initialization segment, "Initialization Segment Received" step 3.3) and holds no frame starting at or after the highest end timestamp, so
     step 14 removes nothing (every frame it holds or the run adds starts before it).
     A frame for which step 6 finds a discontinuity, or steps 8-9 put outside the append
     window, ends the run.  Steps 4, 7 and 16-20 are the integer arithmetic of
@@ -125,6 +126,8 @@ def _steady_scan(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: b
             if st is None:
                 break
             states[frame.track_id] = st
+            if st.need_rap and not frame.is_rap:
+                break  # 11. dropped: a frame the full steps take
         factor, off = st.factor, st.off
         pts = frame.pts * factor + off                              # 4.
         dts = frame.dts * factor + off
@@ -164,6 +167,7 @@ def _steady_commit(sb: "SourceBuffer", states: dict[int, _Steady]) -> None:
         if not st.run:
             continue
         tb = st.tb
+        tb.need_random_access_point = False                         # 12.
         tb.extend(st.run, st.ldt_before)
         tb.last_decode_timestamp, tb.last_frame_duration = st.ldt, st.lfd
         tb.highest_end_timestamp = st.het
