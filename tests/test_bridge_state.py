@@ -71,12 +71,19 @@ def test_disabled_text_track_still_lists_its_cues():
 
 # -- snapshots and state steps ---------------------------------------------------------
 
-def test_snapshot_holds_the_touched_objects_only():
+def test_snapshot_holds_the_touched_objects_no_whole_record_settled():
     b = attached(H264)
-    reply = append(b, FRAMES.read_bytes(), touched=["sb1"])
-    assert set(reply["snapshot"]) == {"sb1"}
-    assert reply["snapshot"]["sb1"]["updating"] is False
+    # A touched object the batch does not change: only the snapshot settles it.
+    reply = b.handle([{"op": "inspect", "target": "sb1"}], ["sb1", "el1"])
+    assert "exception" not in reply["results"][0]
+    assert reply["steps"] == [] and set(reply["snapshot"]) == {"sb1", "el1"}
     assert reply["snapshot"]["sb1"] == b.snapshot()["sb1"]
+    # An append changes the SourceBuffer: its first record in the steps is whole.
+    reply = append(b, FRAMES.read_bytes(), touched=["sb1"])
+    first = next(step[1]["sb1"] for step in reply["steps"]
+                 if step[0] == "state" and "sb1" in step[1])
+    assert set(first) == set(b.snapshot()["sb1"]) and first["updating"] is True
+    assert reply["snapshot"] == {}
     assert append(b, b"", touched=[])["snapshot"] == {}
     assert set(append(b, b"")["snapshot"]) == set(b.snapshot())   # None: all
 

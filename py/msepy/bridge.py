@@ -227,7 +227,8 @@ class Bridge:
         """Run one page task's calls in order, then drain the task queue.
 
         ``touched``: the ids of the objects the page changed locally in this batch (its
-        pending fields); the snapshot holds only those (every object when None)."""
+        pending fields); the snapshot holds those of them whose pending fields no whole
+        record in the steps settled (every object when None)."""
         # Between batches nothing runs here, so the state is what was last sent; only
         # ops that may change it (all but the frame feed's reads) and tasks other than
         # a bare event firing make it "dirty" (see _observe).
@@ -245,6 +246,8 @@ class Bridge:
         self._resize_step()
         self._clean = True
         steps, self._steps = self._steps, []
+        if touched is not None:
+            touched = [oid for oid in touched if oid in self._diverged]
         return {"results": results, "steps": steps, "snapshot": self._snapshot_of(touched)}
 
     def _drain(self, limit: int = 1_000_000) -> None:
@@ -464,6 +467,10 @@ class Bridge:
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
         return {oid: dict(state) for oid, state in self._states().items()}
+
+    def mirrored(self, oid: str) -> dict[str, Any]:
+        """``oid``'s state as the page's mirror holds it: the records sent, merged."""
+        return self._sent[oid]
 
     def _snapshot_of(self, touched: list[str] | None) -> dict[str, dict[str, Any]]:
         """The last state step's records (current: ``handle`` ends with one)."""

@@ -120,7 +120,8 @@ def _session(budget: float) -> int:
     round removes everything instead), each followed by what the renderer does: pull
     every fed track's next frames, report the clock."""
     data = resources.files("msepy").joinpath("warmup.mp4").read_bytes()
-    run = _runner(Bridge())
+    bridge = Bridge()
+    run = _runner(bridge)
     open_session(run, TYPE)
     # Three pieces cut inside segments, as a page's fixed-size appends cut them: the
     # parser's paths for a box or a sample split across appends run too.  Measured in
@@ -141,7 +142,7 @@ def _session(budget: float) -> int:
         if reply["results"][0].get("exception"):
             break  # (never expected: the sample is valid) warming is best effort
         rounds += 1
-        for track in reply["snapshot"]["el"]["feedTracks"]:
+        for track in bridge.mirrored("el")["feedTracks"]:
             run([{"op": "pull", "target": "el", "key": track["key"], "max": 30}])
         position += 0.5
         run([{"op": "call", "target": "el", "method": "setPlaybackPosition", "args": [position]}])
