@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["AppendError", "coded_frame_processing", "coded_frame_removal"]
 
 SPLICE_MS = 5  # "Audio Splice Frame" step 10: the splice duration of 5 milliseconds
+_LOWEST = float("-inf")
 
 
 class AppendError(Exception):
@@ -63,7 +64,8 @@ class _Steady:
     """A track buffer's coded frame processing variables while a steady run lasts."""
 
     __slots__ = ("tb", "factor", "off", "lo", "hi", "gaps", "ldt", "lfd", "het",
-                 "ldt_before", "top_end", "serial", "info", "run", "need_rap")
+                 "ldt_before", "serial", "info", "run", "need_rap",
+                 "size", "lead_lo", "lead_hi", "dist", "top_pts", "top_end")
 
 
 def _steady(sb: "SourceBuffer", tb: TrackBuffer | None, chunks: bool) -> _Steady | None:
@@ -82,9 +84,11 @@ def _steady(sb: "SourceBuffer", tb: TrackBuffer | None, chunks: bool) -> _Steady
     st.gaps = chunks or tb.kind == "text"  # step 6 ignores gaps (see _process_frame)
     st.ldt = st.ldt_before = tb.last_decode_timestamp
     st.lfd, st.het = tb.last_frame_duration, tb.highest_end_timestamp
-    st.top_end = None
     st.run = []
     st.need_rap = tb.need_random_access_point
+    # The run's bookkeeping for TrackBuffer.extend, made as its frames are scanned.
+    st.size, st.lead_lo, st.lead_hi, st.dist = 0, tb.min_lead, tb.max_lead, 0
+    st.top_pts = st.top_end = _LOWEST
     return st
 
 
@@ -112,43 +116,75 @@ def _steady_scan(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: b
     """`_steady_run`'s steps for each frame, which leave every track buffer's frames
     and variables as they were (a buffer may only be rescaled, to hold the offset in
     whole ticks): the frames' new times (step 16) and each track's run and variables
-    (steps 17-20) are in the returned states, for `_steady_commit`."""
+    (steps 17-20), and the track buffer's bookkeeping for the run (``extend``), are in
+    the returned states, for `_steady_commit`."""
     states: dict[int, _Steady] = {}
     if sb._generate_timestamps or (sb._mode == "sequence" and sb._group_start is not None):
         return i, states
     n = len(frames)
     k = i
     while k < n:
-        frame = frames[k]
-        st = states.get(frame.track_id)
+        tid = frames[k].track_id
+        st = states.get(tid)
         if st is None:
-            st = _steady(sb, sb._track_buffers.get(frame.track_id), chunks)
+            st = _steady(sb, sb._track_buffers.get(tid), chunks)
             if st is None:
                 break
-            states[frame.track_id] = st
-            if st.need_rap and not frame.is_rap:
+            states[tid] = st
+            if st.need_rap and not frames[k].is_rap:
                 break  # 11. dropped: a frame the full steps take
-        factor, off = st.factor, st.off
-        pts = frame.pts * factor + off                              # 4.
-        dts = frame.dts * factor + off
-        dur = frame.duration * factor
-        ldt = st.ldt
-        if dts < ldt or (dts - ldt > 2 * st.lfd and not st.gaps):   # 6.
+        # This track's frames from k on (a parser hands out a track's frames together),
+        # with its variables in locals.
+        factor, off, lo, hi, gaps = st.factor, st.off, st.lo, st.hi, st.gaps
+        serial, info, run = st.serial, st.info, st.run
+        ldt, lfd, het = st.ldt, st.lfd, st.het
+        size, lead_lo, lead_hi, dist = st.size, st.lead_lo, st.lead_hi, st.dist
+        top_pts, top_end = st.top_pts, st.top_end
+        steady = True
+        while k < n:
+            frame = frames[k]
+            if frame.track_id != tid:
+                break
+            pts = frame.pts * factor + off                          # 4.
+            dts = frame.dts * factor + off
+            dur = frame.duration * factor
+            step = dts - ldt
+            if step < 0 or (step > 2 * lfd and not gaps):           # 6.
+                steady = False
+                break
+            if dur <= 0:
+                steady = False
+                break  # an empty frame at the highest end timestamp: step 14 may remove it
+            end = pts + dur                                         # 7.
+            if pts < lo or end > hi:                                # 8-9.
+                steady = False
+                break
+            frame.pts, frame.dts, frame.duration = pts, dts, dur    # 16.
+            frame.group, frame.info = serial, info
+            run.append(frame)
+            ldt, lfd = dts, dur                                     # 17-18.
+            if end > het:                                           # 19.
+                het = end
+            if end > top_end:
+                top_end = end
+            if pts > top_pts:
+                top_pts = pts
+            size += len(frame.data)
+            lead = pts - dts
+            if lead > lead_hi:
+                lead_hi = lead
+            elif lead < lead_lo:
+                lead_lo = lead
+            if step > dist:
+                dist = step
+            if dur > dist:
+                dist = dur
+            k += 1
+        st.ldt, st.lfd, st.het = ldt, lfd, het
+        st.size, st.lead_lo, st.lead_hi, st.dist = size, lead_lo, lead_hi, dist
+        st.top_pts, st.top_end = top_pts, top_end
+        if not steady:
             break
-        if dur <= 0:
-            break  # an empty frame at the highest end timestamp: step 14 may remove it
-        end = pts + dur                                             # 7.
-        if pts < st.lo or end > st.hi:                              # 8-9.
-            break
-        frame.pts, frame.dts, frame.duration = pts, dts, dur        # 16.
-        frame.group, frame.info = st.serial, st.info
-        st.run.append(frame)
-        st.ldt, st.lfd = dts, dur                                   # 17-18.
-        if end > st.het:                                            # 19.
-            st.het = end
-        if st.top_end is None or end > st.top_end:
-            st.top_end = end
-        k += 1
     return k, states
 
 
@@ -168,7 +204,8 @@ def _steady_commit(sb: "SourceBuffer", states: dict[int, _Steady]) -> None:
             continue
         tb = st.tb
         tb.need_random_access_point = False                         # 12.
-        tb.extend(st.run, st.ldt_before)
+        tb.extend(st.run, st.ldt_before, st.size, (st.lead_lo, st.lead_hi), st.dist,
+                  (st.top_pts, st.top_end))
         tb.last_decode_timestamp, tb.last_frame_duration = st.ldt, st.lfd
         tb.highest_end_timestamp = st.het
         g_ticks, g_scale = sb._group_end                            # 20.

@@ -194,11 +194,14 @@ class TrackBuffer:
             self._extend_ranges(self.anchors.get(frame.pts, frame.pts),
                                 frame.pts + frame.duration)
 
-    def extend(self, run: list[CodedFrame], last_dts: int) -> None:
+    def extend(self, run: list[CodedFrame], last_dts: int, size: int,
+               lead: tuple[int, int], distance: int, top: tuple[int, int]) -> None:
         """``add`` for a run of frames in non-decreasing decode order that a steady run
         of coded frame processing (``processing._steady_run``) appended one after
-        another, ``last_dts`` being the last decode timestamp before the first: the
-        same bookkeeping in one pass."""
+        another, ``last_dts`` being the last decode timestamp before the first, with
+        the bookkeeping the run made as it went: its bytes, the lowest and highest
+        ``pts - dts`` (from this buffer's), the largest distance between frames (a
+        duration or a decode step from ``last_dts`` on), the highest pts and end."""
         self.generation = next(_generations)
         frames = self.frames
         if frames and run[0].dts < frames[-1].dts:
@@ -207,36 +210,16 @@ class TrackBuffer:
                 self.add(f)
                 last_dts = f.dts
             return
-        size, max_lead, min_lead = self.size, self.max_lead, self.min_lead
-        max_pts, max_end, max_dist = self._max_pts, self._max_end, self.max_distance
-        top_pts = top_end = None
-        prev = last_dts
-        for f in run:
-            pts, dts, dur = f.pts, f.dts, f.duration
-            size += len(f.data)
-            lead = pts - dts
-            if lead > max_lead:
-                max_lead = lead
-            elif lead < min_lead:
-                min_lead = lead
-            dist = dts - prev
-            if dur > dist:
-                dist = dur
-            if dist > max_dist:
-                max_dist = dist
-            prev = dts
-            if top_pts is None or pts > top_pts:
-                top_pts = pts
-            if top_end is None or pts + dur > top_end:
-                top_end = pts + dur
         frames.extend(run)
-        self.size, self.max_lead, self.min_lead = size, max_lead, min_lead
-        if max_pts is not None and top_pts > max_pts:
+        self.size += size
+        self.min_lead, self.max_lead = lead
+        top_pts, top_end = top
+        if self._max_pts is not None and top_pts > self._max_pts:
             self._max_pts = top_pts
-        if max_end is not None and top_end > max_end:
+        if self._max_end is not None and top_end > self._max_end:
             self._max_end = top_end
-        if max_dist > self.max_distance:
-            self.max_distance = max_dist
+        if distance > self.max_distance:
+            self.max_distance = distance
             self._ranges_dirty = True  # a larger fudge may join ranges
         if self._ranges_dirty:
             return
