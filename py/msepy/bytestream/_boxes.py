@@ -384,8 +384,8 @@ def children(r: Reader, table: dict[str, tuple[bool, Parser]] | None = None) -> 
             child = Reader(view, type_, depth, pos + header_size, pos + size)
             version = flags = 0
             if full:
-                version = child.u8()
-                flags = child.u24()
+                head32 = child.u32()
+                version, flags = head32 >> 24, head32 & 0xFFFFFF
             box = parse(child, version, flags)
             if type_ in found:
                 found[type_].append(box)
@@ -591,19 +591,28 @@ def trun(r: Reader, version: int, flags: int) -> Trun:
     sample_count = r.u32()
     data_offset = r.i32() if flags & 0x01 else None
     first_sample_flags = r.u32() if flags & 0x04 else None
-    present = [name for bit, name in _TRUN_FIELDS if flags & bit]
-    columns: dict[str, tuple[int, ...] | None] = {name: None for _, name in _TRUN_FIELDS}
-    if present:
-        if sample_count * 4 * len(present) > r.remaining:
+    layout = _TRUN_LAYOUT[version >= 1, flags & 0xF00]
+    columns: list[tuple[int, ...] | None] = [None] * 4
+    if layout:
+        width = len(layout)
+        if sample_count * 4 * width > r.remaining:
             raise ParseError(f"trun: sample_count {sample_count} does not fit in the box")
-        # Version 1 makes sample_composition_time_offset signed (14496-12 8.8.8.2).
-        codes = "".join("i" if n == "sample_composition_time_offset" and version >= 1
-                        else "I" for n in present)
-        values = struct.unpack_from(f">{codes * sample_count}", r.view,
-                                    r.need(4 * len(present) * sample_count))
-        for i, name in enumerate(present):
-            columns[name] = values[i::len(present)]
-    return Trun(version, sample_count, data_offset, first_sample_flags, **columns)
+        values = struct.unpack_from(f">{layout * sample_count}", r.view,
+                                    r.need(4 * width * sample_count))
+        for i, column in enumerate(_TRUN_COLUMNS[flags & 0xF00]):
+            columns[column] = values[i::width]
+    return Trun(version, sample_count, data_offset, first_sample_flags, *columns)
+
+
+_TRUN_LAYOUT = {(signed, fields): "".join("i" if bit == 0x800 and signed else "I"
+                                          for bit, _ in _TRUN_FIELDS if fields & bit)
+                for signed in (False, True) for fields in range(0, 0x1000, 0x100)}
+"""The struct codes of one sample's entry, by (version >= 1, field flags): "I" per
+field present, "i" for a version 1 sample_composition_time_offset (signed, 14496-12
+8.8.8.2)."""
+_TRUN_COLUMNS = {fields: [i for i, (bit, _) in enumerate(_TRUN_FIELDS) if fields & bit]
+                 for fields in range(0, 0x1000, 0x100)}
+"""For each combination of trun's per-sample field flags: the Trun columns present."""
 
 
 def sdtp(r: Reader, version: int, flags: int) -> Sdtp:
