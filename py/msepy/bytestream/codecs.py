@@ -25,6 +25,7 @@ sample flags).
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from itertools import compress
 
@@ -370,20 +371,26 @@ def keyframes_from_nal_units(samples: list[Bytes], formats: list[tuple[int, bool
     One pass for a whole batch, with a fast path for the usual access unit of H.264,
     one that starts with its coded slice (no AUD, SEI or parameter sets before it):
     the first NAL unit's header decides, once its length is checked."""
-    from_bytes = int.from_bytes
     for k in compress(range(len(formats)), formats):
         sample = samples[k]
         length_size, hevc = formats[k]  # type: ignore[misc]
         n = len(sample)
         if n > length_size and not hevc:
             nal_type = sample[length_size] & 0x1F
-            if 1 <= nal_type <= 5 and 0 < from_bytes(sample[:length_size]) <= n - length_size:
+            if 1 <= nal_type <= 5 and 0 < _LENGTH[length_size](sample)[0] <= n - length_size:
                 keyframes[k] = nal_type == 5
                 continue
         if n:
             verdict = keyframe_from_nal_units(sample, length_size, hevc)
             if verdict is not None:
                 keyframes[k] = verdict
+
+
+_LENGTH = {size: struct.Struct(code).unpack_from for size, code in
+           ((1, ">B"), (2, ">H"), (4, ">I"))}
+_LENGTH[3] = lambda b: (int.from_bytes(b[:3], "big"),)
+"""A NAL unit length field's reader (a 1-tuple), by its size: avcC/hvcC
+lengthSizeMinusOne + 1, 1 to 4."""
 
 
 def keyframe_from_nal_units(sample: Bytes, length_size: int, hevc: bool) -> bool | None:

@@ -321,8 +321,8 @@ class IsoBmffParser(StreamingParser):
         stream offset ``base``) holds, become coded frames in ``out``."""
         frag = self._fragment
         assert frag is not None
-        datas = [chunk[o:o + n] for o, n in
-                 zip(map(base.__rsub__, frag.offsets[first:stop]), frag.sizes[first:stop])]
+        datas = [chunk[o - base:o - base + n] for o, n in
+                 zip(frag.offsets[first:stop], frag.sizes[first:stop])]
         raps = frag.raps[first:stop]
         keyframes_from_nal_units(datas, frag.nal[first:stop], raps)  # the H.264/HEVC samples
         frames = map(CodedFrame, frag.tids[first:stop], frag.pts[first:stop],
