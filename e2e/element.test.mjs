@@ -1,6 +1,7 @@
 // <msepy-video> beyond plain playback: the audio ring without SharedArrayBuffer,
 // decoder failures as MEDIA_ERR_DECODE, playbackRate, seeking while playing, <source>
-// children, srcObject, and the page side never disagreeing with the engine.
+// children, srcObject, events nobody listens for (no task), and the page side never
+// disagreeing with the engine.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -205,6 +206,48 @@ describe("<msepy-video>", () => {
     assert.ok(r.reused > 0, "the worker handed the copies back");
   });
 
+  test("an event nobody listens for runs no task; a listener added from an earlier event's handler, a capture listener and an on-handler hear theirs", async () => {
+    const r = await page.evaluate(async ({ url, type }) => {
+      const data = await h.bytes(url);
+      const { video, ms } = h.make("msepy");
+      const opened = h.once(ms, "sourceopen");
+      video.src = URL.createObjectURL(ms);
+      await opened;
+      const sb = ms.addSourceBuffer(type);
+      const heard = [];
+      const onUpdate = () => heard.push("update");
+      const onUpdatestart = () => {
+        heard.push("updatestart");
+        sb.addEventListener("update", onUpdate, { capture: true });
+      };
+      sb.addEventListener("updatestart", onUpdatestart);
+      const removed = () => heard.push("removed listener");
+      sb.addEventListener("updateend", removed);
+      sb.removeEventListener("updateend", removed);
+      ms.activeSourceBuffers.onaddsourcebuffer = () => heard.push("addsourcebuffer");
+      sb.onupdateend = () => heard.push("updateend");
+      const stats = msepy.engine.stats;
+      const append = async (bytes) => {
+        heard.length = 0;
+        const events = stats.events;
+        const done = h.once(sb, "updateend");
+        sb.appendBuffer(bytes);
+        await done;
+        await new Promise((res) => setTimeout(res, 50));  // any later event's task too
+        return { heard: [...heard], dispatched: stats.events - events };
+      };
+      const first = await append(data.subarray(0, data.length >> 1));
+      sb.removeEventListener("updatestart", onUpdatestart);
+      sb.removeEventListener("update", onUpdate, true);
+      const second = await append(data.subarray(data.length >> 1));
+      video.remove();
+      return { first, second };
+    }, H264);
+    assert.deepEqual(r.first.heard, ["updatestart", "addsourcebuffer", "update", "updateend"]);
+    assert.deepEqual(r.second.heard, ["updateend"]);
+    assert.equal(r.second.dispatched, 1, "updatestart and update, unheard, were not dispatched");
+  });
+
   test("the page side predicted every exception the engine threw", async () => {
     const mismatches = await page.evaluate(() => msepy.engine.stats.mismatches || 0);
     assert.equal(mismatches, 0, page.logs.filter((l) => l.includes("the page side")).join("\n"));
@@ -233,4 +276,5 @@ describe("audio splices", () => {
     assert.equal(r.t, r.d);
     assert.ok(r.stats.splices >= 1, JSON.stringify(r.stats));
   });
+
 });

@@ -30,6 +30,36 @@ export function defineHandlers(cls, types) {
   }
 }
 
+// An EventTarget that knows whether anything listens for an event type: the engine
+// skips the task of an event nobody would hear (dispatching it would run nothing; these
+// objects are not in the DOM, so only their own listeners hear their events).  A
+// listener that `once` or an AbortSignal removed still counts: such an event is then
+// dispatched to nobody, as any event was before.
+export class ListenedTarget extends EventTarget {
+  #listeners = new Map();  // type -> [bubble-phase listeners, capture-phase listeners]
+
+  addEventListener(type, listener, options) {
+    super.addEventListener(type, listener, options);
+    if (listener == null) return;
+    type = String(type);
+    let phases = this.#listeners.get(type);
+    if (!phases) this.#listeners.set(type, phases = [new Set(), new Set()]);
+    phases[+capture(options)].add(listener);
+  }
+
+  removeEventListener(type, listener, options) {
+    super.removeEventListener(type, listener, options);
+    this.#listeners.get(String(type))?.[+capture(options)].delete(listener);
+  }
+
+  _heard(type) {
+    const phases = this.#listeners.get(type);
+    return phases !== undefined && (phases[0].size > 0 || phases[1].size > 0);
+  }
+}
+
+const capture = (options) => (typeof options === "boolean" ? options : Boolean(options?.capture));
+
 // Numeric index properties (list[0], list[1] ...) kept in step with `items`.
 export function syncIndices(list, items, previous) {
   for (let i = items.length; i < previous; i++) delete list[i];

@@ -228,6 +228,8 @@ export class Engine {
         const [, id, type, detail] = step;
         const target = this.objects.get(id);
         if (!target || target._suppress?.(type, mseq)) continue;
+        // No listener (msepy-* steps are not events: they always run): no task.
+        if (target._heard && !target._heard(type) && !type.startsWith("msepy-")) continue;
         this.pumping = true;
         eventTask(() => {
           this.pumping = false;

@@ -8,7 +8,7 @@
 // then send the call to the engine, which runs the whole algorithm, including the
 // same checks (a disagreement is logged: it would be a front-end bug).
 
-import { defineHandlers, domError, syncIndices, TimeRanges, sameRanges } from "./dom.js";
+import { defineHandlers, domError, ListenedTarget, syncIndices, TimeRanges, sameRanges } from "./dom.js";
 import { AudioTrackList, TextTrackList, VideoTrackList } from "./tracks.js";
 import { createHandle } from "./handle.js";
 
@@ -61,7 +61,7 @@ export function supportedEssence(engine, type) {
 }
 
 // -- SourceBufferList ---------------------------------------------------------------
-export class SourceBufferList extends EventTarget {
+export class SourceBufferList extends ListenedTarget {
   constructor(engine, oid) {
     super();
     this._engine = engine;
@@ -84,7 +84,7 @@ export class SourceBufferList extends EventTarget {
 defineHandlers(SourceBufferList, ["addsourcebuffer", "removesourcebuffer"]);
 
 // -- MediaSource -----------------------------------------------------------------------
-export class MediaSource extends EventTarget {
+export class MediaSource extends ListenedTarget {
   static _engineType = "MediaSource";
   constructor(engine) {
     super();
@@ -240,7 +240,7 @@ export class MediaSource extends EventTarget {
 defineHandlers(MediaSource, ["sourceopen", "sourceended", "sourceclose"]);
 
 // -- SourceBuffer ------------------------------------------------------------------------
-export class SourceBuffer extends EventTarget {
+export class SourceBuffer extends ListenedTarget {
   constructor(source, oid, type, essence) {
     super();
     const engine = source._engine;

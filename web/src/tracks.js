@@ -4,7 +4,7 @@
 // state" message to the worker, whose engine runs "Changes to selected/enabled track
 // state" and fires the change events.
 
-import { defineHandlers, syncIndices } from "./dom.js";
+import { defineHandlers, ListenedTarget, syncIndices } from "./dom.js";
 
 class TrackBase {
   constructor(engine, oid, state) {
@@ -113,7 +113,7 @@ export class TextTrackCueList {
 }
 
 // TextTrack is an EventTarget (cuechange): TrackBase's members are mixed in below.
-export class TextTrack extends EventTarget {
+export class TextTrack extends ListenedTarget {
   constructor(engine, oid, state) {
     super();
     this._engine = engine;
@@ -181,7 +181,7 @@ export function trackFactory(engine) {
   };
 }
 
-export class TrackListBase extends EventTarget {
+export class TrackListBase extends ListenedTarget {
   constructor(engine, oid) {
     super();
     this._engine = engine;
