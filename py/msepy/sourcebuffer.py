@@ -469,12 +469,16 @@ class SourceBuffer(EventTarget):
         first = frames[0].track_id
         if all(f.track_id == first for f in frames):
             return frames
+        # One exact integer per frame: its decode time in a timescale every track's
+        # divides, times 4, plus the kind's rank (3: a track the buffers lack).
         rank = {"audio": 0, "video": 1, "text": 2}
-        keys = {tid: (tb.info.timescale, rank[tb.kind]) for tid, tb in tbs.items()}
+        common = math.lcm(*(tb.info.timescale for tb in tbs.values()))
+        keys = {tid: (common // tb.info.timescale * 4, rank[tb.kind]) for tid, tb in tbs.items()}
+        other = (common * 4, 3)
 
-        def key(f: Any) -> tuple[float, int]:
-            ts, r = keys.get(f.track_id, (1, 3))
-            return (f.dts / ts, r)
+        def key(f: Any) -> int:
+            scale, r = keys.get(f.track_id, other)
+            return f.dts * scale + r
 
         return sorted(frames, key=key)
 
