@@ -100,8 +100,9 @@ def _steady_run(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: bo
     (steps 3 and 21 do nothing); the frame's track buffer has a last decode timestamp
     and a highest end timestamp (step 13 does nothing), does not need a random access
     point or its first frame in the run is one (steps 10-12 clear the flag: as after
-    an initialization segment, "Initialization Segment Received" step 3.3) and holds no frame starting at or after the highest end timestamp, so
-    step 14 removes nothing (every frame it holds or the run adds starts before it).
+    an initialization segment, "Initialization Segment Received" step 3.3), and holds
+    no frame starting at or after the highest end timestamp, so step 14 removes
+    nothing (every frame it holds or the run adds starts before it).
     A frame for which step 6 finds a discontinuity, or steps 8-9 put outside the append
     window, ends the run.  Steps 4, 7 and 16-20 are the integer arithmetic of
     `_process_frame`; each track buffer takes its run of frames at the end, in order
