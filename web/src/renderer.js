@@ -18,7 +18,6 @@ const REPORT_EVERY = 0.1;     // seconds between position reports to the model
 const PREROLL_FRAMES = 2;     // decoded video frames before the clock starts
 const PREROLL_AUDIO = 0.1;    // seconds of decoded audio before the clock starts
 const PREROLL_MAX_MS = 1000;  // start anyway after this long
-const START_WAIT_MS = 250;    // a new pipeline waits this long at most for appends to pause
 const DECODED = new Set(["video", "audio"]);  // the track kinds with a WebCodecs decoder
 
 export class Renderer {
@@ -176,7 +175,7 @@ export class Renderer {
   // -- pipelines ---------------------------------------------------------------------------
   #newTrack(key, kind) {
     return { key, kind, decoder: null, config: null, wcConfig: null, nextTs: null, configured: false, pulling: false, trims: [],
-      exhausted: false, frames: [], generation: 0, lastPts: -Infinity, bornAt: performance.now() };
+      exhausted: false, frames: [], generation: 0, lastPts: -Infinity };
   }
 
   // A track's decoder is made at its first pull, not with the track: the track comes
@@ -207,16 +206,13 @@ export class Renderer {
 
   // While appends are in flight the pipeline fills only to its low marks: decoding far
   // ahead then would take the CPU the engine's append handling needs (2 cores are
-  // common), and the frames can be decoded a moment later just as well.  A new
-  // pipeline does not start at all then (for START_WAIT_MS at most): its start-up -
-  // configuring the decoders, the AudioContext and its worklet, the first decodes and
-  // the first frame's layout - is 10-20 ms of the page's main thread and a core, and a
-  // player's first appends (init segment, first media segments) would wait behind it.
-  // The first frame comes a few milliseconds after the appends pause instead.
+  // common), and the frames can be decoded a moment later just as well.  A new pipeline
+  // starts at once, appends or not: held back until the appends paused (up to 250 ms),
+  // the playhead of a playing element stood still that long, and hls.js took it for a
+  // stall and seeked over the start gap.
   #needsMore(t) {
     if (!DECODED.has(t.kind) || t.pulling) return false;
     const busy = this.element._engine.appending;
-    if (busy && !t.configured && performance.now() - t.bornAt < START_WAIT_MS) return false;
     const queued = t.decoder ? t.decoder.decodeQueueSize : 0;
     if (t.kind === "video") return t.frames.length + queued < (busy ? VIDEO_LOW : VIDEO_AHEAD);
     return this.audio.ahead + queued * 0.02 < (busy ? AUDIO_LOW : AUDIO_AHEAD);
