@@ -13,12 +13,16 @@ coded frames exactly (one line per segment boundary or frame)::
     X bad bytes                   a byte stream violation with that message
 
 It is fed through ``append_buffer`` like real bytes (appends may split lines anywhere).
+With ``runs`` set, a batch's frames of one track whose decode timestamps follow from
+their durations are handed out as ``FrameRun`` columns, as the ISO BMFF parser's are.
 """
 
 from __future__ import annotations
 
+from itertools import accumulate
+
 from msepy import HTMLMediaElement, MediaSource, TaskQueue
-from msepy.bytestream import (CodedFrame, CodedFrames, DecoderConfig, InitSegment,
+from msepy.bytestream import (CodedFrame, CodedFrames, DecoderConfig, FrameRun, InitSegment,
                               MediaSegmentEnd, MediaSegmentStart, ParseError, TrackInfo)
 
 KIND = {"v": "video", "a": "audio", "t": "text"}
@@ -27,8 +31,9 @@ KIND = {"v": "video", "a": "audio", "t": "text"}
 class FrameScriptParser:
     generate_timestamps = False
 
-    def __init__(self) -> None:
+    def __init__(self, runs: bool = False) -> None:
         self._buf = b""
+        self.runs = runs
 
     @property
     def buffered_bytes(self) -> int:
@@ -56,7 +61,7 @@ class FrameScriptParser:
                                         data=memoryview(bytes(size))))
                 continue
             if batch:
-                yield CodedFrames(batch)
+                yield CodedFrames(as_runs(batch) if self.runs else batch)
                 batch = []
             if op == "I":
                 tracks = []
@@ -77,7 +82,29 @@ class FrameScriptParser:
             elif op == "X":
                 raise ParseError(" ".join(parts[1:]))
         if batch:
-            yield CodedFrames(batch)
+            yield CodedFrames(as_runs(batch) if self.runs else batch)
+
+
+def as_runs(frames: list[CodedFrame]) -> list[FrameRun]:
+    """Consecutive frames of one track, each decoded where the one before ends, as one
+    ``FrameRun`` (``pts is dts`` when they are equal throughout)."""
+    groups: list[list[CodedFrame]] = []
+    for f in frames:
+        last = groups[-1][-1] if groups else None
+        if last is not None and last.track_id == f.track_id and f.dts == last.dts + last.duration:
+            groups[-1].append(f)
+        else:
+            groups.append([f])
+    runs = []
+    for g in groups:
+        sizes = [len(f.data) for f in g]
+        dts = [f.dts for f in g]
+        pts = [f.pts for f in g]
+        runs.append(FrameRun(g[0].track_id, dts if pts == dts else pts, dts,
+                             [f.duration for f in g], [f.is_rap for f in g],
+                             memoryview(b"".join(bytes(f.data) for f in g)), 0,
+                             list(accumulate(sizes, initial=0))[:-1], sizes))
+    return runs
 
 
 class Pair:
@@ -108,10 +135,10 @@ class Pair:
         return out
 
     def add(self, name: str = "sb", type_: str = 'video/mp4; codecs="avc1.64001f"',
-            script: bool = True):
+            script: bool = True, runs: bool = False):
         if script:
             import msepy.sourcebuffer as module
-            real, module.parser_for = module.parser_for, lambda essence: FrameScriptParser()
+            real, module.parser_for = module.parser_for, lambda essence: FrameScriptParser(runs)
             try:
                 sb = self.ms.add_source_buffer(type_)
             finally:

@@ -1,12 +1,15 @@
-"""The steady-run path of coded frame processing is the full steps.
+"""The steady-run and run paths of coded frame processing are the full steps.
 
 ``processing._steady_run`` handles runs of frames for which most steps of "Coded Frame
-Processing" cannot apply, and hands every other frame to ``_process_frame``.  These
-tests replay random sessions (muxed audio, video and text; both modes; timestampOffset,
-append window, abort, remove, a repeated initialization segment; gaps, backward timestamps, zero and overlapping durations,
-frames before what is buffered) twice - as the engine runs them, and with every frame
-through ``_process_frame`` - and require the same track buffers, frame by frame, the same
-ranges and the same coded frame processing variables.
+Processing" cannot apply, and hands every other frame to ``_process_frame``;
+``processing._take_runs`` takes a batch of ``FrameRun``s (as the ISO BMFF parser hands
+them out) whole when every frame of it is steady, the frames made later.  These tests
+replay random sessions (muxed audio, video and text; both modes; timestampOffset,
+append window, abort, remove, a repeated initialization segment; gaps, backward
+timestamps, zero and overlapping durations, frames before what is buffered) twice - as
+the engine runs them, and with every frame through ``_process_frame`` - and require the
+same track buffers, frame by frame, the same ranges and the same coded frame
+processing variables.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import msepy.processing as processing
-from helpers import Pair
+from helpers import Pair, as_runs, ranges
 
 SETTINGS = settings(max_examples=int(os.environ.get("MSEPY_PROPERTY_EXAMPLES", "150")),
                     deadline=None)
@@ -61,19 +64,59 @@ def script(frames, start: int | None, pos: dict[int, int]) -> str:
     return "\n".join(lines + ["E", ""])
 
 
-def run_session(ops, steady: bool):
+# Runs of frames of one track, decoded one after another (dts + duration = next dts),
+# as a trun holds them: track, frame count, composition offsets (video), durations (in
+# spacings; 0: an empty frame), random access points.
+run_strategy = st.tuples(
+    st.sampled_from([1] * 6 + [2] * 7 + [3]),
+    st.integers(1, 12),
+    st.sampled_from([None, None, None, [0, 2, 1, 1], [1, 0, 2], [0, 0, 3], [0, -1, 1]]),
+    st.sampled_from([[1]] * 8 + [[1, 2], [2, 1, 1], [1, 0], [3]]),
+    st.sampled_from([[True], [True, False, False], [False]]),
+)
+# A player's session: a first append, then mostly appends that go on where the last
+# one left off, now and then another op (a jump, an offset, a removal ...).
+runs_session_strategy = st.lists(
+    st.tuples(st.sampled_from(["runs"] * 10 + ["jump", "op"]),
+              st.lists(run_strategy, min_size=1, max_size=4), st.integers(0, 30), op_strategy),
+    min_size=2, max_size=12,
+).map(lambda picks: [("runs", runs, start if i == 0 or kind == "jump" else None)
+                     if i == 0 or kind != "op" else op
+                     for i, (kind, runs, start, op) in enumerate(picks)])
+
+
+def runs_script(runs, start: int | None, pos: dict[int, int]) -> str:
+    """Frame lines for ``runs`` (``run_strategy``), each track's decode timestamps
+    going on from ``pos`` (or from ``start`` tenths of s)."""
+    if start is not None:
+        pos.update({tid: start * ts // 10 for tid, ts in ((1, 90000), (2, 48000), (3, 1000))})
+    lines = ["M"]
+    for tid, n, ctos, durations, raps in runs:
+        for k in range(n):
+            dur = durations[k % len(durations)] * STEP[tid]
+            dts = pos[tid]
+            pts = dts + (ctos[k % len(ctos)] * STEP[tid] if ctos and tid == 1 else 0)
+            rap = raps[k % len(raps)] or tid != 1
+            lines.append(f"F {tid} {'K' if rap else '.'} {pts} {dts} {dur}")
+            pos[tid] = dts + dur
+    return "\n".join(lines + ["E", ""])
+
+
+def run_session(ops, steady: bool, runs: bool = False):
     saved = processing._steady_run
     if not steady:
         processing._steady_run = lambda sb, frames, i, chunks: i
     try:
         p = Pair()
-        sb = p.add(type_='video/mp4; codecs="avc1.64001f,mp4a.40.2"')
+        sb = p.add(type_='video/mp4; codecs="avc1.64001f,mp4a.40.2"', runs=runs)
         p.append(sb, INIT)
         pos: dict[int, int] = {1: 0, 2: 0, 3: 0}
         for op in ops:
             kind = op[0]
             if kind == "append":
                 p.append(sb, script(op[1], op[2], pos))
+            elif kind == "runs":
+                p.append(sb, runs_script(op[1], op[2], pos))
             elif kind == "offset":
                 sb.timestamp_offset = op[1] / 10
             elif kind == "mode":
@@ -100,10 +143,11 @@ def state(sb):
     for tid, tb in sorted(sb._track_buffers.items()):
         ts = tb.timescale
         out[tid] = {
+            "ranges": tb.ranges_seconds(),  # (before the frames: runs may still be pending)
+            "count": tb.frame_count,
             "frames": [(F(f.pts, ts), F(f.dts, ts), F(f.duration, ts), f.is_rap, f.group,
                         F(f.trim_start, ts), F(f.trim_end, ts), f.info is tb.info)
                        for f in tb.frames],
-            "ranges": tb.ranges_seconds(),
             "vars": [None if v is None else F(v, ts) for v in
                      (tb.last_decode_timestamp, tb.last_frame_duration, tb.highest_end_timestamp)],
             "need_rap": tb.need_random_access_point, "size": tb.size,
@@ -143,6 +187,21 @@ def test_continuing_streams_match_the_full_steps(ops):
     assert run_session(ops, steady=True) == run_session(ops, steady=False)
 
 
+@SETTINGS
+@given(st.lists(op_strategy, min_size=1, max_size=8))
+def test_frame_runs_match_the_full_steps(ops):
+    """A parser handing out ``FrameRun``s (coded frame processing's run path, the
+    frames made later) gives what every frame through the full steps gives."""
+    assert run_session(ops, steady=True, runs=True) == run_session(ops, steady=False)
+
+
+@SETTINGS
+@given(runs_session_strategy)
+def test_continuing_frame_runs_match_the_full_steps(ops):
+    """Mostly runs that go on where the last append left off, as a player appends."""
+    assert run_session(ops, steady=True, runs=True) == run_session(ops, steady=False)
+
+
 def test_a_steady_stream_takes_the_steady_path():
     """The common case - frames following each other - is the steady path's."""
     calls = []
@@ -157,3 +216,90 @@ def test_a_steady_stream_takes_the_steady_path():
     # Only the first frame of each track buffer's coded frame group needs every step
     # (the second append is a new media segment far ahead: a discontinuity).
     assert len(calls) <= 4, calls
+
+
+def test_runs_wait_for_their_frames_until_something_needs_them():
+    """The run path keeps a run's columns: ranges, extent and buffered come without the
+    frames; the frame feed makes only the runs it hands out."""
+    p = Pair()
+    sb = p.add(runs=True)
+    p.append(sb, "I v1/1000\nM\n" + "".join(f"F 1 K {t} {t} 100\n" for t in range(0, 1000, 100)) + "E\n")
+    tb = sb._track_buffers[1]
+    p.append(sb, "M\n" + "".join(f"F 1 {'K' if t % 500 == 0 else '.'} {t} {t} 100\n"
+                                 for t in range(1000, 3000, 100)) + "E\n")
+    p.append(sb, "M\n" + "".join(f"F 1 . {t} {t} 100\n" for t in range(3000, 4000, 100)) + "E\n")
+    assert tb.frame_count == 40 and len(tb._frames) == 1  # (the first frame took every step)
+    assert ranges(sb.buffered) == [(0, 4)] and tb.max_pts() == 3900 and tb.size == 4000
+    assert len(tb._frames) == 1
+    from msepy.feed import FrameFeed
+    feed = FrameFeed(p.el)
+    (track,) = feed.tracks()
+    batch = feed.pull(track.key, max_frames=15)
+    assert [f.pts for f in batch.frames] == list(range(0, 1500, 100))
+    assert len(tb._frames) == 30 and tb.frame_count == 40  # the second run made, not the third
+    assert [f.pts for f in tb.frames] == list(range(0, 4000, 100))
+
+
+def test_a_run_before_frames_held_in_decode_order_goes_in_frame_by_frame():
+    """A new coded frame group decoded before frames held (its presentation after them):
+    the run that follows is inserted in decode order, as the full steps do."""
+    script = ["I v1/1000\nM\n" + "".join(f"F 1 K {t} {t} 100\n" for t in range(0, 1100, 100)) + "E\n",
+              "M\nF 1 K 2000 150 100\nE\n",
+              "M\n" + "".join(f"F 1 . {2000 + t} {150 + t} 100\n" for t in range(100, 400, 100)) + "E\n"]
+
+    def session(runs: bool):
+        p = Pair()
+        sb = p.add(runs=runs)
+        p.append(sb, script[0])
+        sb.abort()
+        for part in script[1:]:
+            p.append(sb, part)
+        return state(sb)
+
+    got = session(runs=True)
+    assert got == session(runs=False)
+    assert [f[1] for f in got[1]["frames"]] == sorted(f[1] for f in got[1]["frames"])
+
+
+def test_a_run_holding_a_group_start_frame_keeps_its_anchored_range_start():
+    """A track buffer range may start at its coded frame group's start across tracks
+    (``TrackBuffer.anchor``); a run with a frame at an anchored pts gets the same ranges
+    as the frames one by one."""
+    from msepy.bytestream import CodedFrame, TrackInfo
+    from msepy.trackbuffer import TrackBuffer
+    info = TrackInfo(track_id=1, kind="video", codec="test", timescale=1000, config=None)
+    frames = [CodedFrame(1, t, t, 100, True, memoryview(b"x")) for t in range(1000, 2000, 100)]
+    made, lazy = TrackBuffer(info), TrackBuffer(info)
+    for tb in (made, lazy):
+        tb.add(CodedFrame(1, 500, 500, 100, True, memoryview(b"x")))
+        tb.anchors[1300] = 900  # (as if a frame at 1300 had started a group at 0.9 s)
+    made.extend(frames, 500, 10, (0, 0), 100, (1900, 2000))
+    lazy.add_run(as_runs(frames)[0], 1, 0, 0, info, 10, (0, 0), 100, (1900, 2000))
+    assert lazy.ranges() == made.ranges() == made._compute_ranges() == [[500, 600], [900, 2000]]
+
+
+def test_a_run_crossing_the_append_window_end_takes_the_full_steps():
+    def session(runs: bool):
+        p = Pair()
+        sb = p.add(runs=runs)
+        p.append(sb, "I v1/1000\nM\n" + "".join(f"F 1 K {t} {t} 100\n" for t in range(0, 1000, 100)) + "E\n")
+        sb.append_window_end = 1.45
+        p.append(sb, "M\n" + "".join(f"F 1 K {t} {t} 100\n" for t in range(1000, 2000, 100)) + "E\n")
+        return state(sb)
+
+    got = session(runs=True)
+    assert got == session(runs=False) and got["buffered"] == ((0, F(14, 10)),)
+
+
+def test_a_seek_into_a_pending_run_starts_at_its_random_access_point():
+    p = Pair()
+    sb = p.add(runs=True)
+    p.append(sb, "I v1/1000\nM\n" + "".join(f"F 1 K {t} {t} 100\n" for t in range(0, 1000, 100)) + "E\n")
+    p.append(sb, "M\n" + "".join(f"F 1 {'K' if t % 500 == 0 else '.'} {t} {t} 100\n"
+                                 for t in range(1000, 4000, 100)) + "E\n")
+    from msepy.feed import FrameFeed
+    feed = FrameFeed(p.el)
+    (track,) = feed.tracks()
+    feed.seek(F(37, 10))
+    batch = feed.pull(track.key, max_frames=3)
+    assert [f.pts for f in batch.frames] == [3500, 3600, 3700] and batch.frames[0].is_rap

@@ -20,7 +20,6 @@ and removals land near the playhead".  A new track description brings ``config``
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING
@@ -125,12 +124,12 @@ class FrameFeed:
         if cursor.last is None:
             start = self._start_index(tb, cursor.start_at)
         else:
-            start = _index_after(tb, cursor.last)
+            start = tb.index_after(cursor.last)
         if start is None:
             if cursor.config is None:
                 batch.config = cursor.config = tb.info.config
             return batch
-        frames = tb.frames[start:start + max_frames]
+        frames = tb.frames_upto(start + max_frames)[start:start + max_frames]
         # Each frame carries the track description it was appended under: a batch
         # starts with a configure wherever that changes (a new initialization segment,
         # changeType to another codec or to WebCodecs chunks), and never spans two.
@@ -162,13 +161,3 @@ class FrameFeed:
 def _config_of(frame: CodedFrame, tb: TrackBuffer) -> DecoderConfig | None:
     info = frame.info if frame.info is not None else tb.info
     return info.config
-
-
-def _index_after(tb: TrackBuffer, last: CodedFrame) -> int | None:
-    frames = tb.frames
-    i = bisect_left(frames, last.dts, key=lambda f: f.dts)
-    while i < len(frames):
-        if frames[i] is last:
-            return i + 1
-        i += 1
-    return None

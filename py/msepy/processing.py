@@ -11,10 +11,11 @@ is integer arithmetic.
 from __future__ import annotations
 
 from fractions import Fraction
+from operator import add, sub
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from ._time import ceil_ticks, floor_ticks
-from .bytestream import CodedFrame
+from .bytestream import CodedFrame, FrameRun, frame_list
 from .trackbuffer import SpliceFrame, TrackBuffer
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class AppendError(Exception):
     """Internal: the bytes or frames call for the append error algorithm."""
 
 
-def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame],
+def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame | FrameRun],
                            chunks: bool = False,
                            order: Callable[[list[CodedFrame]], list[CodedFrame]] | None = None
                            ) -> None:
@@ -42,8 +43,16 @@ def coded_frame_processing(sb: "SourceBuffer", frames: Iterable[CodedFrame],
     `_steady_run`): each frame's steps then read and write only its own track buffer's
     variables, in which every track's frames come in decode order already, so the
     batch is first tried as it is, and only a batch with a frame that needs the full
-    steps is put in order (after the try is undone)."""
+    steps is put in order (after the try is undone).  A batch of ``FrameRun``s is taken
+    a run at a time when every frame of it is steady (`_take_runs`), after the first
+    frames in decode order that are not, one by one; what is left then is made into
+    frames."""
     frames = frames if isinstance(frames, list) else list(frames)
+    if order is not None:
+        frames = _take_runs(sb, frames)  # type: ignore[arg-type]
+        if not frames:
+            return
+    frames = frame_list(frames)  # type: ignore[arg-type]
     if order is not None:
         done, states = _steady_scan(sb, frames, 0, chunks)
         if done == len(frames):
@@ -65,7 +74,7 @@ class _Steady:
 
     __slots__ = ("tb", "factor", "off", "lo", "hi", "gaps", "ldt", "lfd", "het",
                  "ldt_before", "serial", "info", "run", "need_rap",
-                 "size", "lead_lo", "lead_hi", "dist", "top_pts", "top_end")
+                 "size", "lead_lo", "lead_hi", "dist", "top_pts", "top_end", "held")
 
 
 def _steady(sb: "SourceBuffer", tb: TrackBuffer | None, chunks: bool) -> _Steady | None:
@@ -187,6 +196,120 @@ def _steady_scan(sb: "SourceBuffer", frames: list[CodedFrame], i: int, chunks: b
         if not steady:
             break
     return k, states
+
+
+PEELS = 4
+"""Most frames `_take_runs` takes through the full steps before it gives up on a batch."""
+
+
+def _take_runs(sb: "SourceBuffer", batch: list[CodedFrame | FrameRun]
+               ) -> list[CodedFrame | FrameRun]:
+    """Steps 1-21 for a batch of ``FrameRun``s: while a frame of the batch is not
+    steady, the first frame in decode order takes the full steps (`_process_frame`: a
+    new coded frame group's first frames, where a discontinuity was found), up to
+    ``PEELS`` of them; once every frame is steady, each track buffer takes its runs
+    whole (`_take_steady_runs`).  Returns what is left for the frame-by-frame steps:
+    nothing, or the rest of the batch (in the batch's decode order, from where this
+    stopped)."""
+    if not batch or any(type(item) is not FrameRun for item in batch):
+        return batch
+    runs: list[FrameRun] = list(batch)  # type: ignore[arg-type]
+    # The batch's decode order, as `order` sorts it (None: byte order).  A run's frames
+    # are in it already: the first frame of the batch is the first of one run.
+    key = sb._decode_key(runs)
+    windows: dict[int, tuple[int, int, int | float, int | float]] = {}
+    for _ in range(PEELS):
+        if _take_steady_runs(sb, runs):
+            return []
+        firsts = [run.first() for run in runs] if key is not None else [runs[0].first()]
+        i = min(range(len(firsts)), key=lambda k: (key(firsts[k]), k)) if key else 0
+        rest = runs[i].rest()
+        runs[i:i + 1] = [rest] if len(rest) else []
+        _process_frame(sb, firsts[i], windows, False)
+        if not runs:
+            return []
+    # (Part of the rest may be of one track, which `order` leaves in byte order.)
+    rest = frame_list(runs)  # type: ignore[arg-type]
+    return rest if key is None else sorted(rest, key=key)  # type: ignore[return-value]
+
+
+def _take_steady_runs(sb: "SourceBuffer", runs: list[FrameRun]) -> bool:
+    """`_steady_run`'s steps for a batch of ``FrameRun``s, a run at a time: when every
+    frame of every run is steady, each track buffer takes its runs whole (their frames
+    are made when needed, ``TrackBuffer.add_run``) and True; else nothing changes (a
+    track buffer may be rescaled) and False.
+
+    Within a run, a frame's decode timestamp is the one before's plus its duration:
+    step 6 finds no discontinuity inside a run whose durations are positive, so only
+    its first frame's decode timestamp is checked; steps 8-9 need its lowest pts and
+    highest frame end, and steps 17-20 its last frame and highest end."""
+    if sb._generate_timestamps or (sb._mode == "sequence" and sb._group_start is not None):
+        return False
+    states: dict[int, _Steady] = {}
+    plans = []
+    for run in runs:
+        st = states.get(run.track_id)
+        if st is None:
+            st = _steady(sb, sb._track_buffers.get(run.track_id), False)
+            if st is None or st.tb.kind == "text":
+                return False
+            st.held = st.tb.last_dts()
+            states[run.track_id] = st
+        plan = _plan_run(st, run)
+        if plan is None:
+            return False
+        plans.append(plan)
+    for st, run, size, distance, top in plans:
+        st.tb.add_run(run, st.factor, st.off, st.serial, st.info, size,
+                      (st.lead_lo, st.lead_hi), distance, top)
+    for st in states.values():
+        tb = st.tb
+        tb.need_random_access_point = False                         # 12.
+        tb.last_decode_timestamp, tb.last_frame_duration = st.ldt, st.lfd  # 17-18.
+        tb.highest_end_timestamp = st.het                           # 19.
+        g_ticks, g_scale = sb._group_end                            # 20.
+        if st.top_end * g_scale > g_ticks * tb.timescale:
+            sb._group_end = (st.top_end, tb.timescale)
+    return True
+
+
+def _plan_run(st: _Steady, run: FrameRun
+              ) -> tuple[_Steady, FrameRun, int, int, tuple[int, int]] | None:
+    """Steps 4-20 for every frame of ``run`` (see `_take_steady_runs`) on its track's
+    variables in ``st``; None if a frame is not steady.  Returns what ``add_run`` takes
+    besides ``st``'s: the run, its bytes, its largest frame distance, its highest pts
+    and end."""
+    factor, off = st.factor, st.off
+    durations, dts = run.durations, run.dts
+    if st.need_rap:                                                 # 10-11.
+        if not run.raps[0]:
+            return None
+        st.need_rap = False
+    first = dts[0] * factor + off                                   # 4.
+    step = first - st.ldt
+    if step < 0 or (step > 2 * st.lfd and not st.gaps):              # 6.
+        return None
+    if first < st.held:
+        return None  # before a frame held in decode order: added one at a time (16.)
+    if min(durations) <= 0:
+        return None  # an empty frame at the highest end timestamp: step 14 may remove it
+    pts = run.pts
+    if pts is dts:  # each frame ends where the next one starts
+        low, high, end = dts[0], dts[-1], dts[-1] + durations[-1]
+        lead_lo = lead_hi = 0
+    else:
+        low, high, end = min(pts), max(pts), max(map(add, pts, durations))
+        leads = list(map(sub, pts, dts))
+        lead_lo, lead_hi = min(leads) * factor, max(leads) * factor
+    low, high, end = low * factor + off, high * factor + off, end * factor + off  # 7.
+    if low < st.lo or end > st.hi:                                  # 8-9.
+        return None
+    st.ldt = st.held = dts[-1] * factor + off                       # 17-19.
+    st.lfd = durations[-1] * factor
+    st.het = max(st.het, end)
+    st.top_pts, st.top_end = max(st.top_pts, high), max(st.top_end, end)
+    st.lead_lo, st.lead_hi = min(st.lead_lo, lead_lo), max(st.lead_hi, lead_hi)
+    return st, run, sum(run.sizes), max(step, max(durations) * factor), (high, end)
 
 
 def _steady_undo(states: dict[int, _Steady]) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ._time import INF, ZERO, fmt, from_double
 from .bytestream import (CodedFrames, InitSegment, MediaSegmentEnd, MediaSegmentStart,
@@ -425,7 +425,7 @@ class SourceBuffer(EventTarget):
             for event in self._parser.parse():
                 kind = type(event)
                 if kind is CodedFrames:
-                    coded_frame_processing(self, event.frames, order=self._decode_order)  # 6.2
+                    coded_frame_processing(self, event.items, order=self._decode_order)  # 6.2
                     processed = True
                     if self._over_limit(0):  # 6.3
                         self._buffer_full = True
@@ -463,12 +463,18 @@ class SourceBuffer(EventTarget):
         text on ties: the order Chromium's frame processor sees them in (it merges the
         parser's per-track queues by decode timestamp), which decides, e.g., which
         frame anchors timestampOffset in "sequence" mode (step 3)."""
+        key = self._decode_key(frames)
+        return frames if key is None else sorted(frames, key=key)
+
+    def _decode_key(self, batch: list[Any]) -> Callable[[Any], int] | None:
+        """The sort key of ``_decode_order`` for a batch (of frames or ``FrameRun``s),
+        or None when the batch stays in byte order (one track)."""
         tbs = self._track_buffers
-        if len(tbs) < 2 or len(frames) < 2:
-            return frames
-        first = frames[0].track_id
-        if all(f.track_id == first for f in frames):
-            return frames
+        if len(tbs) < 2 or len(batch) < 2:
+            return None
+        first = batch[0].track_id
+        if all(f.track_id == first for f in batch):
+            return None
         # One exact integer per frame: its decode time in a timescale every track's
         # divides, times 4, plus the kind's rank (3: a track the buffers lack).
         rank = {"audio": 0, "video": 1, "text": 2}
@@ -480,7 +486,7 @@ class SourceBuffer(EventTarget):
             scale, r = keys.get(f.track_id, other)
             return f.dts * scale + r
 
-        return sorted(frames, key=key)
+        return key
 
     def _after_coded_frames(self) -> None:
         """"Coded Frame Processing" steps 2-5, once per batch of frames."""
@@ -515,7 +521,7 @@ class SourceBuffer(EventTarget):
             for event in self._parser.parse():
                 if type(event) is not CodedFrames:
                     break
-                coded_frame_processing(self, event.frames)
+                coded_frame_processing(self, event.items)
                 processed = True
         except (ParseError, AppendError):
             pass  # the partial segment is being discarded anyway

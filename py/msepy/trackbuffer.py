@@ -19,6 +19,14 @@ Track buffer ranges are the union of the frames' presentation intervals with gap
 larger than ``2 × max inter-frame distance`` coalesced — Chromium's rule (the spec
 lets the threshold be implementation-specific, see "Track Buffers").  They are kept
 incrementally while frames are appended at the end and recomputed after removals.
+
+Frames appended as a ``FrameRun`` by coded frame processing's run path (``add_run``)
+are kept as that run's columns at the end of the buffer, with the timestamp offset,
+coded frame group and track description to apply, until something needs them as
+objects: ``frames`` makes every pending run's ``CodedFrame`` objects (in order, once),
+``frames_upto`` only as many as asked for (the frame feed).  Frames added at the end
+after a pending run wait behind it (``_AddedFrames``).  The bookkeeping, the ranges
+and the extent never need the objects.
 """
 
 from __future__ import annotations
@@ -26,11 +34,12 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import count
+from itertools import count, islice, repeat
 from math import gcd
-from typing import Iterable
+from operator import sub
+from typing import Iterable, Iterator
 
-from .bytestream import CodedFrame, TrackInfo
+from .bytestream import CodedFrame, FrameRun, TrackInfo
 
 __all__ = ["TrackBuffer", "SpliceFrame"]
 
@@ -57,6 +66,96 @@ class SpliceFrame(CodedFrame):
                 f"splice@{self.splice_pts} fade_out={len(self.fade_out)}>")
 
 
+@dataclass(slots=True)
+class _PendingRun:
+    """A ``FrameRun`` added to a track buffer (coded frame processing step 16) whose
+    ``CodedFrame`` objects are not made yet: its frame k has pts ``run.pts[k] * factor +
+    shift`` ticks (dts alike), duration ``run.durations[k] * factor``."""
+
+    run: FrameRun
+    factor: int
+    shift: int
+    group: int
+    info: TrackInfo
+
+    def __len__(self) -> int:
+        return len(self.run)
+
+    def first_dts(self) -> int:
+        return self.run.dts[0] * self.factor + self.shift
+
+    def last_dts(self) -> int:
+        return self.run.dts[-1] * self.factor + self.shift
+
+    def tail_pts(self, count: int) -> list[int]:
+        return self.ticks(self.run.pts[-count:])
+
+    def rescale(self, factor: int) -> None:
+        self.factor *= factor
+        self.shift *= factor
+
+    def ticks(self, column: list[int]) -> list[int]:
+        factor, shift = self.factor, self.shift
+        if factor == 1:
+            return column if not shift else [t + shift for t in column]
+        return [t * factor + shift for t in column]
+
+    def intervals(self) -> Iterator[tuple[int, int]]:
+        """Each frame's presentation interval, in ticks."""
+        factor = self.factor
+        for pts, duration in zip(self.ticks(self.run.pts), self.run.durations):
+            yield pts, pts + duration * factor
+
+    def make_frames(self) -> list[CodedFrame]:
+        run = self.run
+        dts = self.ticks(run.dts)
+        pts = dts if run.pts is run.dts else self.ticks(run.pts)
+        durations = run.durations if self.factor == 1 else [d * self.factor for d in run.durations]
+        return list(map(CodedFrame, repeat(run.track_id), pts, dts, durations, run.raps,
+                        run.payloads(), repeat(self.group), repeat(self.info)))
+
+
+@dataclass(slots=True)
+class _AddedFrames:
+    """Frames added at the end of a track buffer, made already, after a pending run
+    (their place in decode order: the pending runs are made first)."""
+
+    frames: list[CodedFrame]
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def first_dts(self) -> int:
+        return self.frames[0].dts
+
+    def last_dts(self) -> int:
+        return self.frames[-1].dts
+
+    def tail_pts(self, count: int) -> list[int]:
+        return [f.pts for f in self.frames[-count:]]
+
+    def rescale(self, factor: int) -> None:
+        _rescale_frames(self.frames, factor)
+
+    def intervals(self) -> Iterator[tuple[int, int]]:
+        for f in self.frames:
+            yield f.pts, f.pts + f.duration
+
+    def make_frames(self) -> list[CodedFrame]:
+        return self.frames
+
+
+def _rescale_frames(frames: list[CodedFrame], factor: int) -> None:
+    for f in frames:
+        f.pts *= factor
+        f.dts *= factor
+        f.duration *= factor
+        f.trim_start *= factor
+        f.trim_end *= factor
+        if isinstance(f, SpliceFrame):
+            f.splice_pts *= factor
+
+
 class TrackBuffer:
     def __init__(self, info: TrackInfo) -> None:
         self.info = info
@@ -64,7 +163,10 @@ class TrackBuffer:
         self.track_id = info.track_id
         self.kind = info.kind
         self.timescale = info.timescale
-        self.frames: list[CodedFrame] = []
+        self._frames: list[CodedFrame] = []
+        """The frames made so far, in decode order; the pending runs follow them."""
+        self._pending: list[_PendingRun | _AddedFrames] = []
+        self._pending_count = 0
         # The spec's per-track coded frame processing variables (in ticks).
         self.last_decode_timestamp: int | None = None
         self.last_frame_duration: int | None = None
@@ -97,8 +199,74 @@ class TrackBuffer:
         ``buffered`` is memoized on them)."""
 
     def __repr__(self) -> str:
-        return (f"<TrackBuffer {self.kind} id={self.track_id} {len(self.frames)} frames "
+        return (f"<TrackBuffer {self.kind} id={self.track_id} {self.frame_count} frames "
                 f"{self.size}B ts={self.timescale} ranges={self.ranges_seconds()}>")
+
+    # -- the frames ---------------------------------------------------------------------
+    @property
+    def frames(self) -> list[CodedFrame]:
+        """Every frame, in decode order (making the pending runs' objects first)."""
+        if self._pending:
+            self._make_pending(len(self._pending))
+        return self._frames
+
+    @property
+    def frame_count(self) -> int:
+        return len(self._frames) + self._pending_count
+
+    def frames_upto(self, stop: int) -> list[CodedFrame]:
+        """The frames, of which at least the first ``stop`` (or all) are made."""
+        pending, made = self._pending, len(self._frames)
+        runs = 0
+        while runs < len(pending) and made < stop:
+            made += len(pending[runs])
+            runs += 1
+        if runs:
+            self._make_pending(runs)
+        return self._frames
+
+    def _make_pending(self, runs: int) -> None:
+        for p in self._pending[:runs]:
+            made = p.make_frames()
+            self._frames.extend(made)
+            self._pending_count -= len(made)
+        del self._pending[:runs]
+
+    def last_dts(self) -> int | float:
+        """The highest decode timestamp held (-inf when empty)."""
+        if self._pending:
+            return self._pending[-1].last_dts()
+        return self._frames[-1].dts if self._frames else float("-inf")
+
+    def _append_made(self, frames: list[CodedFrame]) -> None:
+        """Put frames at the end of decode order (after any pending run)."""
+        if not self._pending:
+            self._frames.extend(frames)
+            return
+        tail = self._pending[-1]
+        if type(tail) is not _AddedFrames:
+            tail = _AddedFrames([])
+            self._pending.append(tail)
+        tail.frames.extend(frames)
+        self._pending_count += len(frames)
+
+    def index_after(self, frame: CodedFrame) -> int | None:
+        """The index after ``frame`` (a frame made already), or None if it is gone."""
+        frames = self._frames
+        i = bisect_left(frames, frame.dts, key=_DTS)
+        while i < len(frames):
+            if frames[i] is frame:
+                return i + 1
+            i += 1
+        return None
+
+    def _intervals(self) -> Iterator[tuple[int, int]]:
+        """Every frame's presentation interval in decode order, without making the
+        pending runs' frames."""
+        for f in self._frames:
+            yield f.pts, f.pts + f.duration
+        for p in self._pending:
+            yield from p.intervals()
 
     # -- exact time -------------------------------------------------------------------
     def ensure_timescale(self, timescale: int) -> int:
@@ -114,14 +282,9 @@ class TrackBuffer:
             return
         self.generation = next(_generations)
         self.timescale *= factor
-        for f in self.frames:
-            f.pts *= factor
-            f.dts *= factor
-            f.duration *= factor
-            f.trim_start *= factor
-            f.trim_end *= factor
-            if isinstance(f, SpliceFrame):
-                f.splice_pts *= factor
+        _rescale_frames(self._frames, factor)
+        for p in self._pending:
+            p.rescale(factor)
         for name in ("last_decode_timestamp", "last_frame_duration", "highest_end_timestamp"):
             v = getattr(self, name)
             if v is not None:
@@ -165,10 +328,10 @@ class TrackBuffer:
     def add(self, frame: CodedFrame) -> None:
         """Add a frame (coded frame processing step 16): decode order by dts."""
         self.generation = next(_generations)
-        frames = self.frames
-        if not frames or frame.dts >= frames[-1].dts:
-            frames.append(frame)
+        if frame.dts >= self.last_dts():
+            self._append_made([frame])
         else:
+            frames = self.frames
             frames.insert(bisect_right(frames, frame.dts, key=_DTS), frame)
             if frame.dts < self.modified_from_dts:
                 self.modified_from_dts = frame.dts
@@ -203,14 +366,13 @@ class TrackBuffer:
         ``pts - dts`` (from this buffer's), the largest distance between frames (a
         duration or a decode step from ``last_dts`` on), the highest pts and end."""
         self.generation = next(_generations)
-        frames = self.frames
-        if frames and run[0].dts < frames[-1].dts:
+        if run[0].dts < self.last_dts():
             for f in run:  # not after every frame held: one at a time
                 self.last_decode_timestamp = last_dts
                 self.add(f)
                 last_dts = f.dts
             return
-        frames.extend(run)
+        self._append_made(run)
         self.size += size
         self.min_lead, self.max_lead = lead
         top_pts, top_end = top
@@ -238,6 +400,44 @@ class TrackBuffer:
             else:
                 self._ranges_dirty = True
                 return
+
+    def add_run(self, run: FrameRun, factor: int, shift: int, group: int, info: TrackInfo,
+                size: int, lead: tuple[int, int], distance: int, top: tuple[int, int]) -> None:
+        """``extend`` for a ``FrameRun`` that coded frame processing's run path takes
+        whole (``processing._take_runs``), its frame k at ``run.pts[k] * factor +
+        shift`` ticks (dts alike), all after every frame held in decode order; with the
+        run's bookkeeping (as ``extend``'s).  The frames are made when needed."""
+        self.generation = next(_generations)
+        pending = _PendingRun(run, factor, shift, group, info)
+        self._pending.append(pending)
+        self._pending_count += len(run)
+        self.size += size
+        self.min_lead, self.max_lead = lead
+        top_pts, top_end = top
+        if self._max_pts is not None and top_pts > self._max_pts:
+            self._max_pts = top_pts
+        if self._max_end is not None and top_end > self._max_end:
+            self._max_end = top_end
+        if distance > self.max_distance:
+            self.max_distance = distance
+            self._ranges_dirty = True  # a larger fudge may join ranges
+        if self._ranges_dirty:
+            return
+        # The run's presentation intervals make one range (else: recompute).  With pts
+        # = dts, each frame starts where the one before ends; else, they do when no two
+        # starts next to each other in presentation order are more than the fudge apart.
+        if run.pts is run.dts:
+            start = run.pts[0] * factor + shift
+        else:
+            starts = sorted(run.pts)
+            if len(starts) > 1 and max(map(sub, islice(starts, 1, None), starts)) * factor > self.fudge:
+                self._ranges_dirty = True
+                return
+            start = starts[0] * factor + shift
+        if self.anchors and any(start <= p <= top_pts for p in self.anchors):
+            self._ranges_dirty = True  # (a frame of the run may start a range earlier)
+            return
+        self._extend_ranges(start, top_end)
 
     def _extend_ranges(self, start: int, end: int) -> None:
         ranges = self._ranges
@@ -275,11 +475,11 @@ class TrackBuffer:
         return self._max_end  # type: ignore[return-value]
 
     def _extent(self) -> None:
-        if not self.frames:
+        if not self.frame_count:
             self._max_pts = self._max_end = float("-inf")  # type: ignore[assignment]
             return
-        self._max_pts = max(f.pts for f in self.frames)
-        self._max_end = max(f.pts + f.duration for f in self.frames)
+        self._max_pts = max(s for s, _ in self._intervals())
+        self._max_end = max(e for _, e in self._intervals())
 
     def indices_of(self, frames: list[CodedFrame]) -> list[int]:
         wanted = {id(f) for f in frames}
@@ -386,9 +586,12 @@ class TrackBuffer:
 
     def clear(self) -> None:
         self.generation = next(_generations)
-        if self.frames:
-            self.modified_from_dts = min(self.modified_from_dts, self.frames[0].dts)
-        self.frames.clear()
+        if self.frame_count:
+            first = self._frames[0].dts if self._frames else self._pending[0].first_dts()
+            self.modified_from_dts = min(self.modified_from_dts, first)
+        self._frames.clear()
+        self._pending.clear()
+        self._pending_count = 0
         self.anchors = {}
         self._max_pts = self._max_end = None
         self.size = 0
@@ -421,8 +624,13 @@ class TrackBuffer:
 
     def _holds_recent(self, pts: int, look: int = 64) -> bool:
         """A frame at ``pts`` among the last ``look`` frames in decode order."""
-        frames = self.frames
-        return any(f.pts == pts for f in frames[-look:])
+        for entry in reversed(self._pending):
+            if pts in entry.tail_pts(look):
+                return True
+            look -= len(entry)
+            if look <= 0:
+                return False
+        return any(f.pts == pts for f in self._frames[-look:])
 
     def _merge_range(self, s: int, e: int) -> None:
         """Add ``[s, e]`` to the (clean) ranges, coalescing as ``_compute_ranges``
@@ -443,10 +651,9 @@ class TrackBuffer:
         out: list[list[int]] = []
         anchors = self.anchors
         if anchors:  # forget anchors whose frame is gone
-            present = {f.pts for f in self.frames if f.pts in anchors}
+            present = {s for s, _ in self._intervals() if s in anchors}
             self.anchors = anchors = {p: s for p, s in anchors.items() if p in present}
-        for s, e in sorted((anchors.get(f.pts, f.pts), f.pts + f.duration)
-                           for f in self.frames):
+        for s, e in sorted((anchors.get(s, s), e) for s, e in self._intervals()):
             if out and s <= out[-1][1] + fudge:
                 if e > out[-1][1]:
                     out[-1][1] = e
@@ -474,7 +681,7 @@ class TrackBuffer:
             ts = self.timescale
             memo = self._highest_memo = (
                 self.generation, Fraction(r[-1][1], ts) if r else None,
-                Fraction(self.max_pts(), ts) if self.frames else None)
+                Fraction(self.max_pts(), ts) if self.frame_count else None)
         return memo[1], memo[2]
 
     # -- GOPs (eviction, frame feed) ------------------------------------------------------
@@ -498,8 +705,11 @@ class TrackBuffer:
     def rap_index_for(self, t: int) -> int | None:
         """Index of the random access point to start decoding from to present ``t``:
         the last RAP in decode order whose pts is <= t (Seeking step 3)."""
-        frames = self.frames
-        hi = bisect_right(frames, t - self.min_lead, key=_DTS)
+        limit = t - self.min_lead  # no later frame in decode order presents at or before t
+        frames = self._frames
+        while self._pending and (not frames or frames[-1].dts <= limit):
+            self._make_pending(1)
+        hi = bisect_right(frames, limit, key=_DTS)
         for i in range(min(hi, len(frames)) - 1, -1, -1):
             if frames[i].is_rap and frames[i].pts <= t:
                 return i

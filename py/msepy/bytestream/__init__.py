@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 
 from ._types import (ByteStreamParser, CodedFrame, CodedFrames, DecoderConfig,
-                     InitSegment, MediaSegmentEnd, MediaSegmentStart, ParseError,
-                     SegmentEvent, TrackInfo)
+                     FrameRun, InitSegment, MediaSegmentEnd, MediaSegmentStart,
+                     ParseError, SegmentEvent, TrackInfo, frame_list)
 
 __all__ = [
-    "ByteStreamParser", "CodedFrame", "CodedFrames", "DecoderConfig", "InitSegment",
-    "MediaSegmentEnd", "MediaSegmentStart", "ParseError", "SegmentEvent", "TrackInfo",
+    "ByteStreamParser", "CodedFrame", "CodedFrames", "DecoderConfig", "FrameRun",
+    "InitSegment", "MediaSegmentEnd", "MediaSegmentStart", "ParseError", "SegmentEvent",
+    "TrackInfo", "frame_list",
     "parse_mime", "support", "parser_for", "generates_timestamps",
 ]
 

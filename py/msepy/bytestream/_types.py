@@ -13,6 +13,12 @@ loop; the parser only says what the bytes are:
     CodedFrames        one or more complete coded frames of the current media segment
     MediaSegmentEnd    the current media segment is complete
 
+A parser hands coded frames out as ``CodedFrame`` objects or, where it holds the frames'
+fields as lists anyway (ISO BMFF: a ``trun``'s samples), as ``FrameRun`` columns: the
+engine then takes the usual run whole and makes the frame objects only when something
+needs them (the renderer's frame feed, a removal, the full coded frame processing
+steps).
+
 ``parse`` yields as many events as the buffered bytes allow and stops when it needs more
 data.  Bytes that violate the format raise ``ParseError`` (the engine then runs the
 append error algorithm); nothing else may escape a parser.  ``reset`` is the byte stream
@@ -26,6 +32,7 @@ buffers: a payload is copied at most once, and only when it straddles two append
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Iterator, Literal, Protocol
 
 TrackKind = Literal["audio", "video", "text"]
@@ -126,6 +133,55 @@ class CodedFrame:
                 f"dur={self.duration} {len(self.data)}B>")
 
 
+@dataclass(slots=True)
+class FrameRun:
+    """Coded frames of one track that follow each other in decode order, as columns
+    (times in the track's timescale).  Each frame's decode timestamp is the previous
+    frame's plus its duration, as a ``trun``'s are (14496-12 8.8.8), and ``pts is dts``
+    when every presentation timestamp is its decode timestamp."""
+
+    track_id: int
+    pts: list[int]
+    dts: list[int]
+    durations: list[int]
+    raps: list[bool]
+    chunk: memoryview
+    """Holds every frame's payload: frame k's is ``chunk[offsets[k] - base:][:sizes[k]]``."""
+    base: int
+    offsets: list[int]
+    sizes: list[int]
+
+    def __len__(self) -> int:
+        return len(self.pts)
+
+    def __repr__(self) -> str:
+        return (f"<FrameRun t{self.track_id} {len(self.pts)} frames "
+                f"dts {self.dts[0]}..{self.dts[-1]}>" if self.pts else "<FrameRun empty>")
+
+    def payloads(self) -> list[memoryview]:
+        """Each frame's payload: a slice of ``chunk``, not a copy."""
+        chunk, base = self.chunk, self.base
+        return [chunk[o - base:o - base + n] for o, n in zip(self.offsets, self.sizes)]
+
+    def frames(self) -> list[CodedFrame]:
+        """The run as ``CodedFrame`` objects (new ones at every call)."""
+        return list(map(CodedFrame, repeat(self.track_id), self.pts, self.dts,
+                        self.durations, self.raps, self.payloads()))
+
+    def first(self) -> CodedFrame:
+        """The first frame, as a ``CodedFrame``."""
+        at = self.offsets[0] - self.base
+        return CodedFrame(self.track_id, self.pts[0], self.dts[0], self.durations[0],
+                          self.raps[0], self.chunk[at:at + self.sizes[0]])
+
+    def rest(self) -> FrameRun:
+        """The run without its first frame."""
+        dts = self.dts[1:]
+        return FrameRun(self.track_id, dts if self.pts is self.dts else self.pts[1:], dts,
+                        self.durations[1:], self.raps[1:], self.chunk, self.base,
+                        self.offsets[1:], self.sizes[1:])
+
+
 @dataclass(frozen=True, slots=True)
 class MediaSegmentStart:
     """The input buffer now starts a media segment (append state becomes
@@ -135,9 +191,27 @@ class MediaSegmentStart:
 @dataclass(frozen=True, slots=True)
 class CodedFrames:
     """Complete coded frames, in decode order per track, ready for coded frame
-    processing."""
+    processing: ``CodedFrame`` objects and ``FrameRun`` columns, in the order parsed."""
 
-    frames: list[CodedFrame] = field(default_factory=list)
+    items: list[CodedFrame | FrameRun] = field(default_factory=list)
+
+    @property
+    def frames(self) -> list[CodedFrame]:
+        """Every frame as a ``CodedFrame`` (a run's are made anew at every call)."""
+        return frame_list(self.items)
+
+
+def frame_list(items: list[CodedFrame | FrameRun]) -> list[CodedFrame]:
+    """``items`` with every ``FrameRun`` made into its ``CodedFrame`` objects."""
+    if not any(type(item) is FrameRun for item in items):
+        return items  # type: ignore[return-value]
+    out: list[CodedFrame] = []
+    for item in items:
+        if type(item) is FrameRun:
+            out.extend(item.frames())
+        else:
+            out.append(item)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

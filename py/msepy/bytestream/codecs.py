@@ -386,10 +386,30 @@ def keyframes_from_nal_units(samples: list[Bytes], formats: list[tuple[int, bool
                 keyframes[k] = verdict
 
 
+def keyframes_in_chunk(chunk: Bytes, base: int, offsets: list[int], sizes: list[int],
+                       nal_format: tuple[int, bool], keyframes: list[bool]) -> None:
+    """``keyframes_from_nal_units`` for samples of one track that ``chunk`` holds
+    (sample k at stream offset ``offsets[k]``, chunk[0] at ``base``), read in place:
+    a sample is sliced only when its first NAL unit does not decide."""
+    length_size, hevc = nal_format
+    length = _LENGTH[length_size]
+    for k, (offset, n) in enumerate(zip(offsets, sizes)):
+        at = offset - base
+        if n > length_size and not hevc:
+            nal_type = chunk[at + length_size] & 0x1F
+            if 1 <= nal_type <= 5 and 0 < length(chunk, at)[0] <= n - length_size:
+                keyframes[k] = nal_type == 5
+                continue
+        if n:
+            verdict = keyframe_from_nal_units(chunk[at:at + n], length_size, hevc)
+            if verdict is not None:
+                keyframes[k] = verdict
+
+
 _LENGTH = {size: struct.Struct(code).unpack_from for size, code in
            ((1, ">B"), (2, ">H"), (4, ">I"))}
-_LENGTH[3] = lambda b: (int.from_bytes(b[:3], "big"),)
-"""A NAL unit length field's reader (a 1-tuple), by its size: avcC/hvcC
+_LENGTH[3] = lambda b, at=0: (int.from_bytes(b[at:at + 3], "big"),)
+"""A NAL unit length field's reader (a 1-tuple; at an offset), by its size: avcC/hvcC
 lengthSizeMinusOne + 1, 1 to 4."""
 
 

@@ -17,10 +17,13 @@ signals it only once the whole ``moof`` is parsed).  Parsing the
 ``moof`` yields the absolute stream offset, size and times of every sample its
 ``trun`` boxes describe; the samples are then read from the following ``mdat``
 box(es) in byte order, each handed out (``CodedFrames``) as soon as its last byte has
-arrived, as a zero-copy slice of the appended buffer.  Bytes between samples are
-dropped as they pass.  ``MediaSegmentEnd`` follows the end of the ``mdat`` holding the
-last sample.  Within a track frames are handed out in decode order even if the file
-stores a track's runs out of order (a frame waits for its predecessors).
+arrived, its payload a zero-copy slice of the appended buffer.  The samples of a
+``trun`` that arrive together are handed out as one ``FrameRun`` (the columns the
+``trun`` gave, and the appended chunk).  Bytes between samples are dropped as they
+pass.  ``MediaSegmentEnd`` follows the end of the ``mdat`` holding the last sample.
+Within a track frames are handed out in decode order even if the file stores a track's
+runs out of order (a frame waits for its predecessors; such a fragment's frames are
+handed out as ``CodedFrame`` objects).
 
 Rules from the byte stream format (append error = ``ParseError``)
 ------------------------------------------------------------------
@@ -45,9 +48,9 @@ from . import _boxes as B
 from ._driver import StreamingParser
 from ._input import InputBuffer
 from ._moov import MovieTrack, movie_from_moov
-from ._types import (CodedFrame, InitSegment, MediaSegmentEnd,
+from ._types import (CodedFrame, FrameRun, InitSegment, MediaSegmentEnd,
                      MediaSegmentStart, ParseError, SegmentEvent)
-from .codecs import keyframes_from_nal_units
+from .codecs import keyframes_from_nal_units, keyframes_in_chunk
 
 MAX_BOX = 64 << 20
 """Largest moov/moof accepted: anything bigger is hostile, not a fragment header."""
@@ -92,6 +95,12 @@ class _Fragment:
     spans: list[tuple[int, int, bool]] = field(default_factory=list)
     """Each trun's data, in the order read: start, end, and whether a sample of it
     is empty.  A trun's samples lie one after another (14496-12 8.8.8.1)."""
+    trun_starts: list[int] | None = field(default_factory=list)
+    """The index of each trun's first sample (a ``FrameRun`` never spans two); None
+    when the samples are not in the usual layout (see ``_check_layout``): they are
+    then handed out as ``CodedFrame`` objects."""
+    trun_leads: list[bool] = field(default_factory=list)
+    """Whether a trun's samples have composition time offsets (else pts is dts)."""
     next: int = 0
     mdat_end: int = 0
     next_seq: dict[int, int] | None = None
@@ -316,11 +325,20 @@ class IsoBmffParser(StreamingParser):
         return True
 
     def _deliver(self, first: int, stop: int, chunk: memoryview, base: int,
-                 out: list[CodedFrame]) -> None:
+                 out: list[CodedFrame | FrameRun]) -> None:
         """Samples ``first:stop`` of the fragment, whose bytes ``chunk`` (starting at
-        stream offset ``base``) holds, become coded frames in ``out``."""
+        stream offset ``base``) holds, become coded frames in ``out``: a ``FrameRun``
+        per trun in the usual layout, else ``CodedFrame`` objects."""
         frag = self._fragment
         assert frag is not None
+        starts = frag.trun_starts
+        if starts is not None:
+            k = bisect_right(starts, first) - 1    # the trun holding sample `first`
+            while first < stop:
+                end = starts[k + 1] if k + 1 < len(starts) and starts[k + 1] < stop else stop
+                out.append(self._run(first, end, frag.trun_leads[k], chunk, base))
+                first, k = end, k + 1
+            return
         datas = [chunk[o - base:o - base + n] for o, n in
                  zip(frag.offsets[first:stop], frag.sizes[first:stop])]
         raps = frag.raps[first:stop]
@@ -332,6 +350,19 @@ class IsoBmffParser(StreamingParser):
         else:
             for frame, seq in zip(frames, frag.seqs[first:stop]):
                 self._in_decode_order(frame, seq, out)
+
+    def _run(self, first: int, stop: int, lead: bool, chunk: memoryview, base: int
+             ) -> FrameRun:
+        """Samples ``first:stop`` of one trun as a ``FrameRun``."""
+        frag = self._fragment
+        assert frag is not None
+        offsets, sizes, raps = frag.offsets[first:stop], frag.sizes[first:stop], frag.raps[first:stop]
+        nal = frag.nal[first]
+        if nal is not None:  # the H.264/HEVC samples: the bitstream has the last word
+            keyframes_in_chunk(chunk, base, offsets, sizes, nal, raps)
+        dts = frag.dts[first:stop]
+        return FrameRun(frag.tids[first], frag.pts[first:stop] if lead else dts, dts,
+                        frag.durations[first:stop], raps, chunk, base, offsets, sizes)
 
     def _in_decode_order(self, frame: CodedFrame, seq: int, out: list[CodedFrame]) -> None:
         """Hand out ``frame`` (the ``seq``-th of its track in this fragment) once every
@@ -422,7 +453,9 @@ def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
         ends = starts[1:]
         ends.append(offset)
         frag.spans.append((starts[0], offset, 0 in sizes))
+        frag.trun_starts.append(len(frag.offsets))
         ctos = run.sample_composition_time_offset
+        frag.trun_leads.append(bool(ctos) and any(ctos))
         presentation = list(map(add, decode, ctos)) if ctos else decode
         if scale != 1 or shift:
             presentation = [t * scale + shift for t in presentation]
@@ -475,7 +508,7 @@ def _check_layout(frag: _Fragment, moof_end: int) -> None:
         previous_end = end
     else:
         return
-    frag.ends = None
+    frag.ends = frag.trun_starts = None
     frag.seqs = _numbered(frag.tids)
     moved = _sort_by_offset(frag)
     offsets, sizes = frag.offsets, frag.sizes
