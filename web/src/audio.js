@@ -14,16 +14,32 @@
 
 const CAPACITY_SECONDS = 4;
 
+const WORKLET = new URL("./audio-worklet.js", import.meta.url);
+
 // The first AudioContext of a page starts the audio service (~35 ms of main thread in
-// Chromium); later ones take ~1 ms.  Done once while the engine boots, so it does not
-// land inside the first appends (or the first frame) of a player.
-let warmed = false;
+// Chromium), and every new one costs 5-15 ms of the main thread and a core (the
+// context, its rendering thread, the worklet's module): inside a player's first
+// appends, that was 12 ms of the 18 appends of the browser benchmark.  So while the
+// engine boots one context is made at 48 kHz (Opus's rate, and AAC's most common), its
+// worklet loaded, and suspended: the first element whose audio has that rate takes it;
+// audio at another rate gets a context of its own as before.
+const SPARE_RATE = 48000;
+let spare = null;  // {ctx, ready}
 export function warmUpAudio() {
-  if (warmed || typeof AudioContext === "undefined") return;
-  warmed = true;
+  if (spare || typeof AudioContext === "undefined") return;
   try {
-    new AudioContext().close().catch(() => {});
+    const ctx = new AudioContext({ latencyHint: "interactive", sampleRate: SPARE_RATE });
+    spare = { ctx, ready: ctx.audioWorklet.addModule(WORKLET).then(() => ctx.suspend()) };
+    spare.ready.catch(() => { if (spare?.ctx === ctx) spare = null; });
   } catch (e) { /* no audio output: the element plays without sound */ }
+}
+
+// The spare context if it has this rate (it is taken: there is one).
+function takeSpare(sampleRate) {
+  if (!spare || spare.ctx.sampleRate !== sampleRate || spare.ctx.state === "closed") return null;
+  const taken = spare;
+  spare = null;
+  return taken;
 }
 
 export class AudioOut {
@@ -56,9 +72,10 @@ export class AudioOut {
     this.sampleRate = sampleRate;
     this.channels = Math.max(1, Math.min(channels || 2, 2));
     this.ready = (async () => {
-      const ctx = new AudioContext({ latencyHint: "interactive", sampleRate });
+      const taken = takeSpare(sampleRate);
+      const ctx = taken ? taken.ctx : new AudioContext({ latencyHint: "interactive", sampleRate });
       this.ctx = ctx;
-      await ctx.audioWorklet.addModule(new URL("./audio-worklet.js", import.meta.url));
+      await (taken ? taken.ready : ctx.audioWorklet.addModule(WORKLET));
       const capacity = Math.ceil(sampleRate * CAPACITY_SECONDS);
       this.capacity = capacity;
       const shared = self.crossOriginIsolated && typeof SharedArrayBuffer !== "undefined";
