@@ -154,6 +154,34 @@ describe("sample rate changes", () => {
   }
 });
 
+describe("the audio output's context", () => {
+  test("made at boot for 48 kHz audio: the first such element plays through it; others make their own", async () => {
+    const page = await env.page();
+    const r = await page.evaluate(async () => {
+      const made = [];
+      const Native = window.AudioContext;
+      window.AudioContext = class extends Native { constructor(o) { super(o); made.push(o?.sampleRate); } };
+      const play = async (rate) => {
+        const p = await h.source("msepy", 'audio/mp4; codecs="mp4a.40.2"');
+        await h.append(p.sb, await h.bytes(`/e2e/fixtures/sine_${rate}.mp4`));
+        await p.video.play();
+        await new Promise((res) => setTimeout(res, 300));
+        const hz = await h.pitch(p.video, 0.2);
+        const out = { rate, made: [...made], hz, contextRate: p.video._renderer.audio.ctx.sampleRate };
+        p.video.remove();
+        return out;
+      };
+      const out = [await play("48k"), await play("48k"), await play("44k")];
+      window.AudioContext = Native;
+      return out;
+    });
+    await page.close();
+    assert.deepEqual(r.map((x) => x.made), [[], [48000], [48000, 44100]]);
+    assert.deepEqual(r.map((x) => x.contextRate), [48000, 48000, 44100]);
+    for (const x of r) assert.ok(Math.abs(x.hz - 440) < 440 * 0.03, JSON.stringify(x));
+  });
+});
+
 // The worklet under stubs: `ringRate` ring, `contextRate` output, a shared ring kept
 // a second ahead of the read position, `quanta` render quanta of mono output.
 function runWorklet({ rate, pitch = true, ringRate = 48000, contextRate = 48000, quanta = 1500, signal }) {
