@@ -63,7 +63,7 @@ describe("frame accuracy", () => {
       ended.then(() => { done = true; });
       while (!done) {
         await new Promise((r) => requestAnimationFrame(r));
-        if (p.video._renderer.presented) out.push([p.video._renderer.clockNow(), h.readCode(p.video)]);
+        if (p.video._renderer.presented) { const t = p.video._renderer.clockNow(); out.push([t, await h.readCode(p.video)]); }
       }
       p.video.remove();
       return out;

@@ -25,7 +25,7 @@ test("the demo plays the bundled sample beside native, with stats, timeline and 
       logMine: document.getElementById("log-mine").children.length,
       logNative: document.getElementById("log-native").children.length,
       internal: document.querySelectorAll("#log-mine li.internal").length,
-      canvas: (() => { const c = mine.shadowRoot.querySelector("canvas"); return [c.width, c.height]; })(),
+      canvas: mine._renderer.canvasSize,
     };
   });
   await page.screenshot({ path: path.join(repo, "test-results", "demo.png"), fullPage: true });

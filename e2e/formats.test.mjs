@@ -48,7 +48,7 @@ describe("MPEG-2 TS", () => {
       while (!done) {
         await new Promise((res) => requestAnimationFrame(res));
         if (performance.now() - t0 > 25000) break;
-        if (p.video._renderer.presented) samples.push([p.video._renderer.clockNow(), h.readCode(p.video)]);
+        if (p.video._renderer.presented) { const t = p.video._renderer.clockNow(); samples.push([t, await h.readCode(p.video)]); }
         if (hz === null && performance.now() - t0 > 1000) hz = await h.pitch(p.video, 0.3);
       }
       const video = [...p.video._renderer.tracks.values()].find((t) => t.kind === "video");

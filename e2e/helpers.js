@@ -21,13 +21,14 @@ export function once(target, type, timeout = 20000) {
   });
 }
 
-// The 8-block frame code of e2e/fixtures/make.sh, read off <msepy-video>'s canvas.
-export function readCode(video) {
-  const g = video.shadowRoot.querySelector("canvas").getContext("2d", { willReadFrequently: true });
+// The 8-block frame code of e2e/fixtures/make.sh, read off <msepy-video>'s canvas
+// (its pixels come from the renderer's painter).
+export async function readCode(video) {
+  const row = await video._renderer.readPixels(0, 8, 128, 1);  // y = 8, blocks 16 px wide
   let n = 0;
   for (let bit = 0; bit < 8; bit++) {
-    const [r, gg, b] = g.getImageData(bit * 16 + 8, 8, 1, 1).data;
-    if ((r + gg + b) / 3 > 128) n |= 1 << bit;
+    const at = (bit * 16 + 8) * 4;
+    if ((row[at] + row[at + 1] + row[at + 2]) / 3 > 128) n |= 1 << bit;
   }
   return n;
 }

@@ -9,6 +9,7 @@
 // the element model (`setPlaybackPosition`), which decides readyState, waiting, ended.
 
 import { AudioOut } from "./audio.js";
+import { createPainter } from "./painter.js";
 
 const VIDEO_AHEAD = 12;       // decoded + decoding video frames to keep
 const AUDIO_AHEAD = 0.6;      // seconds of audio queued ahead of the clock
@@ -23,8 +24,8 @@ const DECODED = new Set(["video", "audio"]);  // the track kinds with a WebCodec
 export class Renderer {
   constructor(element, canvas) {
     this.element = element;
-    this.canvas = canvas;
-    this.g = canvas.getContext("2d");
+    this.painter = createPainter(canvas);  // (the canvas is the painter's from now on)
+    this.canvasSize = [0, 0];
     this.audio = new AudioOut();
     this.tracks = new Map();    // key -> track pipeline
     this.position = 0;          // the official playback position the clock gives
@@ -397,14 +398,13 @@ export class Renderer {
       video.frames[i].close();
     }
     video.frames.splice(0, pick + 1);
-    this.#draw(frame);
     this.quality.total += 1;
     if (this.playing) {
       const offset = frame.timestamp / 1e6 - now;
       this.avOffsets.push(offset);
       if (this.avOffsets.length > 300) this.avOffsets.shift();
     }
-    frame.close();
+    this.#draw(frame);  // (the painter closes it)
   }
 
   // The canvas holds the frame at its size - or at a half, a quarter... of it while that
@@ -418,17 +418,19 @@ export class Renderer {
       const scale = Math.min(shown.width / w, shown.height / h);
       while (cw % 2 === 0 && ch % 2 === 0 && cw / 2 >= w * scale && ch / 2 >= h * scale) { cw /= 2; ch /= 2; }
     }
-    if (this.canvas.width !== cw || this.canvas.height !== ch) {
-      this.canvas.width = cw;
-      this.canvas.height = ch;
-    }
     if (this.frameSize?.[0] !== w || this.frameSize?.[1] !== h) {
       this.frameSize = [w, h];
       this.element._resized(w, h);
     }
-    this.g.drawImage(frame, 0, 0, cw, ch);
+    this.canvasSize = [cw, ch];
     this.presented = { timestamp: frame.timestamp, duration: frame.duration };
     this.element._framePresented(frame.timestamp / 1e6);
+    this.painter.draw(frame, cw, ch);
+  }
+
+  // The RGBA pixels of the canvas in a rectangle (of the frames presented so far).
+  readPixels(x, y, width, height) {
+    return this.painter.read(x, y, width, height);
   }
 
   close() {
