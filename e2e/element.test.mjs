@@ -62,6 +62,20 @@ describe("<msepy-video>", () => {
     assert.equal(r.appendThrows, "InvalidStateError");
   });
 
+  test("the video decoder gets frames only as they are wanted: paused, about a dozen ahead, not a whole pull", async () => {
+    const r = await page.evaluate(async () => {
+      const p = await h.load("msepy", "/tests/fixtures/mp4/bench_720p.mp4", 'video/mp4; codecs="avc1.64001f,mp4a.40.2"');
+      while (!p.video._renderer.presented) await new Promise((res) => setTimeout(res, 20));
+      await new Promise((res) => setTimeout(res, 500));  // (time to decode far ahead, if it would)
+      const video = [...p.video._renderer.tracks.values()].find((t) => t.kind === "video");
+      const out = { decoded: p.video._renderer.quality.decoded, waiting: video.chunks.length, frames: video.frames.length };
+      p.video.remove();
+      return out;
+    });
+    assert.ok(r.decoded <= 16 && r.decoded >= 2, JSON.stringify(r));  // VIDEO_AHEAD (12), and what the decoder holds
+    assert.ok(r.waiting > 0, JSON.stringify(r));  // the rest of the pull waits for its turn
+  });
+
   test("playbackRate 2 plays the stream in half the time", async () => {
     const r = await page.evaluate(async ({ url, type }) => {
       const p = await h.load("msepy", url, type);

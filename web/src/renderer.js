@@ -176,7 +176,7 @@ export class Renderer {
   // -- pipelines ---------------------------------------------------------------------------
   #newTrack(key, kind) {
     return { key, kind, decoder: null, config: null, wcConfig: null, nextTs: null, configured: false, pulling: false, trims: [],
-      exhausted: false, frames: [], generation: 0, lastPts: -Infinity };
+      exhausted: false, frames: [], chunks: [], generation: 0, lastPts: -Infinity };
   }
 
   // A track's decoder is made at its first pull, not with the track: the track comes
@@ -199,6 +199,7 @@ export class Renderer {
     t.trims = [];
     for (const f of t.frames) f.close();
     t.frames = [];
+    t.chunks = [];
     t.exhausted = false;
     t.flushed = false;
     if (t.decoder && t.decoder.state === "configured") t.decoder.reset();
@@ -211,16 +212,33 @@ export class Renderer {
   // starts at once, appends or not: held back until the appends paused (up to 250 ms),
   // the playhead of a playing element stood still that long, and hls.js took it for a
   // stall and seeked over the start gap.
-  #needsMore(t) {
-    if (!DECODED.has(t.kind) || t.pulling) return false;
+  // A pull brings up to 30 frames: the video frames wait in `chunks` and go to the
+  // decoder only as they are wanted - all at once, the decoder worked through a second
+  // of 720p while the player's first appends ran (13 frames decoded in their 75 ms, of
+  // which one was shown).
+  #wanted(t) {
     const busy = this.element._engine.appending;
     const queued = t.decoder ? t.decoder.decodeQueueSize : 0;
     if (t.kind === "video") return t.frames.length + queued < (busy ? VIDEO_LOW : VIDEO_AHEAD);
     return this.audio.ahead + queued * 0.02 < (busy ? AUDIO_LOW : AUDIO_AHEAD);
   }
 
+  #needsMore(t) {
+    return DECODED.has(t.kind) && !t.pulling && !t.chunks.length && this.#wanted(t);
+  }
+
+  #decodeVideo(t) {
+    try {
+      while (t.chunks.length && this.#wanted(t)) t.decoder.decode(t.chunks.shift());
+    } catch (e) {
+      t.chunks = [];
+      this.element._decodeError(`${t.kind} decode: ${e.message}`);
+    }
+  }
+
   // One pull at a time per track (`pulling` covers the decode loop too: it may wait).
   async #feed(t) {
+    if (t.chunks.length && t.configured && !t.pulling) this.#decodeVideo(t);
     if (!this.#needsMore(t)) return;
     t.decoder ??= this.#newDecoder(t);
     t.pulling = true;
@@ -247,6 +265,7 @@ export class Renderer {
     if (batch.reset) {
       for (const f of t.frames) f.close();
       t.frames = [];
+      t.chunks = [];
       if (t.decoder.state === "configured") t.decoder.reset();
       t.configured = false;
     }
@@ -288,11 +307,14 @@ export class Renderer {
         return decodeAudio(c);
       });
     };
+    if (t.kind === "video") {
+      t.chunks = batch.frames.map((f) => chunk(f));
+      this.#decodeVideo(t);
+      return;
+    }
     for (const f of batch.frames) {
       try {
-        if (t.kind !== "audio") {
-          t.decoder.decode(chunk(f));
-        } else if (f.fadeOut) {
+        if (f.fadeOut) {
           // An audio splice frame: the overlapped frames, then the new frame from the
           // splice point; the output crossfades where they overlap (audio.js).
           for (const g of f.fadeOut) if (!await audioInput(chunk(g))) return;
