@@ -12,6 +12,7 @@ import { domError, TimeRanges, sameRanges } from "./dom.js";
 import { AudioTrackList, TextTrackList, VideoTrackList } from "./tracks.js";
 import { Renderer } from "./renderer.js";
 import { warmUpAudio } from "./audio.js";
+import { warmUpPainter } from "./painter.js";
 import { Controls } from "./controls.js";
 import { CueOverlay } from "./cues.js";
 
@@ -36,7 +37,7 @@ const TEMPLATE = `
 <canvas part="canvas" width="0" height="0"></canvas>`;
 
 export function defineElement(engine, registry, { mediaSources }) {
-  setTimeout(warmUpAudio, 0);
+  setTimeout(() => { warmUpAudio(); warmUpPainter(); }, 0);
   class MsePyVideoElement extends HTMLElement {
     static observedAttributes = ["src", "controls", "autoplay", "loop", "muted"];
 

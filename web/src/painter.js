@@ -16,6 +16,12 @@ const reads = new Map();  // read id -> resolve
 const detach = typeof FinalizationRegistry === "function"
   ? new FinalizationRegistry((id) => worker?.postMessage({ detach: id })) : null;
 
+// The worker starts while the engine boots: started with the first element, its thread
+// and module load fell inside the player's first append.
+export function warmUpPainter() {
+  if (typeof OffscreenCanvas === "function" && typeof Worker === "function") paintWorker();
+}
+
 function paintWorker() {
   if (!worker) {
     worker = new Worker(new URL("./paint-worker.js", import.meta.url), { type: "module", name: "msepy paint" });
