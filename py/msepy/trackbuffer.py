@@ -373,17 +373,7 @@ class TrackBuffer:
                 last_dts = f.dts
             return
         self._append_made(run)
-        self.size += size
-        self.min_lead, self.max_lead = lead
-        top_pts, top_end = top
-        if self._max_pts is not None and top_pts > self._max_pts:
-            self._max_pts = top_pts
-        if self._max_end is not None and top_end > self._max_end:
-            self._max_end = top_end
-        if distance > self.max_distance:
-            self.max_distance = distance
-            self._ranges_dirty = True  # a larger fudge may join ranges
-        if self._ranges_dirty:
+        if not self._took(size, lead, distance, top):
             return
         ranges, anchors, fudge = self._ranges, self.anchors, self.fudge
         last = ranges[-1] if ranges else None
@@ -408,21 +398,11 @@ class TrackBuffer:
         shift`` ticks (dts alike), all after every frame held in decode order; with the
         run's bookkeeping (as ``extend``'s).  The frames are made when needed."""
         self.generation = next(_generations)
-        pending = _PendingRun(run, factor, shift, group, info)
-        self._pending.append(pending)
+        self._pending.append(_PendingRun(run, factor, shift, group, info))
         self._pending_count += len(run)
-        self.size += size
-        self.min_lead, self.max_lead = lead
-        top_pts, top_end = top
-        if self._max_pts is not None and top_pts > self._max_pts:
-            self._max_pts = top_pts
-        if self._max_end is not None and top_end > self._max_end:
-            self._max_end = top_end
-        if distance > self.max_distance:
-            self.max_distance = distance
-            self._ranges_dirty = True  # a larger fudge may join ranges
-        if self._ranges_dirty:
+        if not self._took(size, lead, distance, top):
             return
+        top_pts, top_end = top
         # The run's presentation intervals make one range (else: recompute).  With pts
         # = dts, each frame starts where the one before ends; else, they do when no two
         # starts next to each other in presentation order are more than the fudge apart.
@@ -438,6 +418,23 @@ class TrackBuffer:
             self._ranges_dirty = True  # (a frame of the run may start a range earlier)
             return
         self._extend_ranges(start, top_end)
+
+    def _took(self, size: int, lead: tuple[int, int], distance: int,
+              top: tuple[int, int]) -> bool:
+        """The bookkeeping of a run ``extend`` or ``add_run`` added at the end (see
+        ``extend``); True if its ranges are to be extended (else they are recomputed
+        when next asked for)."""
+        self.size += size
+        self.min_lead, self.max_lead = lead
+        top_pts, top_end = top
+        if self._max_pts is not None and top_pts > self._max_pts:
+            self._max_pts = top_pts
+        if self._max_end is not None and top_end > self._max_end:
+            self._max_end = top_end
+        if distance > self.max_distance:
+            self.max_distance = distance
+            self._ranges_dirty = True  # a larger fudge may join ranges
+        return not self._ranges_dirty
 
     def _extend_ranges(self, start: int, end: int) -> None:
         ranges = self._ranges
