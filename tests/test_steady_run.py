@@ -303,3 +303,19 @@ def test_a_seek_into_a_pending_run_starts_at_its_random_access_point():
     feed.seek(F(37, 10))
     batch = feed.pull(track.key, max_frames=3)
     assert [f.pts for f in batch.frames] == [3500, 3600, 3700] and batch.frames[0].is_rap
+
+
+def test_a_timestamp_offset_between_ticks_rescales_the_pending_runs_too():
+    """A timestampOffset the track buffer's timescale cannot express rescales it
+    (``TrackBuffer.rescale``), runs not yet made into frames included."""
+    def session(runs: bool):
+        p = Pair()
+        sb = p.add(runs=runs)
+        p.append(sb, "I v1/1000\nM\n" + "".join(f"F 1 K {t} {t} 40\n" for t in range(0, 400, 40)) + "E\n")
+        p.append(sb, "M\n" + "".join(f"F 1 . {t} {t} 40\n" for t in range(400, 800, 40)) + "E\n")
+        sb.timestamp_offset = 1 / 3  # (a double: 0.333..., in ticks of 1/3 s no timescale divides)
+        p.append(sb, "M\n" + "".join(f"F 1 . {t} {t} 40\n" for t in range(800, 1200, 40)) + "E\n")
+        return state(sb), sb._track_buffers[1].timescale
+
+    (got, timescale), (want, _) = session(runs=True), session(runs=False)
+    assert got == want and timescale > 1000
