@@ -137,4 +137,4 @@ def _gop_start(tb: Any, pos: Fraction) -> Fraction:
     idx = tb.rap_index_for(floor_ticks(pos, tb.timescale))
     if idx is None:
         return Fraction(0)
-    return Fraction(tb.frames[idx].pts, tb.timescale)
+    return Fraction(tb.frames_upto(idx + 1)[idx].pts, tb.timescale)
