@@ -14,8 +14,10 @@ processing variables.
 
 from __future__ import annotations
 
+import json
 import os
 from fractions import Fraction as F
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -319,3 +321,65 @@ def test_a_timestamp_offset_between_ticks_rescales_the_pending_runs_too():
 
     (got, timescale), (want, _) = session(runs=True), session(runs=False)
     assert got == want and timescale > 1000
+
+
+# -- Real fMP4: the run path against the frames path ------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "mp4"
+SESSIONS = [  # (fixture, ops): each op appends the file (in pieces), or sets an attribute
+    ("bench_720p.mp4", [("mode", "sequence"), ("append", 512 * 1024)] + [("append", 512 * 1024)] * 2),
+    ("h264_aac.mp4", [("append", 5000), ("offset", 10), ("append", 3000), ("remove", (10.5, 11)),
+                      ("append", None)]),
+    ("h264_aac_elst.mp4", [("append", 7777), ("window", (0.5, 1.5)), ("append", None)]),
+    ("h264_2997.mp4", [("append", 4096), ("offset", 1001 / 30000), ("append", 9999)]),
+    ("h264_cmaf.mp4", [("append", None), ("append", 2048)]),
+    ("aac_44k.mp4", [("append", 1000), ("mode", "sequence"), ("append", None)]),
+    ("opus.mp4", [("append", None), ("append", 333)]),
+]
+
+
+def _fmp4_session(name: str, ops, runs: bool):
+    import msepy.bytestream.isobmff as isobmff
+    from msepy import HTMLMediaElement, MediaSource, TaskQueue
+    saved = isobmff._check_layout
+    if not runs:  # every sample as a CodedFrame (the path a fragment in an unusual layout takes)
+        def frames_only(frag, moof_end):
+            saved(frag, moof_end)
+            frag.trun_starts = None
+        isobmff._check_layout = frames_only
+    try:
+        queue = TaskQueue()
+        ms, el = MediaSource(queue=queue), HTMLMediaElement(queue=queue)
+        el.src_object = ms
+        queue.run_until_idle()
+        codecs = ",".join(json.loads((FIXTURES / "expected.json").read_text())[name[:-4]]["codecs"])
+        sb = ms.add_source_buffer(f'video/mp4; codecs="{codecs}"')
+        data = (FIXTURES / name).read_bytes()
+        for kind, arg in ops:
+            if kind == "append":
+                step = arg or len(data)
+                for i in range(0, len(data), step):
+                    sb.append_buffer(data[i:i + step])
+                    queue.run_until_idle()
+            elif kind == "mode":
+                sb.mode = arg
+            elif kind == "offset":
+                sb.timestamp_offset = arg
+            elif kind == "window":
+                sb.append_window_start, sb.append_window_end = arg
+            elif kind == "remove":
+                sb.remove(*arg)
+                queue.run_until_idle()
+        out = state(sb)
+        for tid, tb in sb._track_buffers.items():
+            out[tid]["payloads"] = [bytes(f.data) for f in tb.frames]
+        return out
+    finally:
+        isobmff._check_layout = saved
+
+
+@pytest.mark.parametrize("name,ops", SESSIONS, ids=[s[0] for s in SESSIONS])
+def test_real_fmp4_through_runs_is_frame_for_frame_what_the_frames_give(name, ops):
+    got = _fmp4_session(name, ops, runs=True)
+    assert got == _fmp4_session(name, ops, runs=False)
+    assert all(got[tid]["frames"] for tid in got if isinstance(tid, int))
