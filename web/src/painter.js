@@ -19,7 +19,10 @@ const detach = typeof FinalizationRegistry === "function"
 // The worker starts while the engine boots: started with the first element, its thread
 // and module load fell inside the player's first append.
 export function warmUpPainter() {
-  if (typeof OffscreenCanvas === "function" && typeof Worker === "function") paintWorker();
+  if (typeof OffscreenCanvas !== "function" || typeof Worker !== "function") return;
+  try {
+    paintWorker();
+  } catch (e) { /* createPainter falls back to the main thread */ }
 }
 
 function paintWorker() {
@@ -30,6 +33,7 @@ function paintWorker() {
       reads.delete(e.data.read);
       resolve?.(e.data.pixels);
     };
+    worker.onerror = (e) => console.error("msepy paint worker:", e.message || e);
   }
   return worker;
 }
@@ -37,14 +41,21 @@ function paintWorker() {
 export function createPainter(canvas) {
   const offscreen = typeof canvas.transferControlToOffscreen === "function" &&
     typeof Worker === "function" && typeof OffscreenCanvas === "function";
-  return offscreen ? new OffscreenPainter(canvas) : new MainThreadPainter(canvas);
+  if (offscreen) {
+    try {
+      return new OffscreenPainter(canvas, paintWorker());
+    } catch (e) {  // no worker here (a CSP, say): the canvas is still the page's
+      console.warn("msepy: no paint worker, drawing on the main thread:", e);
+    }
+  }
+  return new MainThreadPainter(canvas);
 }
 
 class OffscreenPainter {
-  constructor(canvas) {
+  constructor(canvas, painter) {
     this.id = nextId++;
     const offscreen = canvas.transferControlToOffscreen();
-    paintWorker().postMessage({ attach: this.id, canvas: offscreen }, [offscreen]);
+    painter.postMessage({ attach: this.id, canvas: offscreen }, [offscreen]);
     detach?.register(this, this.id);
   }
 
