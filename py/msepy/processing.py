@@ -221,8 +221,11 @@ def _take_runs(sb: "SourceBuffer", batch: list[CodedFrame | FrameRun]
     for _ in range(PEELS):
         if _take_steady_runs(sb, runs):
             return []
-        firsts = [run.first() for run in runs] if key is not None else [runs[0].first()]
-        i = min(range(len(firsts)), key=lambda k: (key(firsts[k]), k)) if key else 0
+        if key is None:
+            firsts, i = [runs[0].first()], 0
+        else:
+            firsts = [run.first() for run in runs]
+            i = min(range(len(firsts)), key=lambda k: (key(firsts[k]), k))
         rest = runs[i].rest()
         runs[i:i + 1] = [rest] if len(rest) else []
         _process_frame(sb, firsts[i], windows, False)

@@ -34,7 +34,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from fractions import Fraction
-from itertools import count, islice, repeat
+from itertools import count, islice
 from math import gcd
 from operator import sub
 from typing import Iterable, Iterator
@@ -88,31 +88,21 @@ class _PendingRun:
         return self.run.dts[-1] * self.factor + self.shift
 
     def tail_pts(self, count: int) -> list[int]:
-        return self.ticks(self.run.pts[-count:])
+        return FrameRun.scaled(self.run.pts[-count:], self.factor, self.shift)
 
     def rescale(self, factor: int) -> None:
         self.factor *= factor
         self.shift *= factor
 
-    def ticks(self, column: list[int]) -> list[int]:
-        factor, shift = self.factor, self.shift
-        if factor == 1:
-            return column if not shift else [t + shift for t in column]
-        return [t * factor + shift for t in column]
-
     def intervals(self) -> Iterator[tuple[int, int]]:
         """Each frame's presentation interval, in ticks."""
         factor = self.factor
-        for pts, duration in zip(self.ticks(self.run.pts), self.run.durations):
+        for pts, duration in zip(FrameRun.scaled(self.run.pts, factor, self.shift),
+                                 self.run.durations):
             yield pts, pts + duration * factor
 
     def make_frames(self) -> list[CodedFrame]:
-        run = self.run
-        dts = self.ticks(run.dts)
-        pts = dts if run.pts is run.dts else self.ticks(run.pts)
-        durations = run.durations if self.factor == 1 else [d * self.factor for d in run.durations]
-        return list(map(CodedFrame, repeat(run.track_id), pts, dts, durations, run.raps,
-                        run.payloads(), repeat(self.group), repeat(self.info)))
+        return self.run.frames(self.factor, self.shift, self.group, self.info)
 
 
 @dataclass(slots=True)

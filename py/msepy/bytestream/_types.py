@@ -163,10 +163,23 @@ class FrameRun:
         chunk, base = self.chunk, self.base
         return [chunk[o - base:o - base + n] for o, n in zip(self.offsets, self.sizes)]
 
-    def frames(self) -> list[CodedFrame]:
-        """The run as ``CodedFrame`` objects (new ones at every call)."""
-        return list(map(CodedFrame, repeat(self.track_id), self.pts, self.dts,
-                        self.durations, self.raps, self.payloads()))
+    def frames(self, factor: int = 1, shift: int = 0, group: int = 0,
+               info: TrackInfo | None = None) -> list[CodedFrame]:
+        """The run as ``CodedFrame`` objects (new ones at every call); with their times
+        ``t * factor + shift`` (durations ``d * factor``), coded frame group and track
+        description, as a track buffer holds them."""
+        dts = self.scaled(self.dts, factor, shift)
+        pts = dts if self.pts is self.dts else self.scaled(self.pts, factor, shift)
+        durations = self.scaled(self.durations, factor, 0)
+        return list(map(CodedFrame, repeat(self.track_id), pts, dts, durations, self.raps,
+                        self.payloads(), repeat(group), repeat(info)))
+
+    @staticmethod
+    def scaled(column: list[int], factor: int, shift: int) -> list[int]:
+        """``t * factor + shift`` for each t of a column (the column itself for 1, 0)."""
+        if factor == 1:
+            return column if not shift else [t + shift for t in column]
+        return [t * factor + shift for t in column]
 
     def first(self) -> CodedFrame:
         """The first frame, as a ``CodedFrame``."""

@@ -366,31 +366,22 @@ def flac_from_metadata(description: bytes) -> AudioConfig:
 def keyframes_from_nal_units(samples: list[Bytes], formats: list[tuple[int, bool] | None],
                              keyframes: list[bool]) -> None:
     """``keyframe_from_nal_units`` for each sample whose NAL unit format (length size,
-    HEVC) is given, overriding its ``keyframes`` entry where there is a verdict.
-
-    One pass for a whole batch, with a fast path for the usual access unit of H.264,
-    one that starts with its coded slice (no AUD, SEI or parameter sets before it):
-    the first NAL unit's header decides, once its length is checked."""
+    HEVC) is given, overriding its ``keyframes`` entry where there is a verdict (as
+    ``keyframes_in_chunk``, one sample at a time)."""
     for k in compress(range(len(formats)), formats):
-        sample = samples[k]
-        length_size, hevc = formats[k]  # type: ignore[misc]
-        n = len(sample)
-        if n > length_size and not hevc:
-            nal_type = sample[length_size] & 0x1F
-            if 1 <= nal_type <= 5 and 0 < _LENGTH[length_size](sample)[0] <= n - length_size:
-                keyframes[k] = nal_type == 5
-                continue
-        if n:
-            verdict = keyframe_from_nal_units(sample, length_size, hevc)
-            if verdict is not None:
-                keyframes[k] = verdict
+        sample, verdict = samples[k], keyframes[k:k + 1]
+        keyframes_in_chunk(sample, 0, [0], [len(sample)], formats[k], verdict)  # type: ignore[arg-type]
+        keyframes[k] = verdict[0]
 
 
 def keyframes_in_chunk(chunk: Bytes, base: int, offsets: list[int], sizes: list[int],
                        nal_format: tuple[int, bool], keyframes: list[bool]) -> None:
-    """``keyframes_from_nal_units`` for samples of one track that ``chunk`` holds
-    (sample k at stream offset ``offsets[k]``, chunk[0] at ``base``), read in place:
-    a sample is sliced only when its first NAL unit does not decide."""
+    """``keyframe_from_nal_units`` for samples of one track that ``chunk`` holds (sample
+    k at stream offset ``offsets[k]``, chunk[0] at ``base``), overriding its
+    ``keyframes`` entry where there is a verdict.  One pass for a whole batch, with a
+    fast path for the usual access unit of H.264, one that starts with its coded slice
+    (no AUD, SEI or parameter sets before it): the first NAL unit's header decides,
+    once its length is checked, read in place; any other sample is sliced and walked."""
     length_size, hevc = nal_format
     length = _LENGTH[length_size]
     for k, (offset, n) in enumerate(zip(offsets, sizes)):
