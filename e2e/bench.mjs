@@ -1,5 +1,6 @@
 // Browser benchmark, native MediaSource beside msepy, in one browser (a fresh page for
-// every run): time to sourceopen, to the first frame, append latency p50/p95, append
+// every run): time to the first frame from navigation (empty and warm caches), time to
+// sourceopen, to the first frame after the first append, append latency p50/p95, append
 // throughput, and dropped frames over 60 s of 720p30 playback
 // (tests/fixtures/mp4/bench_720p.mp4, 10 s, appended six times back to back in
 // "sequence" mode).
@@ -19,6 +20,7 @@ import { repo, setup } from "./lib.mjs";
 
 const SECONDS = Number(process.argv[2] || 60);
 const ROUNDS = Number(process.argv[3] ?? 4);
+const FIRST_FRAME_WARM = 5;
 const URL_ = "/tests/fixtures/mp4/bench_720p.mp4";
 const TYPE = 'video/mp4; codecs="avc1.64001f,mp4a.40.2"';
 
@@ -112,7 +114,29 @@ try {
     await page.close();
     return out;
   };
+  // Time to first frame from navigation (e2e/first-frame.html): a page that plays the
+  // stream as soon as it loads, first with empty caches, then FIRST_FRAME_WARM times
+  // with warm ones (the HTTP cache, V8's code caches, msepy's boot snapshot - stored a
+  // few seconds after a cold boot, hence the wait after the first load).
+  const firstFrameLoad = async (impl, linger = 0) => {
+    const page = await env.browser.context.newPage();
+    await page.goto(`${env.server.url}/e2e/first-frame.html?impl=${impl}`);
+    await page.waitForFunction(() => window.firstFrame, null, { timeout: 120_000 });
+    const marks = await page.evaluate(() => window.firstFrame);
+    if (marks.error) throw new Error(`first-frame page (${impl}): ${marks.error}`);
+    if (linger) await new Promise((r) => setTimeout(r, linger));
+    await page.close();
+    return marks;
+  };
   const results = {};
+  const firstFrames = {};
+  for (const impl of impls) {
+    const cold = await firstFrameLoad(impl, 5000);
+    const warm = [];
+    for (let i = 0; i < FIRST_FRAME_WARM; i++) warm.push(await firstFrameLoad(impl));
+    firstFrames[impl] = { cold, warm };
+    console.error(`${impl}: first frames from navigation`);
+  }
   for (const impl of impls) {
     results[impl] = await run(impl, true);
     console.error(`${impl}: played`);
@@ -126,6 +150,12 @@ try {
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
   const KEYS = ["appendP50Ms", "appendP95Ms", "appendMiBps", "firstAppendMs", "firstFrameMs", "sourceopenMs"];
   for (const impl of impls) {
+    const { cold, warm } = firstFrames[impl];
+    results[impl].navigationFirstFrameColdMs = cold.firstFrame;
+    results[impl].navigationFirstFrameMs = median(warm.map((m) => m.firstFrame));
+    results[impl].navigation = { cold, warm };
+  }
+  for (const impl of impls) {
     results[impl].played = Object.fromEntries(KEYS.map((k) => [k, results[impl][k]]));
     for (const k of KEYS) results[impl][k] = median(rounds[impl].map((x) => x[k]));
     results[impl].runs = rounds[impl].map((x) => Object.fromEntries(KEYS.map((k) => [k, x[k]])));
@@ -137,7 +167,9 @@ try {
   fs.mkdirSync(path.join(repo, "test-results"), { recursive: true });
   fs.writeFileSync(path.join(repo, "test-results", "bench-browser.json"), JSON.stringify(results, null, 1));
   const runs = ROUNDS + 1;
-  const rows = [[`time to sourceopen (ms, median of ${runs} runs)`, "sourceopenMs"],
+  const rows = [["first frame from navigation, empty caches (ms)", "navigationFirstFrameColdMs"],
+    [`first frame from navigation, warm caches (ms, median of ${FIRST_FRAME_WARM})`, "navigationFirstFrameMs"],
+    [`time to sourceopen (ms, median of ${runs} runs)`, "sourceopenMs"],
     [`first frame after first append (ms, median of ${runs})`, "firstFrameMs"],
     [`append latency p50 (ms, 512 KiB; median of ${runs})`, "appendP50Ms"], [`append latency p95 (ms, median of ${runs})`, "appendP95Ms"],
     [`first append (ms, median of ${runs})`, "firstAppendMs"],
@@ -155,6 +187,12 @@ try {
   if (results.msepy?.workerAppend) {
     const w = results.msepy.workerAppend;
     console.log(`msepy appends, p50 (ms): worker run ${w.runP50.toFixed(2)} (Python: to Python ${w.toPyP50.toFixed(2)}, handle ${w.handleP50.toFixed(2)}, to JS ${w.toJsP50.toFixed(2)}), round trip ${w.roundTripP50.toFixed(2)}, page->worker ${w.toWorkerP50.toFixed(2)}, worker queue ${w.waitP50.toFixed(2)}, worker->page ${w.toPageP50.toFixed(2)}`);
+  }
+  if (results.msepy?.navigation) {
+    const w = results.msepy.navigation.warm, med = (k) => median(w.map((m) => m[k]));
+    console.log(`msepy first frame from navigation, warm (median ms): engine ready ${med("ready").toFixed(0)} ` +
+      `(boot snapshot: ${w.filter((m) => m.fromSnapshot).length} of ${w.length}), sourceopen ${med("sourceopen").toFixed(0)}, ` +
+      `first append done ${med("firstAppend").toFixed(0)}, first frame ${med("firstFrame").toFixed(0)}`);
   }
   if (results.msepy?.avOffset) console.log(`msepy A/V offset: mean ${results.msepy.avOffset.meanMs.toFixed(1)} ms, max |offset| ${results.msepy.avOffset.maxAbsMs.toFixed(1)} ms`);
 } finally {

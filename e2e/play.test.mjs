@@ -53,6 +53,59 @@ describe("boot", () => {
     assert.match(info.version, /^msepy \d/);
   });
 
+  // What a fresh session in a booted engine gives: tracks (their ids from "1": the
+  // warm-up left no trace), ranges, duration, events.
+  const oneSession = async (p) => p.evaluate(async () => {
+    const s = await h.load("msepy", "/e2e/fixtures/frames_h264.mp4", 'video/mp4; codecs="avc1.64000c,mp4a.40.2"');
+    const out = { buffered: h.ranges(s.sb.buffered), duration: s.ms.duration, log: s.log,
+      tracks: [...s.video.videoTracks, ...s.video.audioTracks].map((t) => `${t.kind}:${t.id}`).sort() };
+    s.video.remove();
+    return out;
+  });
+  let first = null;  // the first session of the first page's engine
+
+  test("a later boot starts from the first boot's snapshot: the same engine, sooner", async () => {
+    const cold = await page.evaluate(() => msepy.engine.info);
+    assert.equal(cold.fromSnapshot, false);
+    // The snapshot is stored a few seconds after the first boot (web/src/boot-snapshot.js).
+    await page.evaluate(async () => {
+      const cache = await caches.open("msepy-boot");
+      for (let t = 0; !(await cache.keys()).length; t += 250) {
+        if (t > 30_000) throw new Error("no boot snapshot stored");
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    });
+    const later = await env.page();
+    try {
+      const warm = await later.evaluate(() => ({ ...msepy.engine.info, stages: window.bootProgress.map((p) => p.stage || p.kind) }));
+      assert.equal(warm.fromSnapshot, true);
+      assert.deepEqual(warm.stages.filter((s) => s !== "ready"), ["runtime", "engine"]);
+      assert.ok(warm.bootMs < cold.bootMs / 1.5, `snapshot boot ${warm.bootMs} ms, cold boot ${cold.bootMs} ms`);
+      first = await oneSession(page);
+      assert.deepEqual(first.tracks, ["main:1", "main:2"]);
+      assert.deepEqual(await oneSession(later), first);
+    } finally {
+      await later.close();
+    }
+  });
+
+  test("a snapshot that does not restore is dropped, and the boot goes cold", async () => {
+    await page.evaluate(async () => {
+      const cache = await caches.open("msepy-boot");
+      const [key] = await cache.keys();
+      await cache.put(key, new Response(new Uint8Array(4096).fill(7), { headers: { "X-Msepy-Loaded": "{}" } }));
+    });
+    const next = await env.page();
+    try {
+      const info = await next.evaluate(() => msepy.engine.info);
+      assert.equal(info.fromSnapshot, false);
+      assert.ok(next.logs.some((l) => l.includes("did not restore")), next.logs.join("\n"));
+      assert.deepEqual(await oneSession(next), first ?? await oneSession(page));
+    } finally {
+      await next.close();
+    }
+  });
+
   test("install() defines the globals only where missing, unless forced", async () => {
     const r = await page.evaluate(() => {
       const target = { MediaSource: "native" };

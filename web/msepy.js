@@ -13,7 +13,8 @@
 // <msepy-video>.srcObject (web/src/client.js, web/src/handle.js; the Window must have
 // loaded msepy.js too: its engine does the work).
 //
-// Query parameters of this module's URL configure the worker: ?pyodide=<folder>&wheels=<folder>.
+// Query parameters of this module's URL configure the worker: ?pyodide=<folder>&wheels=<folder>,
+// and ?snapshot=off boots cold every time (no boot snapshot: web/src/boot-snapshot.js).
 
 import { Engine } from "./src/engine.js";
 import { ClientEngine, answerWorkers } from "./src/client.js";
@@ -29,7 +30,8 @@ import { defineElement, ELEMENT_TAG as TAG, MediaError } from "./src/element.js"
 const inWindow = typeof document !== "undefined";
 const config = new URL(import.meta.url).searchParams;
 export const engine = inWindow
-  ? new Engine({ pyodideURL: config.get("pyodide") || undefined, wheelsURL: config.get("wheels") || undefined })
+  ? new Engine({ pyodideURL: config.get("pyodide") || undefined, wheelsURL: config.get("wheels") || undefined,
+    snapshot: config.get("snapshot") !== "off" })
   : new ClientEngine();
 engine.factories.push(trackFactory(engine));
 installTransfer();

@@ -77,11 +77,20 @@ const server = http.createServer((req, res) => {
     }
     const stat = file && fs.statSync(file);
     if (!stat || !stat.isFile()) throw new Error("not a file");
+    // A validator, as any static server sends: "no-cache" makes the browser ask every
+    // time (an edited file is seen at once) and a 304 keeps its cached copy - and with
+    // it what Chromium caches beside a script or a WebAssembly module: the compiled
+    // code (Pyodide's hot functions optimized in an earlier visit, see README).
+    const etag = `"${stat.size.toString(36)}-${Math.floor(stat.mtimeMs).toString(36)}"`;
+    const head = { ...isolation, "Cache-Control": "no-cache", ETag: etag };
+    if (req.headers["if-none-match"] === etag) {
+      res.writeHead(304, head).end();
+      return;
+    }
     res.writeHead(200, {
-      ...isolation,
+      ...head,
       "Content-Type": types[path.extname(file).toLowerCase()] || "application/octet-stream",
       "Content-Length": stat.size,
-      "Cache-Control": "no-cache",
     });
     if (req.method === "HEAD") res.end();
     else fs.createReadStream(file).pipe(res);

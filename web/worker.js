@@ -8,13 +8,19 @@
 // attachment ports.
 //
 // URL parameters (set by msepy.js): pyodide= the folder of pyodide.mjs,
-// wheels= the folder holding index.json and the msepy wheel.
+// wheels= the folder holding index.json and the msepy wheel, snapshot=off: no boot
+// snapshot (web/src/boot-snapshot.js), every boot cold.
+
+import { BootSnapshot } from "./src/boot-snapshot.js";
 
 const params = new URL(self.location.href).searchParams;
 const pyodideURL = new URL(params.get("pyodide") || "/pyodide/", self.location.href).href;
 const wheelsURL = new URL(params.get("wheels") || "/wheels/", self.location.href).href;
+const useSnapshot = params.get("snapshot") !== "off";
 const MICROPIP = "micropip-0.11.1-py3-none-any.whl";
 const WARM_UP_SECONDS = 0.3;
+const WARM_UP_RESTORED = 0.5;  // after a boot snapshot: V8 has compiled nothing yet
+const SNAPSHOT_DELAY_MS = 3000;
 
 let handle = null;        // msepy.bridge.handle_js, once booted
 let nextMseq = 1;         // the next batch to run
@@ -29,30 +35,57 @@ function progress(stage, detail, fraction) {
 async function boot() {
   const t0 = performance.now();
   progress("runtime", "loading Pyodide", 0.05);
-  const { loadPyodide } = await import(pyodideURL + "pyodide.mjs");
-  const pyodide = await loadPyodide({ indexURL: pyodideURL, packages: [] });
-  progress("micropip", "loading micropip", 0.6);
-  // micropip's wheel sits beside Pyodide's files; its hash is not pyodide-lock.json's,
-  // so it is loaded by URL.
-  await pyodide.loadPackage(pyodideURL + MICROPIP, { messageCallback: () => {} });
-  progress("msepy", "installing the msepy wheel", 0.75);
-  const index = await (await fetch(wheelsURL + "index.json")).json();
-  const wheel = index.find((name) => /^msepy-.*\.whl$/.test(name));
-  if (!wheel) throw new Error(`no msepy wheel in ${wheelsURL}`);
-  const micropip = pyodide.pyimport("micropip");
-  await micropip.install(wheelsURL + wheel, { deps: false });
+  const [{ loadPyodide, version: pyodideVersion }, wheel] = await Promise.all([
+    import(pyodideURL + "pyodide.mjs"), fetchWheel()]);
+  const snapshot = useSnapshot ? await BootSnapshot.find(pyodideURL, pyodideVersion, wheel.bytes) : null;
+  let pyodide = await snapshot?.restore(loadPyodide, wheel.bytes);
+  const fromSnapshot = !!pyodide;
+  if (!pyodide) {
+    pyodide = await loadPyodide({ indexURL: pyodideURL, packages: [], _makeSnapshot: !!snapshot });
+    progress("micropip", "loading micropip", 0.6);
+    // micropip's wheel sits beside Pyodide's files; its hash is not pyodide-lock.json's,
+    // so it is loaded by URL.
+    await pyodide.loadPackage(pyodideURL + MICROPIP, { messageCallback: () => {} });
+    progress("msepy", "installing the msepy wheel", 0.75);
+    // From the bytes fetched above (one download), by way of Pyodide's file system.
+    const path = `/tmp/${wheel.name}`;
+    pyodide.FS.writeFile(path, wheel.bytes);
+    const micropip = pyodide.pyimport("micropip");
+    await micropip.install(`emfs:${path}`, { deps: false });
+    micropip.destroy();
+    pyodide.FS.unlink(path);
+    await new Promise((resolve) => setTimeout(resolve, 0));  // Pyodide's event loop settles
+    // micropip's work is done: unloaded, it leaves Python holding no JavaScript object
+    // (its references to Pyodide's loader go with it), which a snapshot needs.
+    pyodide.runPython("import gc, sys\nfor name in [m for m in sys.modules if m.split('.')[0] == 'micropip']:\n" +
+      "    del sys.modules[name]\ngc.collect()");
+  }
   progress("engine", "starting the engine", 0.9);
   const bridge = pyodide.pyimport("msepy.bridge");
   handle = bridge.handle_js;
   // Run the append path a while, so the first appends are not cold (msepy/warmup.py).
-  bridge.warm_up(WARM_UP_SECONDS);
+  bridge.warm_up(fromSnapshot ? WARM_UP_RESTORED : WARM_UP_SECONDS);
+  // The engine installed and warmed, before any page call: what the next boot restores.
+  if (snapshot && !fromSnapshot) snapshot.take(pyodide);
+  bridge.reserve_heap();
   const support = bridge.support_js();
   const version = pyodide.runPython("import msepy, sys; f'msepy {msepy.__version__}, Python {sys.version.split()[0]}'");
   self.postMessage({
-    kind: "ready", support, version, bootMs: performance.now() - t0,
+    kind: "ready", support, version, bootMs: performance.now() - t0, fromSnapshot,
     crossOriginIsolated: self.crossOriginIsolated,
   });
   pump();
+  // Stored a while later, not among the page's first appends (a 30 MB copy and write).
+  if (snapshot?.taken) setTimeout(() => snapshot.store(), SNAPSHOT_DELAY_MS);
+}
+
+async function fetchWheel() {
+  const index = await (await fetch(wheelsURL + "index.json")).json();
+  const name = index.find((n) => /^msepy-.*\.whl$/.test(n));
+  if (!name) throw new Error(`no msepy wheel in ${wheelsURL}`);
+  const response = await fetch(wheelsURL + name);
+  if (!response.ok) throw new Error(`${wheelsURL + name}: HTTP ${response.status}`);
+  return { name, bytes: new Uint8Array(await response.arrayBuffer()) };
 }
 
 function arrived(msg, port) {

@@ -745,6 +745,12 @@ def warm_up(budget: float = 0.0) -> int:
     return run(budget) if budget > 0 else 0
 
 
+def reserve_heap() -> None:
+    """The last step of the worker's boot (``msepy.warmup.reserve_heap``)."""
+    from .warmup import reserve_heap as reserve
+    reserve()
+
+
 def support_js() -> Any:
     from js import Object  # type: ignore[import-not-found]
     from pyodide.ffi import to_js  # type: ignore[import-not-found]

@@ -14,9 +14,10 @@ appends of ``warmup.mp4`` (2 s of 160x120 H.264 + AAC made by ffmpeg, the ``h264
 test fixture) in three pieces cut inside its segments, removals, the renderer's frame
 pulls and clock reports - in Pyodide through the same JS messages in and out as
 ``handle_js``.  It runs in a private ``Bridge`` whose objects the page never sees (and
-whose tracks do not use up track ids).  Before it, the WebAssembly heap is grown to
-hold the first appends (``HEAP_RESERVE``); after it, the heap is settled for the
-collector (``settle_heap``).
+whose tracks do not use up track ids).  After it, the heap is settled for the collector
+(``settle_heap``); then the worker grows the WebAssembly heap to hold the first appends
+(``reserve_heap``), after the boot snapshot (web/worker.js) is taken: the snapshot
+holds the heap as it is, and the reserve would double it.
 """
 
 from __future__ import annotations
@@ -44,11 +45,15 @@ from 53-65 to 63-82 MiB/s.  The memory is what buffered media occupies anyway
 (Chromium's default SourceBuffer limits are 150 MB of video and 12 MB of audio)."""
 
 
-def warm_up(budget: float = 0.3) -> int:
-    """Run the session for about ``budget`` seconds; returns the number of rounds."""
+def reserve_heap() -> None:
+    """Grow the WebAssembly heap by ``HEAP_RESERVE`` (Pyodide only)."""
     if sys.platform == "emscripten":
         reserve = bytearray(HEAP_RESERVE)  # zero-filled: every page written once
         del reserve                        # back to the allocator, for the appends
+
+
+def warm_up(budget: float = 0.3) -> int:
+    """Run the session for about ``budget`` seconds; returns the number of rounds."""
     saved_ids, tracks._ids = tracks._ids, itertools.count(1)
     try:
         return _session(budget)

@@ -27,10 +27,11 @@ const eventTask = globalThis.scheduler?.postTask
 export class Engine {
   // client: an application's DedicatedWorker (web/src/client.js): no engine worker of
   // its own; batches go to `this.worker` once a Window connects it (a MessagePort).
-  constructor({ workerURL, pyodideURL, wheelsURL, client = false } = {}) {
+  constructor({ workerURL, pyodideURL, wheelsURL, snapshot = true, client = false } = {}) {
     const url = new URL(workerURL || "../worker.js", import.meta.url);
     if (pyodideURL) url.searchParams.set("pyodide", pyodideURL);
     if (wheelsURL) url.searchParams.set("wheels", wheelsURL);
+    if (!snapshot) url.searchParams.set("snapshot", "off");
     this.worker = client ? null : new Worker(url, { type: "module", name: "msepy" });
     this.objects = new Map();      // id -> mirror
     this.factories = [];           // (id, state) -> mirror, for engine-made objects
@@ -150,13 +151,14 @@ export class Engine {
 
   #received(msg, resolveReady, rejectReady) {
     if (msg.kind === "progress") {
+      msg.at = performance.now();  // page time the stage began (boot profiling)
       this.progress.push(msg);
       for (const fn of this.listeners) fn(msg);
       return;
     }
     if (msg.kind === "ready") {
       this.support = msg.support;
-      this.info = { version: msg.version, bootMs: msg.bootMs, workerIsolated: msg.crossOriginIsolated };
+      this.info = { version: msg.version, bootMs: msg.bootMs, fromSnapshot: !!msg.fromSnapshot, workerIsolated: msg.crossOriginIsolated };
       for (const fn of this.listeners) fn({ kind: "ready", ...this.info });
       resolveReady(this.info);
       return;
