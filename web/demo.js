@@ -22,7 +22,7 @@ const rangesText = (tr) => [...Array(tr.length).keys()].map((i) => `[${tr.start(
 // -- boot progress ----------------------------------------------------------------------
 msepy.onProgress((p) => {
   $("boot-fill").style.width = `${Math.round((p.kind === "ready" ? 1 : p.fraction) * 100)}%`;
-  $("boot-text").textContent = p.kind === "ready" ? `${p.version} · booted in ${(p.bootMs / 1000).toFixed(1)} s` : p.detail;
+  $("boot-text").textContent = p.kind === "ready" ? `${p.version} · booted in ${(p.bootMs / 1000).toFixed(1)} s${p.fromSnapshot ? " (from the boot snapshot)" : ""}` : p.detail;
 });
 
 // -- event logs ---------------------------------------------------------------------------
