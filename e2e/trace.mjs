@@ -3,7 +3,8 @@
 // playback starts), traced with the Tracing domain, then
 //   * per append: page task -> worker handler start, the worker handler, and the rest
 //     (the reply and the events on the page);
-//   * per thread: how busy it was while the appends ran;
+//   * per thread: how busy it was while the appends ran (wall time), and its CPU time
+//     (Linux's per-thread counters: on 2 busy cores the two differ);
 //   * the thread pool's biggest jobs (V8 compiling WebAssembly, the video decoder ...).
 // The benchmark says how long appends take; this says why.
 //
@@ -22,8 +23,31 @@ const COPIES = Number(args[0] || 3);
 const CATEGORIES = ["devtools.timeline", "toplevel", "blink.user_timing", "v8.execute", "v8.wasm",
   ...(process.env.TRACE_CATEGORIES ? process.env.TRACE_CATEGORIES.split(",") : [])];
 
+// CPU time per thread of the browser's processes (Linux: /proc/<pid>/task/<tid>/schedstat,
+// ns on a core), keyed "pid/tid": a trace's durations are wall time, and on 2 busy cores
+// a thread is often waiting for one.
+function cpuTimes() {
+  const out = new Map();
+  if (!fs.existsSync("/proc/self/task")) return out;
+  for (const pid of fs.readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (!/chrom/.test(cmd.split("\0")[0])) continue;
+      const type = (cmd.match(/--type=([a-z-]+)/) || [null, "browser"])[1];
+      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+        const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+        const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+        out.set(`${pid}/${tid}`, { name: `${type} ${name}`, ns });
+      }
+    } catch (e) { /* the process or thread ended */ }
+  }
+  return out;
+}
+let cpuBefore = null, cpuAfter = null;
+
 async function record(page, cdp) {
   await page.evaluate(async () => { globalThis.benchData = await h.bytes("/tests/fixtures/mp4/bench_720p.mp4"); });
+  await page.exposeFunction("cpuMark", (end) => { if (end) cpuAfter = cpuTimes(); else cpuBefore = cpuTimes(); });
   await cdp.send("Tracing.start", { transferMode: "ReturnAsStream", traceConfig: { includedCategories: CATEGORIES } });
   await page.evaluate(async (copies) => {
     const data = globalThis.benchData;
@@ -31,6 +55,7 @@ async function record(page, cdp) {
     video.muted = true;
     video.play().catch(() => {});
     sb.mode = "sequence";
+    await cpuMark(false);
     for (let c = 0; c < copies; c++) {
       for (let i = 0; i < data.length; i += 512 * 1024) {
         performance.mark("append-start");
@@ -38,6 +63,7 @@ async function record(page, cdp) {
         performance.mark("append-end");
       }
     }
+    await cpuMark(true);
   }, COPIES);
   const complete = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
   await cdp.send("Tracing.end");
@@ -88,6 +114,17 @@ function report(trace) {
   }
   console.log(`\nbusy during the appends (${ms(t1 - t0).trim()} ms):`);
   for (const [name, us] of [...busy].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`${ms(us)}  ${name}`);
+  if (cpuBefore?.size && cpuAfter?.size) {
+    // (the window here runs from before the first append's mark to after the last one)
+    const cpu = new Map();
+    for (const [key, { name, ns }] of cpuAfter) {
+      const d = ns - (cpuBefore.get(key)?.ns || 0);
+      if (d > 0) cpu.set(name, (cpu.get(name) || 0) + d);
+    }
+    const total = [...cpu.values()].reduce((a, b) => a + b, 0);
+    console.log(`\nCPU time on a core during the appends (all threads ${ms(total / 1000).trim()} ms; 2 cores):`);
+    for (const [name, ns] of [...cpu].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`${ms(ns / 1000)}  ${name}`);
+  }
   console.log("\nthread pool jobs:");
   for (const [what, us] of [...jobs].sort((a, b) => b[1] - a[1]).slice(0, 6)) console.log(`${ms(us)}  ${what}`);
   const tierUp = events.filter((e) => within(e) && e.name === "wasm.TopTierCompilation").map((e) => e.dur);
