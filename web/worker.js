@@ -19,7 +19,7 @@ const wheelsURL = new URL(params.get("wheels") || "/wheels/", self.location.href
 const useSnapshot = params.get("snapshot") !== "off";
 const MICROPIP = "micropip-0.11.1-py3-none-any.whl";
 const WARM_UP_SECONDS = 0.3;
-const WARM_UP_RESTORED = 0.5;  // after a boot snapshot: V8 has compiled nothing yet
+const WARM_UP_RESTORED = 0.5;  // after a boot snapshot (V8 has compiled none of it yet): see README
 const SNAPSHOT_DELAY_MS = 3000;
 
 let handle = null;        // msepy.bridge.handle_js, once booted
