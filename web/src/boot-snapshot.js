@@ -57,12 +57,13 @@ export class BootSnapshot {
       // the new instance's memory grows to the snapshot's size before Pyodide copies
       // it in (Emscripten's instantiateWasm hook, which Pyodide's loader fills in).
       const { default: createModule } = await import(this.pyodideURL + "pyodide.asm.mjs");
+      const size = saved.bytes.byteLength;  // (Pyodide keeps its settings: no bytes in them)
       const createPyodideModule = (settings) => {
         const instantiate = settings.instantiateWasm;
         if (instantiate) {
           settings.instantiateWasm = (imports, receive) => instantiate(imports, (instance, module) => {
             const memory = instance.exports.memory;
-            const short = saved.bytes.byteLength - memory.buffer.byteLength;
+            const short = size - memory.buffer.byteLength;
             if (short > 0) memory.grow(Math.ceil(short / 65536));
             receive(instance, module);
           });
@@ -73,6 +74,8 @@ export class BootSnapshot {
         indexURL: this.pyodideURL, packages: [], _loadSnapshot: saved.bytes, createPyodideModule,
       });
       Object.assign(pyodide.loadedPackages, saved.loaded);
+      delete pyodide._api.config._loadSnapshot;  // or Pyodide's config keeps the 30 MB
+      this.saved = null;
       const site = pyodide.runPython("import site; site.getsitepackages()[0]");
       pyodide.unpackArchive(wheelBytes, "wheel", { extractDir: site });
       pyodide.runPython("import importlib; importlib.invalidate_caches()");
