@@ -89,6 +89,19 @@ describe("boot", () => {
     }
   });
 
+  test("snapshot=off boots cold though a snapshot is stored", async () => {
+    const r = await page.evaluate(() => new Promise((resolve, reject) => {
+      const worker = new Worker("/web/worker.js?snapshot=off", { type: "module" });
+      const stages = [];
+      worker.onmessage = (e) => {
+        if (e.data.kind === "progress") stages.push(e.data.stage);
+        if (e.data.kind === "ready") { worker.terminate(); resolve({ stages, fromSnapshot: e.data.fromSnapshot }); }
+        if (e.data.kind === "failed") reject(new Error(e.data.message));
+      };
+    }));
+    assert.deepEqual(r, { stages: ["runtime", "micropip", "msepy", "engine"], fromSnapshot: false });
+  });
+
   test("a snapshot that does not restore is dropped, and the boot goes cold", async () => {
     await page.evaluate(async () => {
       const cache = await caches.open("msepy-boot");
