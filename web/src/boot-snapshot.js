@@ -74,7 +74,7 @@ export class BootSnapshot {
         indexURL: this.pyodideURL, packages: [], _loadSnapshot: saved.bytes, createPyodideModule,
       });
       Object.assign(pyodide.loadedPackages, saved.loaded);
-      delete pyodide._api.config._loadSnapshot;  // or Pyodide's config keeps the 30 MB
+      if (pyodide._api?.config) delete pyodide._api.config._loadSnapshot;  // or it keeps the 30 MB
       this.saved = null;
       const site = pyodide.runPython("import site; site.getsitepackages()[0]");
       pyodide.unpackArchive(wheelBytes, "wheel", { extractDir: site });
