@@ -7,6 +7,7 @@ the page-facing protocol (web/PROTOCOL.md) is tested without a browser.
 from __future__ import annotations
 
 import gc
+import itertools
 import math
 from pathlib import Path
 
@@ -355,3 +356,44 @@ def test_warm_up_drives_a_session_as_the_page_does(monkeypatch, collector_restor
     size = len(resources.files("msepy").joinpath("warmup.mp4").read_bytes())
     pieces = [n for name, n in seen if name == "appendBuffer"]
     assert len(pieces) >= 3 and sum(pieces[:3]) == size and max(pieces) < size
+
+
+def test_idle_warm_up_rounds_between_page_batches_leave_the_page_session_alone(collector_restored):
+    """After a boot from the snapshot the worker runs the warm-up a round at a time
+    between the page's batches (msepy.bridge.warm_idle): the page's session in the
+    same engine gets the tracks, ranges and events it gets without it."""
+    from importlib import resources
+    from msepy import bridge as bridge_module
+    from msepy import warmup
+    data = resources.files("msepy").joinpath("warmup.mp4").read_bytes()
+
+    def session(between):
+        b = Bridge()
+        replies = []
+        ops = [[{"op": "create", "type": "MediaSource", "id": "ms1"},
+                {"op": "create", "type": "HTMLMediaElement", "id": "el1"},
+                {"op": "set", "target": "el1", "name": "srcObject", "value": {"ref": "ms1"}}],
+               [{"op": "call", "target": "ms1", "method": "addSourceBuffer",
+                 "args": [warmup.TYPE], "as": "sb1"}],
+               [{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data[:20000]]}],
+               [{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data[20000:]]}]]
+        for batch in ops:
+            replies.append(b.handle(batch))
+            between()
+        tracks = sorted(t.id for t in b.get("el1").video_tracks) + sorted(t.id for t in b.get("el1").audio_tracks)
+        return [events(r) for r in replies], b.get("sb1").buffered.doubles(), tracks
+
+    from msepy import tracks as tracks_module
+    saved = tracks_module._ids
+    try:
+        tracks_module._ids = itertools.count(1)
+        plain = session(lambda: None)
+        tracks_module._ids = itertools.count(1)
+        assert bridge_module.warm_idle(0.001) is True
+        warmed = session(lambda: bridge_module.warm_idle(0.001))
+        rounds = bridge_module._idle_session.rounds
+        bridge_module.warm_idle_end()
+    finally:
+        tracks_module._ids = saved
+    assert warmed == plain and sorted(plain[2]) == ["1", "2"]
+    assert rounds >= 5 and bridge_module._idle_session is None

@@ -19,10 +19,13 @@ const wheelsURL = new URL(params.get("wheels") || "/wheels/", self.location.href
 const useSnapshot = params.get("snapshot") !== "off";
 const MICROPIP = "micropip-0.11.1-py3-none-any.whl";
 const WARM_UP_SECONDS = 0.3;
-const WARM_UP_RESTORED = 0.5;  // after a boot snapshot (V8 has compiled none of it yet): see README
+const IDLE_WARM_MS = 600;     // after a boot snapshot: warmWhileIdle
+const IDLE_SLICE_MS = 4;
+const IDLE_QUIET_MS = 50;
 const SNAPSHOT_DELAY_MS = 3000;
 
 let handle = null;        // msepy.bridge.handle_js, once booted
+let lastBatchAt = 0;      // when the last batch arrived (the idle warm-up waits for quiet)
 let nextMseq = 1;         // the next batch to run
 let wseq = 0;             // replies sent
 const waiting = new Map(); // mseq -> {ops, port} arrived early
@@ -63,8 +66,9 @@ async function boot() {
   progress("engine", "starting the engine", 0.9);
   const bridge = pyodide.pyimport("msepy.bridge");
   handle = bridge.handle_js;
-  // Run the append path a while, so the first appends are not cold (msepy/warmup.py).
-  bridge.warm_up(fromSnapshot ? WARM_UP_RESTORED : WARM_UP_SECONDS);
+  // Run the append path a while, so the first appends are not cold (msepy/warmup.py):
+  // now on a cold boot; after a restore, between the page's batches (warmWhileIdle).
+  bridge.warm_up(fromSnapshot ? 0 : WARM_UP_SECONDS);
   // The engine installed and warmed, before any page call: what the next boot restores.
   if (snapshot && !fromSnapshot) snapshot.take(pyodide);
   bridge.reserve_heap();
@@ -77,7 +81,36 @@ async function boot() {
   pump();
   // Stored a while later, not among the page's first appends (a 30 MB copy and write).
   if (snapshot?.taken) setTimeout(() => snapshot.store(), SNAPSHOT_DELAY_MS);
+  if (fromSnapshot) warmWhileIdle(bridge);
 }
+
+// A restored engine has Python's state but none of V8's compiled code: its first calls
+// run cold, and V8 optimizes them in the background as they get hot.  Warming it for
+// 0.5 s before `ready` put the first frame of a page that plays at once at 1.1 s after
+// navigation; so the warm-up runs after `ready`, a round (3-6 ms) at a time while the
+// page has been quiet for IDLE_QUIET_MS, until IDLE_WARM_MS of rounds ran.  A page that
+// appends at once appends cold (as it would have waited for the warm-up before); one
+// that first fetches its media appends warm.
+function warmWhileIdle(bridge) {
+  let left = IDLE_WARM_MS;
+  const step = () => {
+    if (left <= 0) {
+      bridge.warm_idle_end();
+      return;
+    }
+    const wait = lastBatchAt + IDLE_QUIET_MS - performance.now();
+    if (wait > 0 || waiting.size) {
+      setTimeout(step, Math.max(wait, 1));
+      return;
+    }
+    const start = performance.now();
+    const going = bridge.warm_idle(IDLE_SLICE_MS / 1000);
+    left = going ? left - (performance.now() - start) : 0;
+    setTimeout(step, 0);
+  };
+  setTimeout(step, 0);
+}
+
 
 async function fetchWheel() {
   const index = await (await fetch(wheelsURL + "index.json")).json();
@@ -89,7 +122,7 @@ async function fetchWheel() {
 }
 
 function arrived(msg, port) {
-  msg.arrivedAt = performance.now();
+  msg.arrivedAt = lastBatchAt = performance.now();
   waiting.set(msg.mseq, { msg, port });
   pump();
 }
@@ -216,7 +249,7 @@ function connectClient(id, port) {
   port.onmessage = (e) => {
     const msg = e.data;
     if (msg.kind !== "batch" || clients.get(id) !== c) return;
-    msg.arrivedAt = performance.now();
+    msg.arrivedAt = lastBatchAt = performance.now();
     c.waiting.set(msg.mseq, msg);
     while (handle && c.waiting.has(c.nextMseq)) {
       const next = c.waiting.get(c.nextMseq);

@@ -751,6 +751,29 @@ def reserve_heap() -> None:
     reserve()
 
 
+_idle_session: Any = None
+
+
+def warm_idle(seconds: float) -> bool:
+    """Rounds of the warm-up session for about ``seconds`` (at least one), run by the
+    worker between the page's batches after a boot from its snapshot (web/worker.js);
+    False when the session failed and warming is over."""
+    global _idle_session
+    from .warmup import Session
+    if _idle_session is None:
+        _idle_session = Session()
+    _idle_session.run_for(seconds)
+    return not _idle_session.failed
+
+
+def warm_idle_end() -> None:
+    """The idle warm-up is over: its session goes, with its garbage."""
+    global _idle_session
+    import gc
+    _idle_session = None
+    gc.collect()
+
+
 def support_js() -> Any:
     from js import Object  # type: ignore[import-not-found]
     from pyodide.ffi import to_js  # type: ignore[import-not-found]

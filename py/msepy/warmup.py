@@ -22,12 +22,13 @@ holds the heap as it is, and the reserve would double it.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import sys
 import time
 from importlib import resources
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from . import tracks
 from .bridge import Bridge
@@ -53,12 +54,13 @@ def reserve_heap() -> None:
 
 
 def warm_up(budget: float = 0.3) -> int:
-    """Run the session for about ``budget`` seconds; returns the number of rounds."""
-    saved_ids, tracks._ids = tracks._ids, itertools.count(1)
+    """Run the session for about ``budget`` seconds, then settle the heap; returns the
+    number of rounds."""
+    session = Session()
     try:
-        return _session(budget)
+        session.run_for(budget)
+        return session.rounds
     finally:
-        tracks._ids = saved_ids  # leave no trace: the page's first track is still id "1"
         settle_heap()
 
 
@@ -120,38 +122,70 @@ def open_session(run: Callable[..., dict[str, Any]], mime: str) -> None:
          {"op": "call", "target": "el", "method": "play", "args": []}], ["sb"])
 
 
-def _session(budget: float) -> int:
-    """Rounds of appends of the sample in three pieces (in "sequence" mode; every 16th
-    round removes everything instead), each followed by what the renderer does: pull
-    every fed track's next frames, report the clock."""
-    data = resources.files("msepy").joinpath("warmup.mp4").read_bytes()
-    bridge = Bridge()
-    run = _runner(bridge)
-    open_session(run, TYPE)
-    # Three pieces cut inside segments, as a page's fixed-size appends cut them: the
-    # parser's paths for a box or a sample split across appends run too.  Measured in
-    # Chromium (four fresh pages each way): the page's second 512 KiB append, the first
-    # to continue a segment, took 1.8-3.7 ms of Python with whole-file appends here,
-    # 1.4-1.7 ms (as later ones) with pieces.
-    cuts = (0, len(data) // 3 + 7, 2 * len(data) // 3 + 11, len(data))
-    appends = [[{"op": "call", "target": "sb", "method": "appendBuffer", "args": [data[a:b]]}]
-               for a, b in zip(cuts, cuts[1:])]
-    remove = [{"op": "call", "target": "sb", "method": "remove", "args": [0, float("inf")]}]
-    start, rounds, position = time.perf_counter(), 0, 0.0
-    while time.perf_counter() - start < budget:
-        if rounds % 16 == 15:
-            reply = run(remove, ["sb", "el"])
-        else:
-            for append in appends:
-                reply = run(append, ["sb", "el"])
-        if reply["results"][0].get("exception"):
-            break  # (never expected: the sample is valid) warming is best effort
-        rounds += 1
-        for track in bridge.mirrored("el")["feedTracks"]:
-            run([{"op": "pull", "target": "el", "key": track["key"], "max": 30}])
-        position += 0.5
-        run([{"op": "call", "target": "el", "method": "setPlaybackPosition", "args": [position]}])
-        if rounds % 16 == 0:
-            run([{"op": "feedSeek", "target": "el", "time": 0.0}])
-            position = 0.0
-    return rounds
+class Session:
+    """The warm-up session: rounds of appends of the sample in three pieces (in
+    "sequence" mode; every 16th round removes everything instead), each followed by
+    what the renderer does: pull every fed track's next frames, report the clock.
+
+    Its objects live in a private ``Bridge``, and its tracks take their ids from a
+    counter of its own (swapped in for each round), so rounds can run between the
+    page's batches too (``msepy.bridge.warm_idle``) and the page's first track is
+    still id "1"."""
+
+    def __init__(self) -> None:
+        self.rounds = 0
+        self.failed = False
+        self._ids: Any = itertools.count(1)
+        self._position = 0.0
+        with self._own_ids():
+            data = resources.files("msepy").joinpath("warmup.mp4").read_bytes()
+            self.bridge = Bridge()
+            self._run = _runner(self.bridge)
+            open_session(self._run, TYPE)
+        # Three pieces cut inside segments, as a page's fixed-size appends cut them: the
+        # parser's paths for a box or a sample split across appends run too.  Measured
+        # in Chromium (four fresh pages each way): the page's second 512 KiB append, the
+        # first to continue a segment, took 1.8-3.7 ms of Python with whole-file appends
+        # here, 1.4-1.7 ms (as later ones) with pieces.
+        cuts = (0, len(data) // 3 + 7, 2 * len(data) // 3 + 11, len(data))
+        self._appends = [[{"op": "call", "target": "sb", "method": "appendBuffer",
+                           "args": [data[a:b]]}] for a, b in zip(cuts, cuts[1:])]
+        self._remove = [{"op": "call", "target": "sb", "method": "remove",
+                         "args": [0, float("inf")]}]
+
+    @contextlib.contextmanager
+    def _own_ids(self) -> Iterator[None]:
+        saved, tracks._ids = tracks._ids, self._ids
+        try:
+            yield
+        finally:
+            self._ids, tracks._ids = tracks._ids, saved
+
+    def run_for(self, seconds: float) -> None:
+        """Rounds until ``seconds`` have passed (at least one)."""
+        start = time.perf_counter()
+        while not self.failed:
+            self.round()
+            if time.perf_counter() - start >= seconds:
+                break
+
+    def round(self) -> None:
+        run = self._run
+        with self._own_ids():
+            if self.rounds % 16 == 15:
+                reply = run(self._remove, ["sb", "el"])
+            else:
+                for append in self._appends:
+                    reply = run(append, ["sb", "el"])
+            if reply["results"][0].get("exception"):
+                self.failed = True  # (never expected: the sample is valid) best effort
+                return
+            self.rounds += 1
+            for track in self.bridge.mirrored("el")["feedTracks"]:
+                run([{"op": "pull", "target": "el", "key": track["key"], "max": 30}])
+            self._position += 0.5
+            run([{"op": "call", "target": "el", "method": "setPlaybackPosition",
+                  "args": [self._position]}])
+            if self.rounds % 16 == 0:
+                run([{"op": "feedSeek", "target": "el", "time": 0.0}])
+                self._position = 0.0
