@@ -104,13 +104,17 @@ function warmWhileIdle(bridge) {
       return;
     }
     const start = performance.now();
-    const going = bridge.warm_idle(IDLE_SLICE_MS / 1000);
+    let going = false;
+    try {
+      going = bridge.warm_idle(IDLE_SLICE_MS / 1000);
+    } catch (e) {  // warming is best effort: the engine does not need it
+      console.warn("msepy: warm-up stopped:", e.message || e);
+    }
     left = going ? left - (performance.now() - start) : 0;
     setTimeout(step, 0);
   };
   setTimeout(step, 0);
 }
-
 
 async function fetchWheel() {
   const index = await (await fetch(wheelsURL + "index.json")).json();
