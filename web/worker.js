@@ -68,7 +68,7 @@ async function boot() {
   handle = bridge.handle_js;
   // Run the append path a while, so the first appends are not cold (msepy/warmup.py):
   // now on a cold boot; after a restore, between the page's batches (warmWhileIdle).
-  bridge.warm_up(fromSnapshot ? 0 : WARM_UP_SECONDS);
+  if (!fromSnapshot) bridge.warm_up(WARM_UP_SECONDS);
   // The engine installed and warmed, before any page call: what the next boot restores.
   if (snapshot && !fromSnapshot) snapshot.take(pyodide);
   bridge.reserve_heap();

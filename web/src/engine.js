@@ -151,7 +151,6 @@ export class Engine {
 
   #received(msg, resolveReady, rejectReady) {
     if (msg.kind === "progress") {
-      msg.at = performance.now();  // page time the stage began (boot profiling)
       this.progress.push(msg);
       for (const fn of this.listeners) fn(msg);
       return;
