@@ -261,6 +261,63 @@ describe("<msepy-video>", () => {
     assert.deepEqual(r.second.dispatched, ["updateend"], "updatestart and update, unheard, were not dispatched");
   });
 
+  test("a page that gets no frame callbacks plays on, frame by frame (the ticks come from a timer)", async () => {
+    // Chromium gives a visible page no frame callbacks when it does not draw it (a
+    // headless page behind the front one): the renderer's loop must not stop there.
+    const p2 = await env.page();
+    try {
+      const r = await p2.evaluate(async () => {
+        const p = await h.load("msepy", "/tests/fixtures/mp4/h264_cmaf.mp4", 'video/mp4; codecs="avc1.64000b"');
+        let callbacks = 0;
+        globalThis.requestAnimationFrame = () => { callbacks += 1; return 0; };  // never called back
+        const ended = h.once(p.video, "ended", 20000);
+        const t0 = performance.now();
+        await p.video.play();
+        await ended;
+        const out = { wall: (performance.now() - t0) / 1000, duration: p.video.duration, callbacks, stats: p.video.msepyStats };
+        p.video.remove();
+        return out;
+      });
+      assert.ok(r.callbacks > 0);
+      assert.ok(Math.abs(r.wall - r.duration) < 0.5, JSON.stringify(r));
+      assert.equal(r.stats.decoded, 50, JSON.stringify(r.stats));
+      assert.ok(r.stats.total >= 48 && r.stats.dropped <= 2, JSON.stringify(r.stats));
+      assert.ok(r.stats.avOffsetMaxAbs < 0.04, JSON.stringify(r.stats));
+    } finally {
+      await p2.close();
+    }
+  });
+
+  test("removed from its document, a playing element pauses (HTML removal steps) and keeps its data; moved, it plays on", async () => {
+    const r = await page.evaluate(async ({ url, type }) => {
+      const p = await h.load("msepy", url, type);
+      const playing = h.once(p.video, "playing", 10000);
+      await p.video.play();
+      await playing;
+      const events = [];
+      for (const type of ["pause", "timeupdate"]) p.video.addEventListener(type, () => events.push(type));
+      document.body.append(p.video);  // a move: out of the document and back in one task
+      await new Promise((res) => setTimeout(res, 200));
+      const moved = { paused: p.video.paused, events: events.filter((e) => e === "pause").length };
+      const paused = h.once(p.video, "pause", 5000);
+      const t0 = performance.now();
+      p.video.remove();
+      await paused;
+      const after = performance.now() - t0, at = p.video.currentTime;
+      await new Promise((res) => setTimeout(res, 300));
+      const out = { moved, after, at, duration: p.video.duration, paused: p.video.paused, events, held: p.video.currentTime === at,
+        buffered: h.ranges(p.video.buffered), readyState: p.video.readyState };
+      return out;
+    }, H264);
+    assert.deepEqual(r.moved, { paused: false, events: 0 });
+    assert.ok(r.after < 300 && r.at < r.duration - 1, JSON.stringify(r));  // paused at once, not at the end
+    assert.equal(r.paused, true);
+    assert.deepEqual(r.events.slice(-2), ["timeupdate", "pause"]);
+    assert.ok(r.held, "the position stood still");
+    assert.equal(r.buffered.length, 1);
+    assert.ok(r.readyState >= 2, JSON.stringify(r));
+  });
+
   test("the page side predicted every exception the engine threw", async () => {
     const mismatches = await page.evaluate(() => msepy.engine.stats.mismatches || 0);
     assert.equal(mismatches, 0, page.logs.filter((l) => l.includes("the page side")).join("\n"));

@@ -177,6 +177,24 @@ def test_playback_position_drives_the_model_to_ended():
     assert reply["snapshot"]["el1"]["ended"] is True
 
 
+def test_internal_pause_is_pause_without_the_load_step():
+    """HTML "internal pause steps" (a removed element): timeupdate, pause; no load of
+    an empty element, and nothing at all when already paused."""
+    b = with_buffer()
+    data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
+    b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
+    b.handle([{"op": "call", "target": "el1", "method": "play"}])
+    reply = b.handle([{"op": "call", "target": "el1", "method": "internalPause"}])
+    assert events(reply) == ["el1:timeupdate", "el1:pause"]
+    assert reply["snapshot"]["el1"]["paused"] is True
+    assert reply["snapshot"]["el1"]["buffered"] == b.snapshot()["el1"]["buffered"] != []
+    assert events(b.handle([{"op": "call", "target": "el1", "method": "internalPause"}])) == []
+    empty = Bridge()
+    empty.handle([{"op": "create", "type": "HTMLMediaElement", "id": "el9"}])
+    reply = empty.handle([{"op": "call", "target": "el9", "method": "internalPause"}])
+    assert events(reply) == [] and reply["snapshot"]["el9"]["networkState"] == 0
+
+
 def test_media_error_from_the_renderer():
     b = with_buffer()
     data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()

@@ -59,6 +59,7 @@ _METHODS: dict[type, dict[str, str]] = {
                    "changeType": "change_type", "remove": "remove",
                    "appendEncodedChunks": "append_encoded_chunks"},
     HTMLMediaElement: {"play": "play", "pause": "pause", "load": "load",
+                       "internalPause": "internal_pause",
                        "setPlaybackPosition": "set_playback_position"},
 }
 # IDL attribute name -> Python attribute, for setters.

@@ -231,6 +231,12 @@ class HTMLMediaElement(EventTarget):
     def pause(self) -> None:
         if self.network_state == NETWORK_EMPTY:
             self.load()
+        self.internal_pause()
+
+    def internal_pause(self) -> None:
+        """HTML "internal pause steps" (pause() without its load step).  They also run
+        when the element is removed from its document (HTML "removal steps" of a media
+        element: a removed element pauses, and keeps its resource)."""
         if not self.paused:
             self.paused = True
             self._queue.fire(self, "timeupdate")

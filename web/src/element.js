@@ -79,6 +79,16 @@ export function defineElement(engine, registry, { mediaSources }) {
       }
     }
 
+    // HTML "removal steps" of a media element: at a stable state, an element still out
+    // of every document runs the internal pause steps (it keeps its resource).
+    disconnectedCallback() {
+      queueMicrotask(() => {
+        if (this.isConnected || this._state.paused) return;
+        this._local({ paused: true, potentiallyPlaying: false });
+        this._engine.op({ op: "call", target: this._oid, method: "internalPause" });
+      });
+    }
+
     attributeChangedCallback(name, old, value) {
       if (name === "src" && old !== value) this.#resourceChanged();
       else if (name === "controls") this.#controls(value !== null);

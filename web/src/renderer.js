@@ -19,6 +19,9 @@ const REPORT_EVERY = 0.1;     // seconds between position reports to the model
 const PREROLL_FRAMES = 2;     // decoded video frames before the clock starts
 const PREROLL_AUDIO = 0.1;    // seconds of decoded audio before the clock starts
 const PREROLL_MAX_MS = 1000;  // start anyway after this long
+const TICK_TIMER_MS = 20;     // a tick this soon when no frame callback comes
+const HIDDEN_TICK_MS = 50;    // ... and the ticks of a hidden document (timers only)
+const REPULL_MS = 100;        // a track at the end of its buffered frames asks again after
 const DECODED = new Set(["video", "audio"]);  // the track kinds with a WebCodecs decoder
 
 export class Renderer {
@@ -40,6 +43,8 @@ export class Renderer {
     this.avOffsets = [];        // (frame time - clock) at presentation, seconds
     this.drops = [];            // [frame time, clock] of the last dropped frames
     this.running = false;
+    this.frameRequest = 0;
+    this.tickTimer = 0;
     this.tick = this.tick.bind(this);
     this.shownSize = null;      // the canvas's size on screen, in device pixels
     this.frameSize = null;
@@ -74,7 +79,9 @@ export class Renderer {
     // The loop starts in a frame callback, not here: this runs inside the reply to an
     // append (its steps apply the state first), and the loop's first pass - the
     // decoders' first pulls and configuration - would delay the append's events.
-    if (!this.running && this.tracks.size) { this.running = true; requestAnimationFrame(this.tick); }
+    // A new state may mean new frames: a track at the end of its frames asks again now.
+    for (const t of this.tracks.values()) t.repullAt = 0;
+    if (!this.running && this.tracks.size) { this.running = true; this.#schedule(); }
   }
 
   // A seek began: flush every decoder, refill from the random access point.
@@ -144,7 +151,22 @@ export class Renderer {
   }
 
   // -- the loop ---------------------------------------------------------------------------
+  // Frame callbacks pace presentation, and a timer stands in when none comes: a hidden
+  // document gets none, and a visible one may get none either (headless Chromium's
+  // pages behind the front one) while the media clock runs on.  A native <video> plays
+  // on there, and so does this.
+  #schedule() {
+    if (document.hidden) {
+      this.tickTimer = setTimeout(this.tick, HIDDEN_TICK_MS);
+    } else {
+      this.frameRequest = requestAnimationFrame(this.tick);
+      this.tickTimer = setTimeout(this.tick, TICK_TIMER_MS);
+    }
+  }
+
   tick() {
+    cancelAnimationFrame(this.frameRequest);
+    clearTimeout(this.tickTimer);
     if (!this.tracks.size) { this.running = false; return; }
     try {
       if (this.playing && this.prerolling &&
@@ -169,14 +191,13 @@ export class Renderer {
     } catch (e) {
       console.error("msepy renderer", e);
     }
-    if (document.hidden) setTimeout(this.tick, 50);
-    else requestAnimationFrame(this.tick);
+    this.#schedule();
   }
 
   // -- pipelines ---------------------------------------------------------------------------
   #newTrack(key, kind) {
     return { key, kind, decoder: null, config: null, wcConfig: null, nextTs: null, configured: false, pulling: false, trims: [],
-      exhausted: false, frames: [], chunks: [], generation: 0, lastPts: -Infinity };
+      exhausted: false, repullAt: 0, frames: [], chunks: [], generation: 0, lastPts: -Infinity };
   }
 
   // A track's decoder is made at its first pull, not with the track: the track comes
@@ -201,6 +222,7 @@ export class Renderer {
     t.frames = [];
     t.chunks = [];
     t.exhausted = false;
+    t.repullAt = 0;
     t.flushed = false;
     if (t.decoder && t.decoder.state === "configured") t.decoder.reset();
     t.configured = false;
@@ -224,7 +246,7 @@ export class Renderer {
   }
 
   #needsMore(t) {
-    return DECODED.has(t.kind) && !t.pulling && !t.chunks.length && this.#wanted(t);
+    return DECODED.has(t.kind) && !t.pulling && !t.chunks.length && performance.now() >= t.repullAt && this.#wanted(t);
   }
 
   #decodeVideo(t) {
@@ -271,6 +293,7 @@ export class Renderer {
     }
     if (!batch.frames.length) {
       t.exhausted = true;
+      t.repullAt = performance.now() + REPULL_MS;  // (or at the next state: update())
       // At the end of the stream, drain what the decoder holds back (B-frame reorder).
       // Not before: after flush() a decoder wants a key frame, so a later append would
       // need a restart.
