@@ -195,6 +195,34 @@ def test_internal_pause_is_pause_without_the_load_step():
     assert events(reply) == [] and reply["snapshot"]["el9"]["networkState"] == 0
 
 
+@pytest.mark.parametrize("how", ["detach", "removeSourceBuffer"])
+def test_a_detached_or_removed_source_buffer_frees_its_media(how):
+    """The engine keeps every object a page made (by id), so a source that is over must
+    not keep its media: detaching frees its SourceBuffers' coded frames (Chromium's
+    choice; nothing can read them any more), as removeSourceBuffer() does (step 11)."""
+    import tracemalloc
+    data = (FIXTURES / "mp4" / "bench_720p.mp4").read_bytes()
+    tracemalloc.start()
+    try:
+        b = with_buffer('video/mp4; codecs="avc1.64001f,mp4a.40.2"')
+        # (a copy of its own, as the worker's Python gets)
+        b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [bytearray(data)]}])
+        gc.collect()
+        loaded = tracemalloc.get_traced_memory()[0]
+        if how == "detach":
+            reply = b.handle([{"op": "set", "target": "el1", "name": "srcObject", "value": None}])
+            assert reply["snapshot"]["ms1"]["readyState"] == "closed"
+        else:
+            b.handle([{"op": "call", "target": "ms1", "method": "removeSourceBuffer",
+                       "args": [{"ref": "sb1"}]}])
+        gc.collect()
+        freed = loaded - tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert loaded > len(data)
+    assert freed > 0.9 * len(data), (loaded, freed)
+
+
 def test_media_error_from_the_renderer():
     b = with_buffer()
     data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()

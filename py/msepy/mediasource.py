@@ -180,10 +180,7 @@ class MediaSource(EventTarget):
             self._queue.fire(self._active, "removesourcebuffer")
         self._source_buffers._items.remove(sb)  # 10.
         self._queue.fire(self._source_buffers, "removesourcebuffer")
-        sb._source = None  # 11. Destroy all resources.
-        sb._track_buffers = {}
-        if sb._parser is not None:
-            sb._parser.reset()
+        sb._destroy_resources()  # 11.
         self._buffered_changed()
 
     def end_of_stream(self, error: str | None = None) -> None:
@@ -242,7 +239,7 @@ class MediaSource(EventTarget):
         self._queue.fire(self._active, "removesourcebuffer")
         for sb in list(self._source_buffers._items):  # 7-8.
             sb._abort_pending()
-            sb._source = None
+            sb._destroy_resources()  # (memory: Chromium's choice, unobservable)
         self._source_buffers._items.clear()
         self._queue.fire(self._source_buffers, "removesourcebuffer")
         self._queue.fire(self, "sourceclose")  # 9.

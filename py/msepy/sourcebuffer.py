@@ -528,6 +528,18 @@ class SourceBuffer(EventTarget):
         if processed:
             self._after_coded_frames()
 
+    def _destroy_resources(self) -> None:
+        """removeSourceBuffer() step 11, "Destroy all resources for sourceBuffer": the
+        coded frames, the parser's state, the pending input.  Detaching runs it too (as
+        Chromium frees a detached source's buffers): no attribute or method of a
+        SourceBuffer out of its sourceBuffers can reach them again."""
+        self._source = None
+        self._track_buffers = {}
+        self._group_firsts = []
+        self._input_chunks = []
+        if self._parser is not None:
+            self._parser.reset()
+
     def _abort_pending(self) -> None:
         """Abort the buffer append / range removal task if it has not run yet, and
         set updating to false."""
