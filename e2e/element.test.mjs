@@ -305,8 +305,18 @@ describe("<msepy-video>", () => {
       await paused;
       const after = performance.now() - t0, at = p.video.currentTime;
       await new Promise((res) => setTimeout(res, 300));
+      const r = p.video._renderer;
       const out = { moved, after, at, duration: p.video.duration, paused: p.video.paused, events, held: p.video.currentTime === at,
-        buffered: h.ranges(p.video.buffered), readyState: p.video.readyState };
+        buffered: h.ranges(p.video.buffered), readyState: p.video.readyState,
+        asleep: { pipelines: r.tracks.size, loop: r.running, audio: r.audio.ctx?.state } };
+      // Back in the document it plays on from where it stood, to the end.
+      const decoded = r.quality.decoded;
+      document.body.append(p.video);
+      const ended = h.once(p.video, "ended", 10000);
+      await p.video.play();
+      await ended;
+      out.back = { from: at, decoded: r.quality.decoded - decoded, shown: r.presented?.timestamp / 1e6, t: p.video.currentTime };
+      p.video.remove();
       return out;
     }, H264);
     assert.deepEqual(r.moved, { paused: false, events: 0 });
@@ -316,6 +326,33 @@ describe("<msepy-video>", () => {
     assert.ok(r.held, "the position stood still");
     assert.equal(r.buffered.length, 1);
     assert.ok(r.readyState >= 2, JSON.stringify(r));
+    // Out of the document and paused, it keeps no pipeline; back in, it refills and plays.
+    assert.deepEqual(r.asleep, { pipelines: 0, loop: false, audio: "suspended" });
+    assert.equal(r.back.t, r.duration);
+    assert.ok(r.back.shown > r.duration - 0.1, JSON.stringify(r.back));
+    assert.ok(r.back.decoded >= (r.duration - r.at) * 25 - 2, JSON.stringify(r.back));
+  });
+
+  test("an element not yet in a document decodes nothing; inserted, it shows the first frame", async () => {
+    const r = await page.evaluate(async ({ url, type }) => {
+      const video = document.createElement("msepy-video");
+      const ms = new msepy.MediaSource();
+      const opened = h.once(ms, "sourceopen");
+      video.src = URL.createObjectURL(ms);
+      await opened;
+      const sb = ms.addSourceBuffer(type);
+      await h.append(sb, await h.bytes(url));
+      await new Promise((res) => setTimeout(res, 300));
+      const before = { decoded: video._renderer.quality.decoded, readyState: video.readyState };
+      document.body.append(video);
+      const t0 = performance.now();
+      while (!video._renderer.presented && performance.now() - t0 < 5000) await new Promise((res) => setTimeout(res, 10));
+      const out = { before, shown: video._renderer.presented?.timestamp ?? null };
+      video.remove();
+      return out;
+    }, H264);
+    assert.deepEqual(r.before, { decoded: 0, readyState: 4 });
+    assert.equal(r.shown, 80_000);  // the fixture's first video frame (its audio starts at 0)
   });
 
   test("the page side predicted every exception the engine threw", async () => {

@@ -74,6 +74,7 @@ export function defineElement(engine, registry, { mediaSources }) {
     }
 
     connectedCallback() {
+      this._renderer.update(this._state);
       if (!this._selected && !this.hasAttribute("src") && this.querySelector("source")) {
         queueMicrotask(() => this.load());
       }
@@ -81,9 +82,11 @@ export function defineElement(engine, registry, { mediaSources }) {
 
     // HTML "removal steps" of a media element: at a stable state, an element still out
     // of every document runs the internal pause steps (it keeps its resource).
+    // (The renderer then lets its pipeline go, until the element is back or plays.)
     disconnectedCallback() {
       queueMicrotask(() => {
-        if (this.isConnected || this._state.paused) return;
+        if (this.isConnected) return;
+        if (this._state.paused) { this._renderer.update(this._state); return; }
         this._local({ paused: true, potentiallyPlaying: false });
         this._engine.op({ op: "call", target: this._oid, method: "internalPause" });
       });

@@ -43,6 +43,7 @@ export class Renderer {
     this.avOffsets = [];        // (frame time - clock) at presentation, seconds
     this.drops = [];            // [frame time, clock] of the last dropped frames
     this.running = false;
+    this.asleep = false;
     this.frameRequest = 0;
     this.tickTimer = 0;
     this.tick = this.tick.bind(this);
@@ -61,6 +62,9 @@ export class Renderer {
 
   // -- the element's state changed ---------------------------------------------------
   update(state) {
+    if (!this.element.isConnected && state.paused) { this.#sleep(); return; }
+    const waking = this.asleep;
+    this.asleep = false;
     const keys = new Set((state.feedTracks || []).map((t) => t.key));
     for (const [key, t] of this.tracks) {
       if (!keys.has(key)) { this.#closeTrack(t); this.tracks.delete(key); }
@@ -68,6 +72,7 @@ export class Renderer {
     for (const t of state.feedTracks || []) {
       if (!this.tracks.has(t.key)) this.tracks.set(t.key, this.#newTrack(t.key, t.kind));
     }
+    if (waking && this.tracks.size) this.seek(state.currentTime);  // refill from the random access point
     const play = state.potentiallyPlaying;
     if (play && !this.playing) this.#start(state.currentTime);
     else if (!play && this.playing) this.#stop();
@@ -82,6 +87,23 @@ export class Renderer {
     // A new state may mean new frames: a track at the end of its frames asks again now.
     for (const t of this.tracks.values()) t.repullAt = 0;
     if (!this.running && this.tracks.size) { this.running = true; this.#schedule(); }
+  }
+
+  // An element out of its document and paused (HTML's removal steps pause it) keeps no
+  // pipeline: no decoded frames, no decoder, no loop (whose callback alone would keep
+  // the element alive), its audio suspended - a page that drops its players, or makes
+  // one before inserting it, pays for none.  Back in a document, or playing, it refills
+  // from the random access point, as after a seek.
+  #sleep() {
+    if (this.asleep) return;
+    this.asleep = true;
+    for (const t of this.tracks.values()) this.#closeTrack(t);
+    this.tracks.clear();
+    this.#stop();
+    this.running = false;
+    cancelAnimationFrame(this.frameRequest);
+    clearTimeout(this.tickTimer);
+    if (this.audio.ctx?.state === "running") this.audio.ctx.suspend();
   }
 
   // A seek began: flush every decoder, refill from the random access point.
