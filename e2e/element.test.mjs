@@ -355,6 +355,57 @@ describe("<msepy-video>", () => {
     assert.equal(r.shown, 80_000);  // the fixture's first video frame (its audio starts at 0)
   });
 
+  test("a player the page dropped is collected, and the engine lets its objects and media go; one playing out of the document plays on", async () => {
+    const p2 = await env.page();
+    try {
+      const made = await p2.evaluate(async ({ url, type }) => {
+        const data = await h.bytes(url);
+        const drop = async () => {  // an element never inserted, its source, 1 MB appended
+          const video = document.createElement("msepy-video");
+          const ms = new msepy.MediaSource();
+          const opened = h.once(ms, "sourceopen");
+          video.src = URL.createObjectURL(ms);
+          await opened;
+          URL.revokeObjectURL(video.src);
+          const sb = ms.addSourceBuffer(type);
+          await h.append(sb, data);
+          return { sb: sb._oid, inspected: (await sb.msepyInspect()).tracks.length };
+        };
+        const dropped = await drop();
+        // One left playing out of the document, unreferenced: it must play to its end.
+        globalThis.playedOut = false;
+        await (async () => {
+          const p = await h.load("msepy", "/e2e/fixtures/frames_h264.mp4", 'video/mp4; codecs="avc1.64000c,mp4a.40.2"');
+          p.video.addEventListener("ended", () => { globalThis.playedOut = true; });
+          await p.video.play();
+          const paused = h.once(p.video, "pause", 5000);
+          p.video.remove();
+          await paused;  // the removal steps paused it; out of the document it may play on
+          await p.video.play();
+        })();
+        return dropped;
+      }, { url: "/tests/fixtures/mp4/bench_720p.mp4", type: 'video/mp4; codecs="avc1.64001f,mp4a.40.2"' });
+      assert.ok(made.inspected >= 2, JSON.stringify(made));
+      let gone = null;
+      for (let i = 0; i < 20 && !gone; i++) {
+        await p2.requestGC();
+        gone = await p2.evaluate(async (sb) => {
+          await new Promise((res) => setTimeout(res, 100));
+          return msepy.engine.op({ op: "inspect", target: sb }, { result: true }).then(() => null, (e) => e.name);
+        }, made.sb);
+      }
+      assert.equal(gone, "NotFoundError");  // the engine holds nothing for it any more
+      const playedOut = await p2.evaluate(async () => {
+        const t0 = performance.now();
+        while (!globalThis.playedOut && performance.now() - t0 < 10000) await new Promise((res) => setTimeout(res, 50));
+        return globalThis.playedOut;
+      });
+      assert.equal(playedOut, true);
+    } finally {
+      await p2.close();
+    }
+  });
+
   test("the page side predicted every exception the engine threw", async () => {
     const mismatches = await page.evaluate(() => msepy.engine.stats.mismatches || 0);
     assert.equal(mismatches, 0, page.logs.filter((l) => l.includes("the page side")).join("\n"));

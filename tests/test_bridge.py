@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from msepy.bridge import Bridge, append_quota, pack_batch, support_table
+from msepy.errors import NotFoundError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MP4 = 'video/mp4; codecs="avc1.64000d,mp4a.40.2"'
@@ -221,6 +222,33 @@ def test_a_detached_or_removed_source_buffer_frees_its_media(how):
         tracemalloc.stop()
     assert loaded > len(data)
     assert freed > 0.9 * len(data), (loaded, freed)
+
+
+def test_released_objects_leave_the_engine_with_their_media():
+    """The page's mirrors were garbage collected: the element's MediaSource is
+    detached, the media freed, and no step names a released object.  A MediaSource
+    whose element lives on is kept."""
+    import tracemalloc
+    data = (FIXTURES / "mp4" / "bench_720p.mp4").read_bytes()
+    tracemalloc.start()
+    try:
+        b = with_buffer('video/mp4; codecs="avc1.64001f,mp4a.40.2"')
+        b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [bytearray(data)]}])
+        gc.collect()
+        loaded = tracemalloc.get_traced_memory()[0]
+        kept = b.handle([{"op": "release", "ids": ["ms1", "sb1"]}])  # el1 lives: kept
+        assert kept["snapshot"]["ms1"]["readyState"] == "open"
+        ids = [oid for oid in b._objects if oid.startswith(("el1", "ms1", "sb1", "track"))]
+        reply = b.handle([{"op": "release", "ids": ids}])
+        gc.collect()
+        freed = loaded - tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert freed > 0.9 * len(data), (loaded, freed)
+    assert reply["steps"] == [] and reply["snapshot"] == {}
+    assert b._objects == {} and b._sent == {} and b._state_of == {} and b._feeds == {}
+    with pytest.raises(NotFoundError):
+        b.get("sb1")
 
 
 def test_media_error_from_the_renderer():

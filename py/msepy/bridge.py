@@ -304,6 +304,9 @@ class Bridge:
             return None
         if kind in extras.ENGINE_OPS:
             return extras.engine_op(self, op)
+        if kind == "release":
+            self._release(op["ids"])
+            return None
         target = self.get(op["target"])
         if kind == "set":
             attr = _names_for(_SETTERS, target).get(op["name"])
@@ -330,14 +333,37 @@ class Bridge:
             return None
         if kind == "inspect":
             return inspect_source_buffer(self, target)
-        if kind == "release":
-            obj = self._objects.pop(op["target"], None)
-            self._state_of.pop(op["target"], None)
-            if op["target"] in self._track_lists:
-                self._track_lists.remove(op["target"])
-            self._names.pop(id(obj), None)
-            return None
         raise TypeError(f"unknown op {kind!r}")
+
+    def _release(self, ids: list[str]) -> None:
+        """The page's mirrors of these objects were garbage collected: no page code can
+        reach them again, so the engine keeps nothing for them.  An element first lets
+        its MediaSource go ("Detaching from a media element": the SourceBuffers free
+        their frames), as Chromium's collected element does.  Whatever the page still
+        holds stays: a MediaSource attached to a live element, a SourceBuffer of a live
+        MediaSource, a track in a live list (it can come back in a record)."""
+        gone = {oid for oid in ids if oid in self._objects}
+        for oid in gone:
+            obj = self._objects[oid]
+            if isinstance(obj, HTMLMediaElement) and obj.src_object is not None:
+                self._attach(oid, obj, None)
+        for oid in gone:
+            obj = self._objects[oid]
+            if isinstance(obj, MediaSource) and obj._element is not None:
+                continue
+            if isinstance(obj, SourceBuffer) and obj._source is not None:
+                continue
+            self._forget(oid)
+
+    def _forget(self, oid: str) -> None:
+        obj = self._objects.pop(oid)
+        if self._names.get(id(obj)) == oid:
+            del self._names[id(obj)]
+        for table in (self._state_of, self._sent, self._feeds, self._track_state,
+                      self._sizes, self._resize_pending):
+            table.pop(oid, None)  # type: ignore[attr-defined]
+        if oid in self._track_lists:
+            self._track_lists.remove(oid)
 
     def _call(self, op: dict[str, Any], target: Any) -> Any:
         name = op["method"]
@@ -398,13 +424,13 @@ class Bridge:
             self._state_step()
         self._clean = self._in_fire and not target._listeners.get(event.type) \
             and target._handlers.get(event.type) is None
+        tid = self.name_of(target)
+        if tid is None:
+            return  # an object the page never named (a removed SourceBuffer's lists)
         detail: dict[str, Any] = {}
         if isinstance(event, TrackEvent):
             detail["track"] = self.name_of(event.track)
         detail.update(extras.event_detail(event))
-        tid = self.name_of(target)
-        if tid is None:
-            return  # an object the page never named (a removed SourceBuffer's lists)
         if isinstance(target, HTMLMediaElement) and event.type != "durationchange":
             self._resize_step()   # Chromium's order: durationchange, resize, loadedmetadata
         self._steps.append(["event", tid, event.type, detail])

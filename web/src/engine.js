@@ -33,7 +33,15 @@ export class Engine {
     if (wheelsURL) url.searchParams.set("wheels", wheelsURL);
     if (!snapshot) url.searchParams.set("snapshot", "off");
     this.worker = client ? null : new Worker(url, { type: "module", name: "msepy" });
-    this.objects = new Map();      // id -> mirror
+    // Mirrors by id, held weakly: a mirror the page can no longer reach is collected,
+    // and its engine object is then let go ("release": an element detaches its
+    // MediaSource, whose media is freed), as a browser collects its own.  What must
+    // live on is held elsewhere: by the DOM, a playing element's frame loop, an
+    // element's MediaSource, a MediaSource's lists, a list's tracks, an object URL.
+    this.objects = new Map();      // id -> WeakRef(mirror)
+    this.collected = typeof FinalizationRegistry === "function"
+      ? new FinalizationRegistry((id) => this.#collected(id)) : null;
+    this.released = [];            // ids collected since the last release op
     this.factories = [];           // (id, state) -> mirror, for engine-made objects
     this.ids = new Map();          // prefix -> counter
     this.mseq = 1;                 // the batch being built
@@ -67,7 +75,20 @@ export class Engine {
     return `${prefix}${n}`;
   }
 
-  register(id, mirror) { this.objects.set(id, mirror); }
+  register(id, mirror) {
+    this.objects.set(id, typeof WeakRef === "function" ? new WeakRef(mirror) : { deref: () => mirror });
+    this.collected?.register(mirror, id);
+  }
+
+  mirror(id) { return this.objects.get(id)?.deref(); }
+
+  #collected(id) {
+    if (this.mirror(id)) return;  // the id has a new mirror (a track made again)
+    this.objects.delete(id);
+    if (this.released.push(id) === 1) {
+      setTimeout(() => this.op({ op: "release", ids: this.released.splice(0) }), 0);
+    }
+  }
 
   // Queue one op into this task's batch (the page-visible effects are the mirrors' and
   // the events).
@@ -223,11 +244,11 @@ export class Engine {
         entries.sort((a, b) => b[0].startsWith("track") - a[0].startsWith("track"));
         for (const [id, state] of entries) this.apply(id, state, mseq);
       } else if (kind === "internal") {
-        const mirror = this.objects.get(step[1]);
+        const mirror = this.mirror(step[1]);
         mirror?._internal?.(step[2], step[3], mseq);
       } else if (kind === "event") {
         const [, id, type, detail] = step;
-        const target = this.objects.get(id);
+        const target = this.mirror(id);
         if (!target || target._suppress?.(type, mseq)) continue;
         // No listener (msepy-* steps are not events: they always run): no task.
         if (target._heard && !target._heard(type) && !type.startsWith("msepy-")) continue;
@@ -239,7 +260,7 @@ export class Engine {
           // (null: a settled appendEncodedChunks promise).
           const event = target._event ? target._event(type, detail) : new Event(type);
           if (event && detail && "track" in detail) {
-            Object.defineProperty(event, "track", { value: this.objects.get(detail.track) ?? null });
+            Object.defineProperty(event, "track", { value: this.mirror(detail.track) ?? null });
           }
           try {
             if (event) target.dispatchEvent(event);
@@ -254,7 +275,7 @@ export class Engine {
 
   // Apply engine state to a mirror, skipping fields the page changed since `mseq`.
   apply(id, state, mseq) {
-    let mirror = this.objects.get(id);
+    let mirror = this.mirror(id);
     if (!mirror) {
       for (const make of this.factories) {
         mirror = make(id, state);

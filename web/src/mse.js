@@ -73,7 +73,7 @@ export class SourceBufferList extends ListenedTarget {
   get length() { return this._items.length; }
   [Symbol.iterator]() { return this._items[Symbol.iterator](); }
   _apply(state) {
-    if (state.items) this._set(state.items.map((id) => this._engine.objects.get(id)).filter(Boolean));
+    if (state.items) this._set(state.items.map((id) => this._engine.mirror(id)).filter(Boolean));
   }
   _set(items) {
     const previous = this._items.length;

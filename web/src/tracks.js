@@ -19,7 +19,7 @@ class TrackBase {
   get language() { return this._state.language; }
   get sourceBuffer() {
     const sb = this._state.sourceBuffer;
-    return sb ? this._engine.objects.get(sb) ?? null : null;
+    return sb ? this._engine.mirror(sb) ?? null : null;
   }
   _apply(state) { this._state = { ...this._state, ...state }; }
   _set(name, value) {
@@ -196,7 +196,7 @@ export class TrackListBase extends ListenedTarget {
   _apply(state) {
     if (!state.items) return;
     const previous = this._items.length;
-    this._items = state.items.map((id) => this._engine.objects.get(id)).filter(Boolean);
+    this._items = state.items.map((id) => this._engine.mirror(id)).filter(Boolean);
     syncIndices(this, this._items, previous);
   }
 }
