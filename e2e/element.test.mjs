@@ -76,6 +76,33 @@ describe("<msepy-video>", () => {
     assert.ok(r.waiting > 0, JSON.stringify(r));  // the rest of the pull waits for its turn
   });
 
+  test("paused with nothing in flight, the loop idles (4 ticks a second); a seek wakes it at once", async () => {
+    const r = await page.evaluate(async ({ url, type }) => {
+      const p = await h.load("msepy", url, type);
+      const rd = p.video._renderer;
+      while (!rd.presented) await new Promise((res) => setTimeout(res, 20));
+      await new Promise((res) => setTimeout(res, 500));  // (the decoders fill up to their marks)
+      let ticks = 0;
+      const tick = rd.tick;
+      rd.tick = () => { ticks += 1; tick(); };
+      await new Promise((res) => setTimeout(res, 1000));
+      const idleTicks = ticks;
+      const seeked = h.once(p.video, "seeked", 5000);
+      const t0 = performance.now();
+      p.video.currentTime = 2.5;
+      await seeked;
+      while ((!rd.presented || Math.abs(rd.presented.timestamp / 1e6 - 2.5) > 0.05) && performance.now() - t0 < 3000) {
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      const out = { idleTicks, shownAfter: performance.now() - t0, shown: rd.presented?.timestamp / 1e6 };
+      rd.tick = tick;
+      p.video.remove();
+      return out;
+    }, H264);
+    assert.ok(r.idleTicks <= 6, JSON.stringify(r));
+    assert.ok(Math.abs(r.shown - 2.5) <= 0.05 && r.shownAfter < 250, JSON.stringify(r));
+  });
+
   test("playbackRate 2 plays the stream in half the time", async () => {
     const r = await page.evaluate(async ({ url, type }) => {
       const p = await h.load("msepy", url, type);

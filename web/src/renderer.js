@@ -21,6 +21,7 @@ const PREROLL_AUDIO = 0.1;    // seconds of decoded audio before the clock start
 const PREROLL_MAX_MS = 1000;  // start anyway after this long
 const TICK_TIMER_MS = 20;     // a tick this soon when no frame callback comes
 const HIDDEN_TICK_MS = 50;    // ... and the ticks of a hidden document (timers only)
+const IDLE_TICK_MS = 250;     // paused with nothing in flight: a tick now and then
 const REPULL_MS = 100;        // a track at the end of its buffered frames asks again after
 const DECODED = new Set(["video", "audio"]);  // the track kinds with a WebCodecs decoder
 
@@ -44,6 +45,7 @@ export class Renderer {
     this.drops = [];            // [frame time, clock] of the last dropped frames
     this.running = false;
     this.asleep = false;
+    this.idle = false;          // the loop ticks at its idle pace
     this.frameRequest = 0;
     this.tickTimer = 0;
     this.tick = this.tick.bind(this);
@@ -87,6 +89,7 @@ export class Renderer {
     // A new state may mean new frames: a track at the end of its frames asks again now.
     for (const t of this.tracks.values()) t.repullAt = 0;
     if (!this.running && this.tracks.size) { this.running = true; this.#schedule(); }
+    this.#kick();
   }
 
   // An element out of its document and paused (HTML's removal steps pause it) keeps no
@@ -116,6 +119,7 @@ export class Renderer {
     this.audio.flush(time);
     this.anchor = { media: time, wall: performance.now() };
     if (this.playing) this.#preroll();
+    this.#kick();
   }
 
   #start(time) {
@@ -177,13 +181,34 @@ export class Renderer {
   // document gets none, and a visible one may get none either (headless Chromium's
   // pages behind the front one) while the media clock runs on.  A native <video> plays
   // on there, and so does this.
-  #schedule() {
-    if (document.hidden) {
+  // A paused element with nothing in flight ticks at an idle pace (as a native paused
+  // <video> costs next to nothing), and anything the next tick should see at once - a
+  // state, a seek, a decoded frame - kicks it back to full pace.
+  #schedule(idle = false) {
+    this.idle = idle;
+    if (idle) {
+      this.tickTimer = setTimeout(this.tick, IDLE_TICK_MS);
+    } else if (document.hidden) {
       this.tickTimer = setTimeout(this.tick, HIDDEN_TICK_MS);
     } else {
       this.frameRequest = requestAnimationFrame(this.tick);
       this.tickTimer = setTimeout(this.tick, TICK_TIMER_MS);
     }
+  }
+
+  #kick() {
+    if (!this.running || !this.idle) return;
+    clearTimeout(this.tickTimer);
+    this.#schedule();
+  }
+
+  #idle() {
+    if (this.playing) return false;
+    for (const t of this.tracks.values()) {
+      if (t.pulling || t.decoder?.decodeQueueSize) return false;
+      if (t.chunks.length ? this.#wanted(t) : this.#needsMore(t)) return false;
+    }
+    return true;
   }
 
   tick() {
@@ -213,7 +238,7 @@ export class Renderer {
     } catch (e) {
       console.error("msepy renderer", e);
     }
-    this.#schedule();
+    this.#schedule(this.#idle());
   }
 
   // -- pipelines ---------------------------------------------------------------------------
@@ -408,6 +433,7 @@ export class Renderer {
 
   #videoOut(t, frame) {
     this.quality.decoded += 1;
+    this.#kick();
     const time = frame.timestamp / 1e6;
     const end = time + (frame.duration || 0) / 1e6;
     if (end <= this.seekTarget && end > 0 && time < this.seekTarget - 1e-6 && frame.duration) {
@@ -419,6 +445,7 @@ export class Renderer {
   }
 
   #audioOut(t, data) {
+    this.#kick();
     const end = (data.timestamp + data.duration) / 1e6;
     if (end <= this.seekTarget - 0.001) { data.close(); return; }
     while (t.trims.length && t.trims[0].from < data.timestamp - 1000) t.trims.shift();
