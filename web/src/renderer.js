@@ -83,11 +83,11 @@ export class Renderer {
     this.duration = state.duration;
     this.audio.setRate(state.playbackRate ?? 1);
     this.audio.setVolume(state.volume, state.muted);
+    // A new state may mean new frames: a track at the end of its frames asks again now.
+    for (const t of this.tracks.values()) t.repullAt = 0;
     // The loop starts in a frame callback, not here: this runs inside the reply to an
     // append (its steps apply the state first), and the loop's first pass - the
     // decoders' first pulls and configuration - would delay the append's events.
-    // A new state may mean new frames: a track at the end of its frames asks again now.
-    for (const t of this.tracks.values()) t.repullAt = 0;
     if (!this.running && this.tracks.size) { this.running = true; this.#schedule(); }
     this.#kick();
   }
