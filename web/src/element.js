@@ -86,9 +86,8 @@ export function defineElement(engine, registry, { mediaSources }) {
     disconnectedCallback() {
       queueMicrotask(() => {
         if (this.isConnected) return;
-        if (this._state.paused) { this._renderer.update(this._state); return; }
-        this._local({ paused: true, potentiallyPlaying: false });
-        this._engine.op({ op: "call", target: this._oid, method: "internalPause" });
+        if (this._state.paused) this._renderer.update(this._state);
+        else this.#pause("internalPause");
       });
     }
 
@@ -338,9 +337,12 @@ export function defineElement(engine, registry, { mediaSources }) {
       return promise;
     }
 
-    pause() {
+    pause() { this.#pause("pause"); }
+
+    // pause(), or HTML's internal pause steps (pause() without its load step).
+    #pause(method) {
       this._local({ paused: true, potentiallyPlaying: false });
-      this._engine.op({ op: "call", target: this._oid, method: "pause" });
+      this._engine.op({ op: "call", target: this._oid, method });
     }
 
     // -- from the renderer -------------------------------------------------------------------------

@@ -39,8 +39,7 @@ export class Engine {
     // live on is held elsewhere: by the DOM, a playing element's frame loop, an
     // element's MediaSource, a MediaSource's lists, a list's tracks, an object URL.
     this.objects = new Map();      // id -> WeakRef(mirror)
-    this.collected = typeof FinalizationRegistry === "function"
-      ? new FinalizationRegistry((id) => this.#collected(id)) : null;
+    this.collected = new FinalizationRegistry((id) => this.#collected(id));
     this.released = [];            // ids collected since the last release op
     this.factories = [];           // (id, state) -> mirror, for engine-made objects
     this.ids = new Map();          // prefix -> counter
@@ -76,8 +75,8 @@ export class Engine {
   }
 
   register(id, mirror) {
-    this.objects.set(id, typeof WeakRef === "function" ? new WeakRef(mirror) : { deref: () => mirror });
-    this.collected?.register(mirror, id);
+    this.objects.set(id, new WeakRef(mirror));
+    this.collected.register(mirror, id);
   }
 
   mirror(id) { return this.objects.get(id)?.deref(); }

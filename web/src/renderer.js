@@ -100,12 +100,10 @@ export class Renderer {
   #sleep() {
     if (this.asleep) return;
     this.asleep = true;
-    for (const t of this.tracks.values()) this.#closeTrack(t);
-    this.tracks.clear();
+    this.#closeTracks();
     this.#stop();
     this.running = false;
-    cancelAnimationFrame(this.frameRequest);
-    clearTimeout(this.tickTimer);
+    this.#cancelTick();
     if (this.audio.ctx?.state === "running") this.audio.ctx.suspend();
   }
 
@@ -196,9 +194,14 @@ export class Renderer {
     }
   }
 
+  #cancelTick() {
+    cancelAnimationFrame(this.frameRequest);
+    clearTimeout(this.tickTimer);
+  }
+
   #kick() {
     if (!this.running || !this.idle) return;
-    clearTimeout(this.tickTimer);
+    this.#cancelTick();
     this.#schedule();
   }
 
@@ -212,8 +215,7 @@ export class Renderer {
   }
 
   tick() {
-    cancelAnimationFrame(this.frameRequest);
-    clearTimeout(this.tickTimer);
+    this.#cancelTick();
     if (!this.tracks.size) { this.running = false; return; }
     try {
       if (this.playing && this.prerolling &&
@@ -527,9 +529,13 @@ export class Renderer {
     return this.painter.read(x, y, width, height);
   }
 
-  close() {
+  #closeTracks() {
     for (const t of this.tracks.values()) this.#closeTrack(t);
     this.tracks.clear();
+  }
+
+  close() {
+    this.#closeTracks();
     this.audio.close();
   }
 }
