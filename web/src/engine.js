@@ -50,6 +50,7 @@ export class Engine {
     this.early = new Map();        // wseq -> message that arrived early
     this.items = [];               // the pump's queue
     this.pumping = false;
+    this.fresh = false;            // in the task a reply arrived in, no event fired yet (#pump)
     this.support = null;
     this.progress = [];
     this.listeners = new Set();    // boot progress / ready observers
@@ -99,7 +100,7 @@ export class Engine {
   op(op, { port = null, transfer = [], expect = null, result = false } = {}) {
     if (!this.batch) {
       this.batch = { ops: [], calls: [], transfer: [], port: null };
-      eventTask(() => this.flush());  // as events: not behind the renderer's tasks
+      queueMicrotask(() => this.flush());  // after this task's script, with what it queued
     }
     const b = this.batch;
     b.ops.push(op);
@@ -187,12 +188,14 @@ export class Engine {
       return;
     }
     this.early.set(msg.wseq, msg);
+    this.fresh = true;  // see #pump
     while (this.early.has(this.nextWseq)) {
       const m = this.early.get(this.nextWseq);
       this.early.delete(this.nextWseq);
       this.nextWseq += 1;
       this.#inOrder(m);
     }
+    this.fresh = false;
   }
 
   #inOrder(msg) {
@@ -232,6 +235,10 @@ export class Engine {
     this.#pump();
   }
 
+  // In the task a reply arrives in (`fresh`: a message event is a task, as the one the
+  // spec queues to fire an event) the first event is fired at once, each later one in a
+  // task of its own, so the page's microtasks still run between two events.  A task hop
+  // less per append: its updateend fires in the task its reply arrives in.
   #pump() {
     if (this.pumping) return;
     while (this.items.length) {
@@ -251,18 +258,16 @@ export class Engine {
         if (!target || target._suppress?.(type, mseq)) continue;
         // No listener (msepy-* steps are not events: they always run): no task.
         if (target._heard && !target._heard(type) && !type.startsWith("msepy-")) continue;
+        if (this.fresh) {
+          this.fresh = false;
+          this.#fire(target, type, detail);
+          continue;
+        }
         this.pumping = true;
         eventTask(() => {
           this.pumping = false;
-          this.stats.events += 1;
-          // A mirror may make its own event (BufferedChangeEvent) or consume the step
-          // (null: a settled appendEncodedChunks promise).
-          const event = target._event ? target._event(type, detail) : new Event(type);
-          if (event && detail && "track" in detail) {
-            Object.defineProperty(event, "track", { value: this.mirror(detail.track) ?? null });
-          }
           try {
-            if (event) target.dispatchEvent(event);
+            this.#fire(target, type, detail);
           } finally {
             this.#pump();
           }
@@ -270,6 +275,17 @@ export class Engine {
         return;
       }
     }
+  }
+
+  #fire(target, type, detail) {
+    this.stats.events += 1;
+    // A mirror may make its own event (BufferedChangeEvent) or consume the step
+    // (null: a settled appendEncodedChunks promise).
+    const event = target._event ? target._event(type, detail) : new Event(type);
+    if (event && detail && "track" in detail) {
+      Object.defineProperty(event, "track", { value: this.mirror(detail.track) ?? null });
+    }
+    if (event) target.dispatchEvent(event);
   }
 
   // Apply engine state to a mirror, skipping fields the page changed since `mseq`.
