@@ -13,13 +13,11 @@ import { domError, queueTask } from "./dom.js";
 
 const APPEND_GRACE_MS = 20;  // see `appending`
 
-// The task each re-dispatched event runs in, and the one that sends a batch.  Where the
-// Prioritized Task Scheduling API exists, a "user-blocking" task: neither waits behind
-// the renderer's decoder and frame callbacks (a native media event does not either: it
-// is fired from the media pipeline's own thread hops), which is most of an append's
-// latency while playback starts (traced: an append's page -> worker part fell by about
-// 40%).  Order among these tasks is FIFO either way, and a batch still goes after the
-// task that made it, with its microtasks.
+// The task each re-dispatched event after a reply's first runs in (#pump).  Where the
+// Prioritized Task Scheduling API exists, a "user-blocking" task: it does not wait
+// behind the renderer's decoder and frame callbacks (a native media event does not
+// either: it is fired from the media pipeline's own thread hops).  Order among these
+// tasks is FIFO either way.
 const eventTask = globalThis.scheduler?.postTask
   ? (fn) => { globalThis.scheduler.postTask(fn, { priority: "user-blocking" }); }
   : queueTask;
