@@ -88,7 +88,7 @@ export class Engine {
     }
   }
 
-  // Queue one op into this task's batch (the page-visible effects are the mirrors' and
+  // Queue one op into the current batch (the page-visible effects are the mirrors' and
   // the events).
   //
   // `expect`: the exception name the page side threw for this call (null: none).  The
