@@ -9,7 +9,10 @@
 // measured in ROUNDS more runs per side as well, native and msepy taking turns, each
 // stopping once the first frame is shown: the append figures are medians over all the
 // runs (one run's 40 ms is at the mercy of whatever else the machine does), and the
-// throughput ratio is the median of the turns' ratios.
+// throughput ratio is the median of the turns' ratios.  BENCH_QUIET_ROUNDS (3) more
+// runs per side call play() only after the appends: their p50 is the appends' own cost,
+// without playback starting beside them (on 2 cores, decoding takes the CPU the
+// appends want).
 //
 //   node e2e/bench.mjs [seconds=60] [rounds=4]      (npm run bench:browser)
 // Writes test-results/bench-browser.json and prints a table.
@@ -20,6 +23,7 @@ import { repo, setup } from "./lib.mjs";
 
 const SECONDS = Number(process.argv[2] || 60);
 const ROUNDS = Number(process.argv[3] ?? 4);
+const QUIET_ROUNDS = Number(process.env.BENCH_QUIET_ROUNDS ?? 3);
 const FIRST_FRAME_WARM = 5;
 const URL_ = "/tests/fixtures/mp4/bench_720p.mp4";
 const TYPE = 'video/mp4; codecs="avc1.64001f,mp4a.40.2"';
@@ -29,10 +33,12 @@ try {
   const impls = (process.env.BENCH_IMPLS || "native,msepy").split(",");
   // One run: a page of its own (the other side's playback and its teardown stay out
   // of this side's appends); with `play`, SECONDS of playback after the appends, else
-  // it stops at the first frame.
-  const run = async (impl, play) => {
+  // it stops at the first frame.  `quiet`: play() only after the appends, so nothing
+  // decodes while they run (the appends' own cost, without playback's start beside
+  // them on the machine's cores).
+  const run = async (impl, play, quiet = false) => {
     const page = await env.page();
-    const out = await page.evaluate(async ({ impl, url, type, seconds, play }) => {
+    const out = await page.evaluate(async ({ impl, url, type, seconds, play, quiet }) => {
       const data = await h.bytes(url);
       const { video, ms } = h.make(impl);
       video.muted = true;
@@ -55,7 +61,7 @@ try {
           video.requestVideoFrameCallback(() => { firstFrameMs = performance.now() - tAppend; resolve(); });
         } else poll();
       });
-      const playing = video.play().catch(() => {});
+      let playing = quiet ? null : video.play().catch(() => {});
       const chunk = 512 * 1024, latencies = [];
       let bytes = 0, busy = 0;
       const copies = Math.ceil(seconds / 10);
@@ -70,6 +76,7 @@ try {
         }
       }
       ms.endOfStream();
+      playing ??= video.play().catch(() => {});
       await firstFrame;
       await playing;
       const sorted = [...latencies].sort((a, b) => a - b);
@@ -110,7 +117,7 @@ try {
       }
       video.remove();
       return out;
-    }, { impl, url: URL_, type: TYPE, seconds: SECONDS, play });
+    }, { impl, url: URL_, type: TYPE, seconds: SECONDS, play, quiet });
     await page.close();
     return out;
   };
@@ -146,6 +153,11 @@ try {
     for (const impl of r % 2 ? [...impls].reverse() : impls) rounds[impl].push(await run(impl, false));
     console.error(`appends: round ${r + 1} of ${ROUNDS}`);
   }
+  const quiet = Object.fromEntries(impls.map((impl) => [impl, []]));
+  for (let r = 0; r < QUIET_ROUNDS; r++) {
+    for (const impl of r % 2 ? [...impls].reverse() : impls) quiet[impl].push(await run(impl, false, true));
+    console.error(`appends before play(): round ${r + 1} of ${QUIET_ROUNDS}`);
+  }
   // The append figures: medians over the runs (and each run's own, for the record).
   const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
   const KEYS = ["appendP50Ms", "appendP95Ms", "appendMiBps", "firstAppendMs", "firstFrameMs", "sourceopenMs"];
@@ -159,6 +171,11 @@ try {
     results[impl].played = Object.fromEntries(KEYS.map((k) => [k, results[impl][k]]));
     for (const k of KEYS) results[impl][k] = median(rounds[impl].map((x) => x[k]));
     results[impl].runs = rounds[impl].map((x) => Object.fromEntries(KEYS.map((k) => [k, x[k]])));
+    if (quiet[impl].length) {
+      results[impl].quietAppendP50Ms = median(quiet[impl].map((x) => x.appendP50Ms));
+      results[impl].quietAppendMiBps = median(quiet[impl].map((x) => x.appendMiBps));
+      results[impl].quietRuns = quiet[impl].map((x) => ({ appendP50Ms: x.appendP50Ms, appendMiBps: x.appendMiBps }));
+    }
   }
   if (results.native && results.msepy) {
     const ratios = rounds.msepy.map((m, i) => m.appendMiBps / rounds.native[i].appendMiBps);
@@ -173,6 +190,7 @@ try {
     [`first frame after first append (ms, median of ${runs})`, "firstFrameMs"],
     [`append latency p50 (ms, 512 KiB; median of ${runs})`, "appendP50Ms"], [`append latency p95 (ms, median of ${runs})`, "appendP95Ms"],
     [`first append (ms, median of ${runs})`, "firstAppendMs"],
+    [`append latency p50, play() after the appends (ms, median of ${QUIET_ROUNDS})`, "quietAppendP50Ms"],
     [`append throughput (MiB/s, median of ${runs})`, "appendMiBps"], ["played (s)", "playedSeconds"], ["wall (s)", "wallSeconds"],
     ["frames presented", "totalFrames"], ["dropped frames", "droppedFrames"]];
   console.log(`| ${SECONDS} s of 720p30 H.264+AAC | native | msepy |\n| --- | ---: | ---: |`);
