@@ -144,6 +144,9 @@ def state(sb):
            "group_end": sb.group_end_timestamp, "error": sb.last_error}
     for tid, tb in sorted(sb._track_buffers.items()):
         ts = tb.timescale
+        # The ranges kept as frames came (merged in place where they could be) are
+        # what a walk over every frame gives.
+        assert tb.ranges() == tb._compute_ranges()
         out[tid] = {
             "ranges": tb.ranges_seconds(),  # (before the frames: runs may still be pending)
             "count": tb.frame_count,

@@ -1,9 +1,14 @@
-"""TrackBuffer.anchor merges a coded frame group's start into clean ranges in place
-(no recompute over every frame): the result is always what a full recompute gives."""
+"""TrackBuffer keeps its ranges in place - a coded frame group's start (``anchor``), a
+run of frames with holes (``add_run``) - rather than recomputing them over every frame
+held: the result is always what a full recompute gives."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings, strategies as st
+
+from msepy import HTMLMediaElement, MediaSource, TaskQueue
 
 from msepy.bytestream import CodedFrame, TrackInfo
 from msepy.trackbuffer import TrackBuffer
@@ -49,3 +54,38 @@ def test_a_group_start_merges_without_a_recompute():
     assert not tb._ranges_dirty and tb.ranges() == [[0, 210]]
     tb.anchor(200, 150)  # a later start than before: recomputed
     assert tb._ranges_dirty and tb.ranges() == [[0, 100], [150, 210]]
+
+
+def test_small_appends_of_b_frame_video_keep_the_ranges_in_place(monkeypatch):
+    """A player appending H.264 with B-frames in small pieces (as low-latency players
+    append CMAF chunks): a piece that cuts a B-frame pyramid leaves holes in the
+    presentation timeline that the next piece fills.  Its frames merge into the ranges;
+    nothing walks every frame held (before, such a piece made a walk over all 300 video
+    frames held here: a cost that grows with the buffer, paid by every piece that cuts
+    a pyramid).  The ranges are the whole file's."""
+    data = (Path(__file__).parent / "fixtures/mp4/bench_720p.mp4").read_bytes()
+    mime = 'video/mp4; codecs="avc1.64001f,mp4a.40.2"'
+
+    def buffered(pieces):
+        queue = TaskQueue()
+        ms = MediaSource(queue=queue)
+        HTMLMediaElement(queue=queue).src_object = ms
+        queue.run_until_idle()
+        sb = ms.add_source_buffer(mime)
+        for i, piece in enumerate(pieces):
+            if i == 1:
+                walks.clear()  # (the first piece: the first ranges, a first recompute)
+            sb.append_buffer(piece)
+            queue.run_until_idle()
+        assert sb.last_error is None
+        return sb.buffered.ranges
+
+    walks = []
+    recompute = TrackBuffer._compute_ranges
+    monkeypatch.setattr(TrackBuffer, "_compute_ranges",
+                        lambda self: walks.append(self.frame_count) or recompute(self))
+    first = 900_000
+    pieces = [data[:first]] + [data[i:i + 8192] for i in range(first, len(data), 8192)]
+    chunked = buffered(pieces)
+    assert walks == []
+    assert chunked == buffered([data])

@@ -401,13 +401,37 @@ class TrackBuffer:
         else:
             starts = sorted(run.pts)
             if len(starts) > 1 and max(map(sub, islice(starts, 1, None), starts)) * factor > self.fudge:
-                self._ranges_dirty = True
+                # (An append that cuts a B-frame pyramid: the run's frames leave holes
+                # that the next run's fill.)
+                self._merge_run(run, factor, shift)
                 return
             start = starts[0] * factor + shift
         if self.anchors and any(start <= p <= top_pts for p in self.anchors):
-            self._ranges_dirty = True  # (a frame of the run may start a range earlier)
+            self._merge_run(run, factor, shift)  # a frame of the run may start a range earlier
             return
         self._extend_ranges(start, top_end)
+
+    def _merge_run(self, run: FrameRun, factor: int, shift: int) -> None:
+        """Merge the presentation intervals of ``run`` (its frame k at ``run.pts[k] *
+        factor + shift``, an anchored pts at its anchor) into the clean ranges, joined
+        as ``_compute_ranges`` joins them: in the run's own terms, not over every frame
+        held (a player appending small chunks of B-frame video, or a long buffer, made
+        that walk on every few appends)."""
+        anchors, fudge = self.anchors, self.fudge
+        pts = [p * factor + shift for p in run.pts]
+        ends = [p + d * factor for p, d in zip(pts, run.durations)]
+        starts = map(anchors.get, pts, pts) if anchors else pts
+        group: list[int] | None = None
+        for s, e in sorted(zip(starts, ends)):
+            if group is not None and s <= group[1] + fudge:
+                if e > group[1]:
+                    group[1] = e
+                continue
+            if group is not None:
+                self._merge_range(*group)
+            group = [s, e]
+        if group is not None:
+            self._merge_range(*group)
 
     def _took(self, size: int, lead: tuple[int, int], distance: int,
               top: tuple[int, int]) -> bool:
@@ -438,7 +462,7 @@ class TrackBuffer:
             if start > last[1] + fudge:
                 ranges.append([start, end])
                 return
-            self._ranges_dirty = True
+            self._merge_range(start, end)  # (a frame presented before the last range)
         else:
             ranges.append([start, end])
 
