@@ -38,7 +38,7 @@ from . import bytestream
 from .element import HTMLMediaElement
 from .errors import DOMException, NotFoundError, exception_name
 from .events import Event, EventTarget, TaskQueue, TrackEvent
-from .eviction import _current_position, _removal_ranges
+from .eviction import _current_position, freeable_bytes
 from .feed import FeedBatch, FrameFeed
 from .managed import ManagedMediaSource
 from .mediasource import MediaSource, SourceBufferList
@@ -709,10 +709,7 @@ def append_quota(sb: SourceBuffer) -> int:
         limit = sb._limits.get(tb.kind, DEFAULT_LIMITS["video"])
         room = limit - tb.size
         if tb.size > limit // 2:  # only then can an append need eviction: count it
-            spans = _removal_ranges(tb, position, math.inf)
-            ts = tb.timescale
-            room += sum(len(f.data) for f in tb.frames
-                        if any(s * ts <= f.pts < e * ts for s, e in spans))
+            room += freeable_bytes(tb, position)
         quota = min(quota, room)
     if quota is math.inf:
         quota = min(DEFAULT_LIMITS.values()) if not sb._limits else min(sb._limits.values())

@@ -12,7 +12,7 @@ QuotaExceededError.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._time import floor_ticks
 from .processing import coded_frame_removal
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .sourcebuffer import SourceBuffer
     from .trackbuffer import TrackBuffer
 
-__all__ = ["coded_frame_eviction"]
+__all__ = ["coded_frame_eviction", "freeable_bytes"]
 
 
 def coded_frame_eviction(sb: "SourceBuffer", new_bytes: int) -> None:
@@ -53,33 +53,94 @@ def _current_position(sb: "SourceBuffer") -> Fraction:
     return getattr(element, "_position", Fraction(0))
 
 
-def _removal_ranges(tb: "TrackBuffer", position: Fraction, excess: int
+def _removal_ranges(tb: "TrackBuffer", position: Fraction, excess: int | float
                     ) -> list[tuple[Fraction, Fraction]]:
     """Whole-GOP presentation ranges freeing at least ``excess`` bytes if possible."""
-    gops = tb.gops()
-    if not gops:
+    return [(Fraction(s, tb.timescale), Fraction(e, tb.timescale))
+            for s, e in (_pts_span(tb.frames, a, b) for a, b in _chosen_gops(tb, position, excess))]
+
+
+def freeable_bytes(tb: "TrackBuffer", position: Fraction) -> int:
+    """What eviction could free at ``position`` with no bound on the excess: every GOP
+    but the one played and the one appended to (``appendQuota``, msepy.bridge)."""
+    frames = tb.frames
+    if not frames:
+        return 0
+    keep = {_gop_at(frames, len(frames) - 1)}
+    playing = _playing_gop(tb, frames, position)
+    if playing is not None:
+        keep.add(playing)
+    return tb.size - sum(_bytes(frames, a, b) for a, b in keep)
+
+
+def _chosen_gops(tb: "TrackBuffer", position: Fraction, excess: int | float
+                 ) -> list[tuple[int, int]]:
+    """The GOPs (decode-order index spans) to remove: from the front up to the GOP
+    holding ``position``, then from the back; never the GOP appended to (the last in
+    decode order).  Only the GOPs taken and those two are walked, not every frame (an
+    audio track buffer's every frame is a GOP)."""
+    frames = tb.frames
+    if not frames:
         return []
-    pos = floor_ticks(position, tb.timescale) if isinstance(position, Fraction) else 0
-    sizes = [sum(len(f.data) for f in tb.frames[a:b]) for a, b in gops]
-    spans = [tb.pts_span(a, b) for a, b in gops]
-    last_appended = max(range(len(gops)), key=lambda i: max(
-        f.dts for f in tb.frames[gops[i][0]:gops[i][1]]))
-    # The GOP holding the current position (or the first one after it).
-    playing = next((i for i, (s, e) in enumerate(spans) if s <= pos < e),
-                   next((i for i, (s, _) in enumerate(spans) if s > pos), len(spans)))
-    chosen: list[int] = []
+    last = _gop_at(frames, len(frames) - 1)
+    playing = _playing_gop(tb, frames, position)
+    chosen: list[tuple[int, int]] = []
     freed = 0
-    for i in range(len(gops)):  # front, up to the playing GOP
-        if freed >= excess or i >= playing:
-            break
-        if i != last_appended:
-            chosen.append(i)
-            freed += sizes[i]
-    for i in range(len(gops) - 1, playing, -1):  # then the back
-        if freed >= excess:
-            break
-        if i != last_appended and i not in chosen:
-            chosen.append(i)
-            freed += sizes[i]
-    ts = tb.timescale
-    return [(Fraction(spans[i][0], ts), Fraction(spans[i][1], ts)) for i in sorted(chosen)]
+    a = 0
+    front_end = playing[0] if playing is not None else len(frames)
+    while a < front_end and freed < excess:  # the front, up to the playing GOP
+        gop = (a, _next_rap(frames, a + 1))
+        if gop != last:
+            chosen.append(gop)
+            freed += _bytes(frames, *gop)
+        a = gop[1]
+    b = len(frames)
+    back_end = playing[1] if playing is not None else a
+    while b > back_end and freed < excess:  # then the back
+        gop = _gop_at(frames, b - 1)
+        if gop != last:
+            chosen.append(gop)
+            freed += _bytes(frames, *gop)
+        b = gop[0]
+    return sorted(chosen)
+
+
+def _playing_gop(tb: "TrackBuffer", frames: list[Any], position: Fraction
+                 ) -> tuple[int, int] | None:
+    """The GOP whose presentation span holds ``position``, else the first one after it;
+    None when every GOP ends at or before it."""
+    pos = floor_ticks(position, tb.timescale) if isinstance(position, Fraction) else 0
+    rap = tb.rap_index_for(pos)
+    gop = _gop_at(frames, rap if rap is not None else 0)
+    while gop[1] <= len(frames):
+        start, end = _pts_span(frames, *gop)
+        if pos < end or start > pos:
+            return gop
+        if gop[1] == len(frames):
+            return None
+        gop = (gop[1], _next_rap(frames, gop[1] + 1))
+    return None
+
+
+def _gop_at(frames: list[Any], i: int) -> tuple[int, int]:
+    """The GOP holding frame ``i``: from the random access point at or before it (or
+    the first frame: a leading run without one counts as a GOP) to the next one."""
+    a = i
+    while a > 0 and not frames[a].is_rap:
+        a -= 1
+    return a, _next_rap(frames, i + 1)
+
+
+def _next_rap(frames: list[Any], i: int) -> int:
+    while i < len(frames) and not frames[i].is_rap:
+        i += 1
+    return i
+
+
+def _bytes(frames: list[Any], a: int, b: int) -> int:
+    return sum(len(f.data) for f in frames[a:b])
+
+
+def _pts_span(frames: list[Any], a: int, b: int) -> tuple[int, int]:
+    gop = frames[a:b]
+    return min(f.pts for f in gop), max(f.pts + f.duration for f in gop)

@@ -695,24 +695,7 @@ class TrackBuffer:
                 Fraction(self.max_pts(), ts) if self.frame_count else None)
         return memo[1], memo[2]
 
-    # -- GOPs (eviction, frame feed) ------------------------------------------------------
-    def gops(self) -> list[tuple[int, int]]:
-        """``(first, end)`` index spans of the GOPs in decode order: each starts at a
-        random access point (a leading run without one counts as a GOP too)."""
-        spans = []
-        start = 0
-        for i, f in enumerate(self.frames):
-            if f.is_rap and i > start:
-                spans.append((start, i))
-                start = i
-        if self.frames:
-            spans.append((start, len(self.frames)))
-        return spans
-
-    def pts_span(self, first: int, end: int) -> tuple[int, int]:
-        frames = self.frames[first:end]
-        return min(f.pts for f in frames), max(f.pts + f.duration for f in frames)
-
+    # -- random access points (seeking, the frame feed) -----------------------------------
     def rap_index_for(self, t: int) -> int | None:
         """Index of the random access point to start decoding from to present ``t``:
         the last RAP in decode order whose pts is <= t (Seeking step 3)."""

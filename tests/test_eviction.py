@@ -1,0 +1,120 @@
+"""Coded frame eviction's choice of GOPs (msepy.eviction) and the append quota that
+counts what it could free: the same choice as a walk over every GOP, made by walking
+only the GOPs it takes and the two it keeps."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from hypothesis import given, settings, strategies as st
+
+from msepy.bridge import append_quota
+from msepy.bytestream import CodedFrame, TrackInfo
+from msepy.eviction import _removal_ranges, freeable_bytes
+from msepy.trackbuffer import TrackBuffer
+
+INFO = TrackInfo(track_id=1, kind="video", codec="test", timescale=1000, config=None)
+
+
+def reference_ranges(tb, position, excess):
+    """The choice as a walk over every GOP (the eviction module before 2026-12-06)."""
+    frames = tb.frames
+    starts = [i for i, f in enumerate(frames) if f.is_rap and i > 0]
+    gops = list(zip([0] + starts, starts + [len(frames)])) if frames else []
+    if not gops:
+        return []
+    pos = position * tb.timescale
+    sizes = [sum(len(f.data) for f in frames[a:b]) for a, b in gops]
+    spans = [(min(f.pts for f in frames[a:b]), max(f.pts + f.duration for f in frames[a:b]))
+             for a, b in gops]
+    last = len(gops) - 1
+    playing = next((i for i, (s, e) in enumerate(spans) if s <= pos < e),
+                   next((i for i, (s, _) in enumerate(spans) if s > pos), len(spans)))
+    chosen, freed = [], 0
+    for i in range(len(gops)):
+        if freed >= excess or i >= playing:
+            break
+        if i != last:
+            chosen.append(i)
+            freed += sizes[i]
+    for i in range(len(gops) - 1, playing, -1):
+        if freed >= excess:
+            break
+        if i != last and i not in chosen:
+            chosen.append(i)
+            freed += sizes[i]
+    ts = tb.timescale
+    return [(Fraction(spans[i][0], ts), Fraction(spans[i][1], ts)) for i in sorted(chosen)]
+
+
+def buffer_of(gops):
+    """A track buffer of GOPs in presentation order, each ``(gap, frames, size)``: a
+    keyframe and ``frames - 1`` more, 10 ticks each, the GOP ``gap`` ticks after the one
+    before (a leading GOP without a keyframe when ``frames`` is negative)."""
+    tb = TrackBuffer(INFO)
+    t = 0
+    for gap, frames, size in gops:
+        t += gap
+        for k in range(abs(frames)):
+            tb.add(CodedFrame(track_id=1, pts=t, dts=t, duration=10, is_rap=k == 0 and frames > 0,
+                              data=memoryview(bytes(size))))
+            t += 10
+    return tb
+
+
+gop = st.tuples(st.sampled_from([0, 0, 0, 5, 40]), st.integers(1, 6), st.integers(1, 50))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(gop, min_size=1, max_size=12), st.booleans(), st.integers(-20, 800),
+       st.one_of(st.integers(1, 600), st.just(float("inf"))))
+def test_the_choice_is_the_walk_over_every_gop(gops, leading, position, excess):
+    if leading:
+        gops = [(0, -gops[0][1], gops[0][2])] + gops[1:]
+    tb = buffer_of(gops)
+    position = Fraction(max(position, 0), 1000)
+    assert _removal_ranges(tb, position, excess) == reference_ranges(tb, position, excess)
+    # The append quota counts what the unbounded choice frees.
+    freed = sum(len(f.data) for f in tb.frames
+                if any(s * 1000 <= f.pts < e * 1000 for s, e in reference_ranges(tb, position, float("inf"))))
+    assert freeable_bytes(tb, position) == freed
+
+
+class CountingFrames(list):
+    """A frame list that counts the frames read from it."""
+    reads = 0
+
+    def __getitem__(self, index):
+        item = super().__getitem__(index)
+        CountingFrames.reads += len(item) if isinstance(index, slice) else 1
+        return item
+
+    def __iter__(self):
+        CountingFrames.reads += len(self)
+        return super().__iter__()
+
+
+def test_the_quota_of_a_long_audio_buffer_reads_a_few_frames():
+    """An audio track buffer over half its limit (12 MB by default: about 13 minutes
+    of 128 kbit/s AAC, which a player that keeps its back buffer reaches): every frame
+    is a GOP.  The quota in every state record walked every frame against every GOP
+    (20 s an append at 37,000 frames); now it reads the two GOPs kept."""
+    from msepy import HTMLMediaElement, MediaSource, TaskQueue
+    queue = TaskQueue()
+    ms = MediaSource(queue=queue)
+    el = HTMLMediaElement(queue=queue)
+    el.src_object = ms
+    queue.run_until_idle()
+    sb = ms.add_source_buffer("audio/mp4")
+    tb = TrackBuffer(TrackInfo(track_id=1, kind="audio", codec="mp4a.40.2", timescale=48000,
+                               config=None))
+    for k in range(20_000):
+        tb.add(CodedFrame(track_id=1, pts=k * 1024, dts=k * 1024, duration=1024, is_rap=True,
+                          data=memoryview(bytes(400))))
+    sb._track_buffers[1] = tb
+    sb._limits["audio"] = 12_000_000
+    el._position = Fraction(200)  # mid-buffer (the frames span 426 s)
+    tb._frames = CountingFrames(tb.frames)
+    CountingFrames.reads = 0
+    assert append_quota(sb) == 12_000_000 - 2 * 400
+    assert CountingFrames.reads < 100
