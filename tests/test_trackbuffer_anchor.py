@@ -89,3 +89,42 @@ def test_small_appends_of_b_frame_video_keep_the_ranges_in_place(monkeypatch):
     chunked = buffered(pieces)
     assert walks == []
     assert chunked == buffered([data])
+
+
+def reference_remove(frames, doomed, protect_group):
+    """Coded frame removal's dependency rule over every frame after the first doomed
+    one (TrackBuffer.remove_indices before it stopped after the last)."""
+    keep, removed, dropping = [], [], False
+    for i, f in enumerate(frames):
+        if i in doomed:
+            removed.append(f)
+            dropping = True
+        elif dropping and not f.is_rap and f.group != protect_group:
+            removed.append(f)
+        else:
+            if f.is_rap and f.group != protect_group:
+                dropping = False
+            keep.append(f)
+    return keep, removed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 2), st.integers(1, 30)), min_size=1,
+                max_size=40),
+       st.sets(st.integers(0, 39), max_size=6), st.sampled_from([None, 1, 2]))
+def test_removal_with_dependents_is_the_walk_over_every_frame(spec, doomed, protect_group):
+    tb = TrackBuffer(INFO)
+    for k, (rap, group, duration) in enumerate(spec):
+        tb.add(CodedFrame(track_id=1, pts=k * 10, dts=k * 10, duration=duration, is_rap=rap,
+                          data=memoryview(b"x"), group=group))
+    frames = list(tb.frames)
+    doomed = {i for i in doomed if i < len(frames)}
+    keep, removed = reference_remove(frames, doomed, protect_group)
+    tb.max_pts(), tb.end_of_frames(), tb.ranges()  # known before: kept where they stand
+    assert tb.remove_indices(doomed, protect_group) == removed
+    assert tb.frames == keep
+    assert tb.size == len(keep)
+    held = [(f.pts, f.pts + f.duration) for f in keep]
+    assert (tb.max_pts(), tb.end_of_frames()) == (
+        (max(s for s, _ in held), max(e for _, e in held)) if held else (float("-inf"),) * 2)
+    assert [list(r) for r in tb.ranges()] == tb._compute_ranges()

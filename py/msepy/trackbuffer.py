@@ -557,9 +557,12 @@ class TrackBuffer:
         frames = self.frames
         keep: list[CodedFrame] = []
         removed: list[CodedFrame] = []
-        first = min(doomed)
+        first, last = min(doomed), max(doomed)
         dropping = False
-        for i in range(first, len(frames)):
+        i = first
+        # Up to the last doomed frame and its dependents: the frames after stay put
+        # (not walked - eviction from the front removes near the start of a long buffer).
+        while i < len(frames) and (dropping or i <= last):
             f = frames[i]
             if i in doomed:
                 removed.append(f)
@@ -570,17 +573,24 @@ class TrackBuffer:
                 if f.is_rap and f.group != protect_group:
                     dropping = False
                 keep.append(f)
+            i += 1
         if removed:
             self.generation = next(_generations)
-            del frames[first:]
-            frames.extend(keep)
+            frames[first:i] = keep
             self.size -= sum(len(f.data) for f in removed)
             self._ranges_dirty = True
-            self._max_pts = self._max_end = None
+            self._forget_extent(removed)
             low = removed[0].dts
             if low < self.modified_from_dts:
                 self.modified_from_dts = low
         return removed
+
+    def _forget_extent(self, removed: list[CodedFrame]) -> None:
+        """The highest pts and end held stand unless a removed frame had them."""
+        if self._max_pts is not None and max(f.pts for f in removed) >= self._max_pts:
+            self._max_pts = None
+        if self._max_end is not None and max(f.pts + f.duration for f in removed) >= self._max_end:
+            self._max_end = None
 
     def remove_frame(self, frame: CodedFrame) -> None:
         """Remove exactly one frame (no dependency removal)."""
@@ -590,7 +600,7 @@ class TrackBuffer:
                 del self.frames[i]
                 self.size -= len(frame.data)
                 self._ranges_dirty = True
-                self._max_pts = self._max_end = None
+                self._forget_extent([frame])
                 if frame.dts < self.modified_from_dts:
                     self.modified_from_dts = frame.dts
                 return
