@@ -118,3 +118,42 @@ def test_the_quota_of_a_long_audio_buffer_reads_a_few_frames():
     CountingFrames.reads = 0
     assert append_quota(sb) == 12_000_000 - 2 * 400
     assert CountingFrames.reads < 100
+
+
+def test_eviction_of_audio_removes_touching_gops_in_one_removal(monkeypatch):
+    """Every frame of an audio track is a GOP.  The GOPs eviction takes from the front
+    touch one another, and "Coded Frame Removal" of touching ranges is that of their
+    union: one removal, not one per frame - with the same frames left."""
+    from pathlib import Path
+
+    import msepy.eviction as eviction
+    from msepy import HTMLMediaElement, MediaSource, TaskQueue
+
+    data = (Path(__file__).parent / "fixtures/mp4/aac_44k.mp4").read_bytes()
+
+    def session():
+        queue = TaskQueue()
+        ms = MediaSource(queue=queue, memory_limits={"audio": 60_000})
+        el = HTMLMediaElement(queue=queue)
+        el.src_object = ms
+        queue.run_until_idle()
+        sb = ms.add_source_buffer("audio/mp4")
+        sb.mode = "sequence"
+        for _ in range(12):
+            if sb.buffered.length:
+                el._position = Fraction(sb.buffered.end(0)) - 1  # near the live edge
+            sb.append_buffer(data)
+            queue.run_until_idle()
+        tb = next(iter(sb._track_buffers.values()))
+        return sb.buffered.ranges, [(f.pts, f.duration) for f in tb.frames]
+
+    removals = []
+    removal = eviction.coded_frame_removal
+    monkeypatch.setattr(eviction, "coded_frame_removal",
+                        lambda sb, start, end: removals.append((start, end)) or removal(sb, start, end))
+    joined = session()
+    assert removals and len(removals) <= 12  # at most one per append
+    monkeypatch.setattr(eviction, "_joined", lambda ranges: ranges)
+    removals.clear()
+    assert session() == joined
+    assert len(removals) > 100  # one per frame

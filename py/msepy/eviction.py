@@ -35,10 +35,24 @@ def coded_frame_eviction(sb: "SourceBuffer", new_bytes: int) -> None:
     for tb, excess in sb._excess(pending):
         if excess <= 0:
             continue
-        for start, end in _removal_ranges(tb, position, excess):  # 3.
+        for start, end in _joined(_removal_ranges(tb, position, excess)):  # 3.
             coded_frame_removal(sb, start, end)  # 4.
     sb._buffer_full = sb._over_limit(pending)
     sb._buffered_changed_hook()
+
+
+def _joined(ranges: list[tuple[Fraction, Fraction]]) -> list[tuple[Fraction, Fraction]]:
+    """Ranges that touch (one ends where the next starts) as one.  "Coded Frame
+    Removal" of the two is that of their union: the frames starting in either (step
+    3.3), up to the next random access point after the later end (3.2, 3.4).  An audio
+    track's every frame is a GOP: freeing a megabyte ran the removal 2,500 times."""
+    out: list[tuple[Fraction, Fraction]] = []
+    for start, end in ranges:
+        if out and out[-1][1] == start:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
 
 
 def _parser_backlog(sb: "SourceBuffer") -> int:
