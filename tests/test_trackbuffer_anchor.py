@@ -128,3 +128,24 @@ def test_removal_with_dependents_is_the_walk_over_every_frame(spec, doomed, prot
     assert (tb.max_pts(), tb.end_of_frames()) == (
         (max(s for s, _ in held), max(e for _, e in held)) if held else (float("-inf"),) * 2)
     assert [list(r) for r in tb.ranges()] == tb._compute_ranges()
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.sampled_from([0, 0, 10, 20, 30]), st.integers(1, 30),
+                          st.sampled_from([None, None, None, 5, 15])),
+                min_size=1, max_size=40),
+       st.integers(1, 40), st.sampled_from([None, 1]))
+def test_ranges_after_removing_the_first_frames_equal_a_full_recompute(spec, count, protect_group):
+    """Removing the first frames in decode order (eviction from the front) keeps the
+    ranges in place where it can: with B-frame reordering and coded frame group starts
+    (anchors) too, they are what a recompute over every frame gives."""
+    tb = TrackBuffer(INFO)
+    for k, (rap, lead, duration, anchor) in enumerate(spec):
+        pts = k * 10 + lead
+        tb.add(CodedFrame(track_id=1, pts=pts, dts=k * 10, duration=duration, is_rap=rap or k == 0,
+                          data=memoryview(b"x"), group=k % 2))
+        if anchor is not None:
+            tb.anchor(pts, max(0, pts - anchor))
+    tb.ranges()
+    tb.remove_indices(range(min(count, len(tb.frames))), protect_group)
+    assert [list(r) for r in tb.ranges()] == tb._compute_ranges()

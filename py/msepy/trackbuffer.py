@@ -562,13 +562,16 @@ class TrackBuffer:
         i = first
         # Up to the last doomed frame and its dependents: the frames after stay put
         # (not walked - eviction from the front removes near the start of a long buffer).
+        prefix = first == 0  # the removed frames are the first ones in decode order
         while i < len(frames) and (dropping or i <= last):
             f = frames[i]
             if i in doomed:
                 removed.append(f)
                 dropping = True
+                prefix = prefix and not keep
             elif dropping and not f.is_rap and f.group != protect_group:
                 removed.append(f)
+                prefix = prefix and not keep
             else:
                 if f.is_rap and f.group != protect_group:
                     dropping = False
@@ -578,12 +581,54 @@ class TrackBuffer:
             self.generation = next(_generations)
             frames[first:i] = keep
             self.size -= sum(len(f.data) for f in removed)
-            self._ranges_dirty = True
+            clean, self._ranges_dirty = not self._ranges_dirty, True
+            if clean and prefix:
+                self._cut_front(removed)
             self._forget_extent(removed)
             low = removed[0].dts
             if low < self.modified_from_dts:
                 self.modified_from_dts = low
         return removed
+
+    def _cut_front(self, removed: list[CodedFrame]) -> None:
+        """The ranges after the first frames in decode order went (eviction from the
+        front, ``remove(0, t)``), in place when every removed frame ends at or before
+        the lowest start left: the removed intervals sort before every other, and none
+        reaches a start after the first left (whose interval reaches as far), so the
+        ranges from that start on are the old ones.  Else they stay marked for a
+        recompute."""
+        anchors = self.anchors
+        for p in {f.pts for f in removed if f.pts in anchors}:
+            if not self._holds_pts(p):
+                del anchors[p]  # (as the recompute forgets it)
+        frames = self._frames
+        if not frames:
+            self._ranges, self._ranges_dirty = [], False
+            return
+        low: int | None = None
+        for f in frames:  # later frames in decode order start at dts + min_lead or after
+            if low is not None and f.dts + self.min_lead >= low:
+                break
+            if low is None or f.pts < low:
+                low = f.pts
+        assert low is not None
+        for p, start in anchors.items():  # a frame left whose range starts earlier
+            if start < low and self._holds_pts(p):
+                low = start
+        if max(f.pts + f.duration for f in removed) > low:
+            return
+        ranges = self._ranges
+        k = 0
+        while k < len(ranges) and ranges[k][1] < low:
+            k += 1
+        if k < len(ranges) and ranges[k][0] <= low:
+            self._ranges = [[low, ranges[k][1]], *ranges[k + 1:]]
+            self._ranges_dirty = False
+
+    def _holds_pts(self, pts: int) -> bool:
+        """Does a frame (made) present at ``pts``?"""
+        lo, hi = self._window(pts, pts + 1)
+        return any(f.pts == pts for f in self._frames[lo:hi])
 
     def _forget_extent(self, removed: list[CodedFrame]) -> None:
         """The highest pts and end held stand unless a removed frame had them."""
