@@ -130,15 +130,17 @@ def test_removal_with_dependents_is_the_walk_over_every_frame(spec, doomed, prot
     assert [list(r) for r in tb.ranges()] == tb._compute_ranges()
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(st.lists(st.tuples(st.booleans(), st.sampled_from([0, 0, 10, 20, 30]), st.integers(1, 30),
-                          st.sampled_from([None, None, None, 5, 15])),
+                          st.sampled_from([None, None, None, 5, 15, 45, 120])),
                 min_size=1, max_size=40),
-       st.integers(1, 40), st.sampled_from([None, 1]))
-def test_ranges_after_removing_the_first_frames_equal_a_full_recompute(spec, count, protect_group):
-    """Removing the first frames in decode order (eviction from the front) keeps the
-    ranges in place where it can: with B-frame reordering and coded frame group starts
-    (anchors) too, they are what a recompute over every frame gives."""
+       st.integers(0, 40), st.integers(1, 40), st.sampled_from([None, 1]))
+def test_ranges_after_removing_a_block_of_frames_equal_a_full_recompute(spec, first, count,
+                                                                        protect_group):
+    """Removing frames that follow one another in decode order (eviction from the
+    front or the back, ``remove()``) keeps the ranges in place where it can: with
+    B-frame reordering and coded frame group starts (anchors) too, they are what a
+    recompute over every frame gives."""
     tb = TrackBuffer(INFO)
     for k, (rap, lead, duration, anchor) in enumerate(spec):
         pts = k * 10 + lead
@@ -147,5 +149,20 @@ def test_ranges_after_removing_the_first_frames_equal_a_full_recompute(spec, cou
         if anchor is not None:
             tb.anchor(pts, max(0, pts - anchor))
     tb.ranges()
-    tb.remove_indices(range(min(count, len(tb.frames))), protect_group)
+    first = min(first, len(tb.frames) - 1)
+    tb.remove_indices(range(first, min(first + count, len(tb.frames))), protect_group)
     assert [list(r) for r in tb.ranges()] == tb._compute_ranges()
+
+
+def test_a_hole_the_fudge_bridges_leaves_one_range():
+    """Frames every 10 ticks lasting 10 (fudge 20): removing one leaves a 10-tick hole,
+    which the ranges bridge - in place, as a recompute does."""
+    tb = TrackBuffer(INFO)
+    for k in range(10):
+        tb.add(CodedFrame(track_id=1, pts=k * 10, dts=k * 10, duration=10, is_rap=True,
+                          data=memoryview(b"x")))
+    assert tb.ranges() == [[0, 100]]
+    tb.remove_indices([5])
+    assert not tb._ranges_dirty and tb.ranges() == tb._compute_ranges() == [[0, 100]]
+    tb.remove_indices([5, 6, 7])  # a 30-tick hole: two ranges
+    assert not tb._ranges_dirty and tb.ranges() == tb._compute_ranges() == [[0, 50], [90, 100]]

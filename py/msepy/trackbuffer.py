@@ -562,16 +562,16 @@ class TrackBuffer:
         i = first
         # Up to the last doomed frame and its dependents: the frames after stay put
         # (not walked - eviction from the front removes near the start of a long buffer).
-        prefix = first == 0  # the removed frames are the first ones in decode order
+        block = True  # the removed frames follow one another in decode order
         while i < len(frames) and (dropping or i <= last):
             f = frames[i]
             if i in doomed:
                 removed.append(f)
                 dropping = True
-                prefix = prefix and not keep
+                block = block and not keep
             elif dropping and not f.is_rap and f.group != protect_group:
                 removed.append(f)
-                prefix = prefix and not keep
+                block = block and not keep
             else:
                 if f.is_rap and f.group != protect_group:
                     dropping = False
@@ -582,53 +582,84 @@ class TrackBuffer:
             frames[first:i] = keep
             self.size -= sum(len(f.data) for f in removed)
             clean, self._ranges_dirty = not self._ranges_dirty, True
-            if clean and prefix:
-                self._cut_front(removed)
+            if clean and block:
+                self._cut_block(first, removed)
             self._forget_extent(removed)
             low = removed[0].dts
             if low < self.modified_from_dts:
                 self.modified_from_dts = low
         return removed
 
-    def _cut_front(self, removed: list[CodedFrame]) -> None:
-        """The ranges after the first frames in decode order went (eviction from the
-        front, ``remove(0, t)``), in place when every removed frame ends at or before
-        the lowest start left: the removed intervals sort before every other, and none
-        reaches a start after the first left (whose interval reaches as far), so the
-        ranges from that start on are the old ones.  Else they stay marked for a
-        recompute."""
+    def _cut_block(self, first: int, removed: list[CodedFrame]) -> None:
+        """The ranges after the frames from index ``first`` on, one block in decode
+        order, went (eviction, ``remove()``): in place when the frames before the block
+        end at or before any other starts, and the removed ones end at or before the
+        lowest start after the block (an anchored group start counted).  The intervals
+        then sort as before the block, the block, after it: the frames before keep
+        their old ranges up to their highest end; the frames after, theirs from their
+        lowest start (a removed interval reaches no start beyond the first one left,
+        whose own interval reaches as far); the two join where the fudge bridges the
+        hole.  Else the ranges stay marked for a recompute."""
         anchors = self.anchors
+        lowest = min(anchors.get(f.pts, f.pts) for f in removed)  # (as the ranges had them)
         for p in {f.pts for f in removed if f.pts in anchors}:
             if not self._holds_pts(p):
                 del anchors[p]  # (as the recompute forgets it)
-        frames = self._frames
-        if not frames:
-            self._ranges, self._ranges_dirty = [], False
+        before, after = self._highest_end_before(first), self._lowest_start_from(first)
+        if before is not None and before > (lowest if after is None else min(lowest, after)):
             return
-        low: int | None = None
-        for f in frames:  # later frames in decode order start at dts + min_lead or after
-            if low is not None and f.dts + self.min_lead >= low:
-                break
-            if low is None or f.pts < low:
-                low = f.pts
-        assert low is not None
-        for p, start in anchors.items():  # a frame left whose range starts earlier
-            if start < low and self._holds_pts(p):
-                low = start
-        if max(f.pts + f.duration for f in removed) > low:
+        if after is not None and max(f.pts + f.duration for f in removed) > after:
             return
-        ranges = self._ranges
-        k = 0
-        while k < len(ranges) and ranges[k][1] < low:
-            k += 1
-        if k < len(ranges) and ranges[k][0] <= low:
-            self._ranges = [[low, ranges[k][1]], *ranges[k + 1:]]
-            self._ranges_dirty = False
+        ranges, out = self._ranges, []
+        if before is not None:
+            k = next((k for k in range(len(ranges) - 1, -1, -1) if ranges[k][0] <= before), None)
+            if k is None:
+                return
+            out = [list(r) for r in ranges[:k]] + [[ranges[k][0], before]]
+        if after is not None:
+            k = next((k for k in range(len(ranges)) if ranges[k][1] >= after), None)
+            if k is None or ranges[k][0] > after:
+                return
+            tail = [[after, ranges[k][1]]] + [list(r) for r in ranges[k + 1:]]
+            if out and tail[0][0] <= out[-1][1] + self.fudge:
+                out[-1][1] = tail.pop(0)[1]
+            out += tail
+        self._ranges, self._ranges_dirty = out, False
 
-    def _holds_pts(self, pts: int) -> bool:
-        """Does a frame (made) present at ``pts``?"""
+    def _highest_end_before(self, first: int) -> int | None:
+        """The highest presentation end of the frames before index ``first`` (None:
+        none).  A frame starts at most max_lead after its dts and lasts at most
+        max_distance: the walk back stops where no earlier one can reach further."""
+        best = None
+        for i in range(first - 1, -1, -1):
+            f = self._frames[i]
+            if best is not None and f.dts + self.max_lead + self.max_distance < best:
+                break
+            end = f.pts + f.duration
+            if best is None or end > best:
+                best = end
+        return best
+
+    def _lowest_start_from(self, first: int) -> int | None:
+        """The lowest range start of the frames from index ``first`` on (None: none):
+        a pts, or its group's earlier start (``anchor``)."""
+        frames, best = self._frames, None
+        for i in range(first, len(frames)):  # later frames start at dts + min_lead or after
+            f = frames[i]
+            if best is not None and f.dts + self.min_lead >= best:
+                break
+            if best is None or f.pts < best:
+                best = f.pts
+        if best is not None:
+            for p, start in self.anchors.items():
+                if start < best and self._holds_pts(p, first):
+                    best = start
+        return best
+
+    def _holds_pts(self, pts: int, first: int = 0) -> bool:
+        """Does a frame from index ``first`` on present at ``pts``?"""
         lo, hi = self._window(pts, pts + 1)
-        return any(f.pts == pts for f in self._frames[lo:hi])
+        return any(f.pts == pts for f in self._frames[max(lo, first):hi])
 
     def _forget_extent(self, removed: list[CodedFrame]) -> None:
         """The highest pts and end held stand unless a removed frame had them."""
