@@ -18,7 +18,12 @@ maps, decode and presentation order; one list plus the lead bounds is enough her
 Track buffer ranges are the union of the frames' presentation intervals with gaps no
 larger than ``2 × max inter-frame distance`` coalesced — Chromium's rule (the spec
 lets the threshold be implementation-specific, see "Track Buffers").  They are kept
-incrementally while frames are appended at the end and recomputed after removals.
+in place as frames come (a run with holes and a frame presented before the last range
+merge in) and as a block of frames in decode order goes (``_cut_block``, when the frames
+around it do not overlap it in presentation); anything else marks them for a recompute
+over every frame.  So the usual appends - at the end, with eviction from the front or
+the back - walk no more than the frames they add and remove, however many the buffer
+holds (minutes of media: tens of thousands).
 
 Frames appended as a ``FrameRun`` by coded frame processing's run path (``add_run``)
 are kept as that run's columns at the end of the buffer, with the timestamp offset,
