@@ -12,12 +12,13 @@ QuotaExceededError.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._time import floor_ticks
 from .processing import coded_frame_removal
 
 if TYPE_CHECKING:
+    from .bytestream import CodedFrame
     from .sourcebuffer import SourceBuffer
     from .trackbuffer import TrackBuffer
 
@@ -45,7 +46,8 @@ def _joined(ranges: list[tuple[Fraction, Fraction]]) -> list[tuple[Fraction, Fra
     """Ranges that touch (one ends where the next starts) as one.  "Coded Frame
     Removal" of the two is that of their union: the frames starting in either (step
     3.3), up to the next random access point after the later end (3.2, 3.4).  An audio
-    track's every frame is a GOP: freeing a megabyte ran the removal 2,500 times."""
+    track's every frame is a GOP: freeing a megabyte of AAC ran the removal thousands
+    of times."""
     out: list[tuple[Fraction, Fraction]] = []
     for start, end in ranges:
         if out and out[-1][1] == start:
@@ -119,24 +121,23 @@ def _chosen_gops(tb: "TrackBuffer", position: Fraction, excess: int | float
     return sorted(chosen)
 
 
-def _playing_gop(tb: "TrackBuffer", frames: list[Any], position: Fraction
+def _playing_gop(tb: "TrackBuffer", frames: list["CodedFrame"], position: Fraction
                  ) -> tuple[int, int] | None:
     """The GOP whose presentation span holds ``position``, else the first one after it;
     None when every GOP ends at or before it."""
     pos = floor_ticks(position, tb.timescale) if isinstance(position, Fraction) else 0
     rap = tb.rap_index_for(pos)
     gop = _gop_at(frames, rap if rap is not None else 0)
-    while gop[1] <= len(frames):
+    while True:
         start, end = _pts_span(frames, *gop)
         if pos < end or start > pos:
             return gop
         if gop[1] == len(frames):
             return None
         gop = (gop[1], _next_rap(frames, gop[1] + 1))
-    return None
 
 
-def _gop_at(frames: list[Any], i: int) -> tuple[int, int]:
+def _gop_at(frames: list["CodedFrame"], i: int) -> tuple[int, int]:
     """The GOP holding frame ``i``: from the random access point at or before it (or
     the first frame: a leading run without one counts as a GOP) to the next one."""
     a = i
@@ -145,16 +146,16 @@ def _gop_at(frames: list[Any], i: int) -> tuple[int, int]:
     return a, _next_rap(frames, i + 1)
 
 
-def _next_rap(frames: list[Any], i: int) -> int:
+def _next_rap(frames: list["CodedFrame"], i: int) -> int:
     while i < len(frames) and not frames[i].is_rap:
         i += 1
     return i
 
 
-def _bytes(frames: list[Any], a: int, b: int) -> int:
+def _bytes(frames: list["CodedFrame"], a: int, b: int) -> int:
     return sum(len(f.data) for f in frames[a:b])
 
 
-def _pts_span(frames: list[Any], a: int, b: int) -> tuple[int, int]:
+def _pts_span(frames: list["CodedFrame"], a: int, b: int) -> tuple[int, int]:
     gop = frames[a:b]
     return min(f.pts for f in gop), max(f.pts + f.duration for f in gop)
