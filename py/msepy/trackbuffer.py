@@ -418,25 +418,14 @@ class TrackBuffer:
 
     def _merge_run(self, run: FrameRun, factor: int, shift: int) -> None:
         """Merge the presentation intervals of ``run`` (its frame k at ``run.pts[k] *
-        factor + shift``, an anchored pts at its anchor) into the clean ranges, joined
-        as ``_compute_ranges`` joins them: in the run's own terms, not over every frame
-        held (a player appending small chunks of B-frame video, or a long buffer, made
-        that walk on every few appends)."""
-        anchors, fudge = self.anchors, self.fudge
-        pts = [p * factor + shift for p in run.pts]
-        ends = [p + d * factor for p, d in zip(pts, run.durations)]
-        starts = map(anchors.get, pts, pts) if anchors else pts
-        group: list[int] | None = None
-        for s, e in sorted(zip(starts, ends)):
-            if group is not None and s <= group[1] + fudge:
-                if e > group[1]:
-                    group[1] = e
-                continue
-            if group is not None:
-                self._merge_range(*group)
-            group = [s, e]
-        if group is not None:
-            self._merge_range(*group)
+        factor + shift``, an anchored pts at its anchor) into the clean ranges, each as
+        ``_merge_range`` does: in the run's own terms, not over every frame held (a
+        player appending small chunks of B-frame video, or a long buffer, made that
+        walk on every few appends)."""
+        anchors = self.anchors
+        for p, d in zip(run.pts, run.durations):
+            p = p * factor + shift
+            self._merge_range(anchors.get(p, p), p + d * factor)
 
     def _took(self, size: int, lead: tuple[int, int], distance: int,
               top: tuple[int, int]) -> bool:
@@ -608,7 +597,7 @@ class TrackBuffer:
         anchors = self.anchors
         lowest = min(anchors.get(f.pts, f.pts) for f in removed)  # (as the ranges had them)
         for p in {f.pts for f in removed if f.pts in anchors}:
-            if not self._holds_pts(p):
+            if not self.frames_in(p, p + 1):
                 del anchors[p]  # (as the recompute forgets it)
         before, after = self._highest_end_before(first), self._lowest_start_from(first)
         if before is not None and before > (lowest if after is None else min(lowest, after)):
@@ -657,14 +646,9 @@ class TrackBuffer:
                 best = f.pts
         if best is not None:
             for p, start in self.anchors.items():
-                if start < best and self._holds_pts(p, first):
+                if start < best and any(i >= first for i in self.frames_in(p, p + 1)):
                     best = start
         return best
-
-    def _holds_pts(self, pts: int, first: int = 0) -> bool:
-        """Does a frame from index ``first`` on present at ``pts``?"""
-        lo, hi = self._window(pts, pts + 1)
-        return any(f.pts == pts for f in self._frames[max(lo, first):hi])
 
     def _forget_extent(self, removed: list[CodedFrame]) -> None:
         """The highest pts and end held stand unless a removed frame had them."""
