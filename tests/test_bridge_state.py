@@ -209,3 +209,39 @@ def test_pulled_audio_frames_say_what_the_append_window_trimmed():
     assert abs(last["timestamp"] + last["duration"] - 800_300) < tick
     assert 0 < last["trimEnd"] < 23_220
     assert all("trimStart" not in f and "trimEnd" not in f for f in frames[1:-1])
+
+
+def test_an_append_makes_state_records_for_its_own_media_session_only():
+    """Each state step of an append computes the records of the objects the buffer
+    append algorithm can change - the SourceBuffer, its MediaSource, the element it is
+    attached to, their lists and tracks - and no other: a page with many players pays
+    for one player per append.  The records the page merges still equal every object's
+    state."""
+    b = attached(H264)
+    b.handle([{"op": "create", "type": "MediaSource", "id": "ms2"},
+              {"op": "create", "type": "HTMLMediaElement", "id": "el2"},
+              {"op": "set", "target": "el2", "name": "srcObject", "value": {"ref": "ms2"}}])
+    b.handle([{"op": "call", "target": "ms2", "method": "addSourceBuffer", "args": [H264],
+               "as": "sb2"}])
+    data = FRAMES.read_bytes()
+    b.handle([{"op": "call", "target": "sb2", "method": "appendBuffer", "args": [memoryview(data)]}])
+    held = {oid: dict(state) for oid, state in b.snapshot().items()}
+    made: list[str] = []
+    element_dict = b._element_dict
+    b._element_dict = lambda oid, el: (made.append(oid), element_dict(oid, el))[1]
+    for oid in ("el1", "el2"):   # the elements' record function, now counted
+        b._state_of[oid] = b._element_dict
+    half = len(data) // 2
+    replies = [append(b, data[:half]), append(b, data[half:])]
+    session2 = {oid for oid in held if oid.startswith(("ms2", "el2", "sb2"))}
+    session2 |= {t for lst in session2 if "Tracks" in lst for t in held[lst]["items"]}
+    for reply in replies:
+        for step in reply["steps"]:
+            if step[0] == "state":
+                assert not set(step[1]) & session2
+                for oid, fields in step[1].items():
+                    held.setdefault(oid, {}).update(fields)
+    assert made and set(made) == {"el1"}
+    assert held == b.snapshot()
+    assert any(oid.startswith("track") and oid not in session2 for r in replies
+               for s in r["steps"] if s[0] == "state" for oid in s[1])  # sb1's new tracks

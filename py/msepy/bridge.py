@@ -153,7 +153,9 @@ class Bridge:
         self._objects: dict[str, Any] = {}
         self._state_of: dict[str, Callable[[str, Any], dict[str, Any]]] = {}
         """Id -> the function making its state record, for the objects that have one."""
-        self._track_lists: list[str] = []
+        self._track_lists: dict[str, None] = {}
+        self._children: dict[str, list[str]] = {}
+        """Id -> the ids of its lists (``sourceBuffers``, ``audioTracks``, ...)."""
         self._names: dict[int, str] = {}
         self._sent: dict[str, dict[str, Any]] = {}
         self._steps: list[list[Any]] = []
@@ -178,6 +180,8 @@ class Bridge:
         whole (a delta against the last one sent may leave a pending field unsettled)."""
         self._in_fire = False
         """The running task is a bare ``TaskQueue.fire``."""
+        self._task_scope: set[str] | None = None
+        """The objects the running task's algorithm may change (None: any)."""
         self.queue.observers.append(self._observe)
 
     def __repr__(self) -> str:
@@ -190,8 +194,8 @@ class Bridge:
         state = self._state_function(obj)
         if state is not None:
             self._state_of[oid] = state
-        if isinstance(obj, _TrackList) and oid not in self._track_lists:
-            self._track_lists.append(oid)
+        if isinstance(obj, _TrackList):
+            self._track_lists[oid] = None
         children: dict[str, Any] = {}
         if isinstance(obj, MediaSource):
             children = {"sourceBuffers": obj.source_buffers,
@@ -201,6 +205,8 @@ class Bridge:
                         "textTracks": obj.text_tracks}
         for name, child in children.items():
             self._register(f"{oid}.{name}", child)
+        if children:
+            self._children[oid] = [f"{oid}.{name}" for name in children]
 
     def name_of(self, obj: Any) -> str | None:
         if obj is None:
@@ -259,16 +265,50 @@ class Bridge:
         while tasks:
             if n >= limit:
                 raise RuntimeError(f"task queue did not go idle after {limit} tasks")
-            task, _ = tasks.popleft()
+            task, _, owner = tasks.popleft()
             fire = getattr(task, "__code__", None) is _FIRE_TASK
             if not fire:
-                self._clean, self._only = False, None
+                self._task_scope = self._family(owner)
+                self._dirty(self._task_scope)
             self._in_fire = fire
             try:
                 task()
             finally:
-                self._in_fire = False
+                self._in_fire, self._task_scope = False, None
             n += 1
+
+    def _dirty(self, scope: set[str] | None) -> None:
+        """State may have changed since the last state step, in ``scope`` only (the ids
+        of the objects that may have changed; None: any)."""
+        if self._clean:
+            self._clean, self._only = False, scope
+        elif self._only is not None:
+            self._only = None if scope is None else self._only | scope
+
+    def _family(self, owner: Any) -> set[str] | None:
+        """The objects whose state a task of ``owner``'s algorithm can change: for a
+        SourceBuffer's (buffer append, range removal), the buffer, its MediaSource and
+        the element that MediaSource is attached to, with their lists (their tracks are
+        added by ``_states``).  None (any object) for any other task: an element's
+        promise reactions run the page's script."""
+        if not isinstance(owner, SourceBuffer):
+            return None
+        family = [owner]
+        source = owner._source
+        if source is not None:
+            family.append(source)
+            element = source._element
+            if isinstance(element, _ElementLink):
+                element = element._element
+            if element is not None:
+                family.append(element)
+        ids = set()
+        for obj in family:
+            oid = self._names.get(id(obj))
+            if oid is not None:
+                ids.add(oid)
+                ids.update(self._children.get(oid, ()))
+        return ids
 
     def _run_append(self, op: dict[str, Any]) -> dict[str, Any]:
         """A batch of one ``appendBuffer()``.  Its synchronous steps (the prepare append
@@ -362,8 +402,8 @@ class Bridge:
         for table in (self._state_of, self._sent, self._feeds, self._track_state,
                       self._sizes, self._resize_pending):
             table.pop(oid, None)  # type: ignore[attr-defined]
-        if oid in self._track_lists:
-            self._track_lists.remove(oid)
+        self._track_lists.pop(oid, None)
+        self._children.pop(oid, None)
 
     def _call(self, op: dict[str, Any], target: Any) -> Any:
         name = op["method"]
@@ -422,8 +462,12 @@ class Bridge:
         # event's task is a bare firing and so was everything since the last step).
         if not (self._in_fire and self._clean):
             self._state_step()
-        self._clean = self._in_fire and not target._listeners.get(event.type) \
-            and target._handlers.get(event.type) is None
+        listened = bool(target._listeners.get(event.type)) \
+            or target._handlers.get(event.type) is not None
+        self._clean = self._in_fire and not listened
+        # What may change after this event: anything if a listener runs, else what the
+        # running task's algorithm may change.
+        self._only = None if listened else self._task_scope
         tid = self.name_of(target)
         if tid is None:
             return  # an object the page never named (a removed SourceBuffer's lists)
@@ -508,7 +552,9 @@ class Bridge:
     def _states(self, only: set[str] | None = None) -> dict[str, dict[str, Any]]:
         objects = self._objects
         if only is not None:
-            return {oid: self._state_of[oid](oid, objects[oid]) for oid in only
+            tracks = [self.name_of(track) for oid in only if oid in self._track_lists
+                      for track in objects[oid]]  # a list in scope: its tracks too
+            return {oid: self._state_of[oid](oid, objects[oid]) for oid in (*only, *tracks)
                     if oid in self._state_of}
         for oid in self._track_lists:
             for track in objects[oid]:

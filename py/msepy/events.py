@@ -113,7 +113,9 @@ class TaskQueue:
     __slots__ = ("_tasks", "observers")
 
     def __init__(self) -> None:
-        self._tasks: deque[tuple[Callable[[], Any], str]] = deque()
+        self._tasks: deque[tuple[Callable[[], Any], str, Any]] = deque()
+        """(task, label, owner): ``owner`` is the object whose algorithm queued the task
+        (a SourceBuffer's buffer append, say), or None."""
         self.observers: list[Callable[[EventTarget, Event], Any]] = []
         """Called for every event fired through ``fire`` (the replay tool's log)."""
 
@@ -121,18 +123,18 @@ class TaskQueue:
         return len(self._tasks)
 
     def __repr__(self) -> str:
-        names = ", ".join(label for _, label in list(self._tasks)[:8])
+        names = ", ".join(label for _, label, _ in list(self._tasks)[:8])
         more = f", … {len(self._tasks) - 8} more" if len(self._tasks) > 8 else ""
         return f"<TaskQueue [{names}{more}]>"
 
-    def queue(self, task: Callable[[], Any], label: str = "task") -> None:
-        """Queue a task."""
-        self._tasks.append((task, label))
+    def queue(self, task: Callable[[], Any], label: str = "task", owner: Any = None) -> None:
+        """Queue a task (``owner``: the object whose algorithm it runs, if any)."""
+        self._tasks.append((task, label, owner))
 
     def fire(self, target: EventTarget, event: Event | str) -> None:
         """Queue a task to fire an event at ``target``."""
         ev = Event(event) if isinstance(event, str) else event
-        self._tasks.append((lambda: self.fire_now(target, ev), f"{ev.type}"))
+        self._tasks.append((lambda: self.fire_now(target, ev), f"{ev.type}", target))
 
     def fire_now(self, target: EventTarget, event: Event | str) -> None:
         """Fire an event synchronously (for steps that say "fire", not "queue")."""
@@ -144,7 +146,7 @@ class TaskQueue:
     def run_one(self) -> bool:
         if not self._tasks:
             return False
-        task, _ = self._tasks.popleft()
+        task, _, _ = self._tasks.popleft()
         task()
         return True
 
@@ -154,7 +156,7 @@ class TaskQueue:
         while self._tasks:
             if n >= limit:
                 raise RuntimeError(f"task queue did not go idle after {limit} tasks")
-            task, _ = self._tasks.popleft()
+            task, _, _ = self._tasks.popleft()
             task()
             n += 1
         return n

@@ -247,7 +247,7 @@ class SourceBuffer(EventTarget):
                 self._parser.feed(view)  # 2. (added to the input buffer here: see abort())
             self._buffer_append()
 
-        self._queue.queue(buffer_append, "buffer append")
+        self._queue.queue(buffer_append, "buffer append", self)
 
     def abort(self) -> None:
         if self._source is None:  # 1.
@@ -321,7 +321,7 @@ class SourceBuffer(EventTarget):
             self._pending_task = None
             self._chunks_append()
 
-        self._queue.queue(run, "chunks append")
+        self._queue.queue(run, "chunks append", self)
         return promise
 
     def _chunks_append(self) -> None:
@@ -380,7 +380,7 @@ class SourceBuffer(EventTarget):
             self._queue.fire(self, "updateend")  # 9.
             self._source._buffered_changed()
 
-        self._queue.queue(rest, "range removal")
+        self._queue.queue(rest, "range removal", self)
 
     # -- "Prepare Append" / "Buffer Append" / "Append Error" ---------------------------------
     def _prepare_append(self, new_bytes: int) -> None:
