@@ -1,6 +1,8 @@
 """Decoder configuration records → WebCodecs codec strings and descriptions
 (msepy.bytestream.codecs), from annotated bytes: one comment per field."""
 
+import random
+
 import pytest
 
 from msepy.bytestream import codecs as C
@@ -323,6 +325,32 @@ def test_keyframes_of_a_batch_match_one_by_one():
         sample, *fmt)) is None else v for sample, fmt, flag in zip(samples, formats, flags)]
     assert got == want == [True, False, True, False, True, False, True, False, True, True,
                            False, True]
+
+
+def test_keyframes_of_a_run_back_to_back_match_one_by_one():
+    """``keyframes_in_chunk`` on a trun's samples, back to back in one chunk, with NAL
+    unit lengths of 1, 2 and 4 bytes: the single-sample verdicts, for runs of plain
+    slices and runs with one odd sample (no slice first, a bad length)."""
+    rng = random.Random(7)
+    aud, sei, idr, p = b"\x09\xF0", b"\x06\x05\x01\x00", b"\x65\x88\x80", b"\x41\x9A\x00"
+    for size in (1, 2, 4):
+        odd = [nals(aud, idr, size=size), nals(sei, p, size=size), nals(b"\x0C\xFF", size=size),
+               b"\x00" * size + b"\x65", b"\x7F" * size + b"\x65\x00"]  # no slice first, bad lengths
+        for trial in range(60):
+            plain = [nals(rng.choice([idr, p]) + bytes(rng.randrange(4)), size=size)
+                     for _ in range(rng.randrange(2, 9))]
+            samples = plain if trial % 2 else [*plain, rng.choice(odd), *plain]
+            rng.shuffle(samples)
+            lead = bytes(rng.randrange(5))
+            chunk = memoryview(lead + b"".join(samples) + bytes(3))
+            base = 1000
+            offsets = [base + len(lead) + sum(map(len, samples[:k])) for k in range(len(samples))]
+            flags = [rng.random() < 0.5 for _ in samples]
+            got = list(flags)
+            C.keyframes_in_chunk(chunk, base, offsets, [len(x) for x in samples], (size, False), got)
+            want = [flag if (v := C.keyframe_from_nal_units(x, size, False)) is None else v
+                    for x, flag in zip(samples, flags)]
+            assert got == want
 
 
 def test_hevc_keyframe_is_an_irap_picture():

@@ -552,9 +552,11 @@ class Bridge:
     def _states(self, only: set[str] | None = None) -> dict[str, dict[str, Any]]:
         objects = self._objects
         if only is not None:
-            tracks = [self.name_of(track) for oid in only if oid in self._track_lists
-                      for track in objects[oid]]  # a list in scope: its tracks too
-            return {oid: self._state_of[oid](oid, objects[oid]) for oid in (*only, *tracks)
+            ids = dict.fromkeys(only)
+            for oid in only:
+                if oid in self._track_lists:  # a list in scope: its tracks too
+                    ids.update(dict.fromkeys(self.name_of(track) for track in objects[oid]))
+            return {oid: self._state_of[oid](oid, objects[oid]) for oid in ids
                     if oid in self._state_of}
         for oid in self._track_lists:
             for track in objects[oid]:
