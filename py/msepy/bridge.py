@@ -154,6 +154,7 @@ class Bridge:
         self._state_of: dict[str, Callable[[str, Any], dict[str, Any]]] = {}
         """Id -> the function making its state record, for the objects that have one."""
         self._track_lists: dict[str, None] = {}
+        self._track_ids: set[str] = set()
         self._children: dict[str, list[str]] = {}
         """Id -> the ids of its lists (``sourceBuffers``, ``audioTracks``, ...)."""
         self._names: dict[int, str] = {}
@@ -196,6 +197,8 @@ class Bridge:
             self._state_of[oid] = state
         if isinstance(obj, _TrackList):
             self._track_lists[oid] = None
+        if isinstance(obj, _Track):
+            self._track_ids.add(oid)
         children: dict[str, Any] = {}
         if isinstance(obj, MediaSource):
             children = {"sourceBuffers": obj.source_buffers,
@@ -308,7 +311,8 @@ class Bridge:
             if oid is not None:
                 ids.add(oid)
                 ids.update(self._children.get(oid, ()))
-        return ids
+        # The page's only session (the usual case): every object is in it.
+        return None if len(ids) + len(self._track_ids) >= len(self._state_of) else ids
 
     def _run_append(self, op: dict[str, Any]) -> dict[str, Any]:
         """A batch of one ``appendBuffer()``.  Its synchronous steps (the prepare append
@@ -404,6 +408,7 @@ class Bridge:
             table.pop(oid, None)  # type: ignore[attr-defined]
         self._track_lists.pop(oid, None)
         self._children.pop(oid, None)
+        self._track_ids.discard(oid)
 
     def _call(self, op: dict[str, Any], target: Any) -> Any:
         name = op["method"]
