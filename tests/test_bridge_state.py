@@ -245,3 +245,29 @@ def test_an_append_makes_state_records_for_its_own_media_session_only():
     assert held == b.snapshot()
     assert any(oid.startswith("track") and oid not in session2 for r in replies
                for s in r["steps"] if s[0] == "state" for oid in s[1])  # sb1's new tracks
+
+
+def test_an_append_error_in_one_buffer_updates_its_siblings_records():
+    """An append error ends the stream (decode error); an ended MediaSource's other
+    SourceBuffers report their ranges up to their highest end - a change in another
+    buffer's record, which the failing buffer's state step must carry (with a second
+    player in the page, the steps are scoped to this media session)."""
+    b = attached(H264)
+    b.handle([{"op": "call", "target": "ms1", "method": "addSourceBuffer",
+               "args": ["audio/mp4"], "as": "sb1b"}])
+    b.handle([{"op": "create", "type": "MediaSource", "id": "ms2"},
+              {"op": "create", "type": "HTMLMediaElement", "id": "el2"},
+              {"op": "set", "target": "el2", "name": "srcObject", "value": {"ref": "ms2"}}])
+    data = FRAMES.read_bytes()
+    append(b, data[:len(data) // 2])      # its audio and video tracks end apart
+    held = {oid: dict(state) for oid, state in b.snapshot().items()}
+    open_ranges = held["sb1"]["buffered"]
+    reply = b.handle([{"op": "call", "target": "sb1b", "method": "appendBuffer",
+                       "args": [memoryview(b"\0\0\0\x08moof")]}])  # before any init segment
+    for step in reply["steps"]:
+        if step[0] == "state":
+            for oid, fields in step[1].items():
+                held.setdefault(oid, {}).update(fields)
+    assert held["ms1"]["readyState"] == "ended"
+    assert held["sb1"]["buffered"] != open_ranges          # up to the highest end now
+    assert held == b.snapshot()

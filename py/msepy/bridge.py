@@ -290,16 +290,17 @@ class Bridge:
 
     def _family(self, owner: Any) -> set[str] | None:
         """The objects whose state a task of ``owner``'s algorithm can change: for a
-        SourceBuffer's (buffer append, range removal), the buffer, its MediaSource and
-        the element that MediaSource is attached to, with their lists (their tracks are
-        added by ``_states``).  None (any object) for any other task: an element's
-        promise reactions run the page's script."""
+        SourceBuffer's (buffer append, range removal), its MediaSource, every
+        SourceBuffer of it (an append error ends the stream, and an ended MediaSource's
+        buffers report other ranges) and the element it is attached to, with their
+        lists (their tracks are added by ``_states``).  None (any object) for any other
+        task: an element's promise reactions run the page's script."""
         if not isinstance(owner, SourceBuffer):
             return None
-        family = [owner]
+        family: list[Any] = [owner]
         source = owner._source
         if source is not None:
-            family.append(source)
+            family += [source, *source.source_buffers]
             element = source._element
             if isinstance(element, _ElementLink):
                 element = element._element
