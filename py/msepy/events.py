@@ -134,7 +134,7 @@ class TaskQueue:
     def fire(self, target: EventTarget, event: Event | str) -> None:
         """Queue a task to fire an event at ``target``."""
         ev = Event(event) if isinstance(event, str) else event
-        self._tasks.append((lambda: self.fire_now(target, ev), f"{ev.type}", target))
+        self._tasks.append((lambda: self.fire_now(target, ev), f"{ev.type}", None))
 
     def fire_now(self, target: EventTarget, event: Event | str) -> None:
         """Fire an event synchronously (for steps that say "fire", not "queue")."""
