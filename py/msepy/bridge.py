@@ -556,18 +556,13 @@ class Bridge:
                 if oid in self._objects and oid in self._sent}
 
     def _states(self, only: set[str] | None = None) -> dict[str, dict[str, Any]]:
-        objects = self._objects
-        if only is not None:
-            ids = dict.fromkeys(only)
-            for oid in only:
-                if oid in self._track_lists:  # a list in scope: its tracks too
-                    ids.update(dict.fromkeys(self.name_of(track) for track in objects[oid]))
-            return {oid: self._state_of[oid](oid, objects[oid]) for oid in ids
-                    if oid in self._state_of}
-        for oid in self._track_lists:
-            for track in objects[oid]:
-                self.name_of(track)  # name the tracks first: they are listed below
-        return {oid: state(oid, objects[oid]) for oid, state in list(self._state_of.items())}
+        objects, state_of = self._objects, self._state_of
+        lists = self._track_lists if only is None else [o for o in only if o in self._track_lists]
+        # The lists' tracks are named first (their records follow); a list in scope
+        # brings its tracks into it.
+        tracks = [self.name_of(track) for oid in lists for track in objects[oid]]
+        ids = list(state_of) if only is None else dict.fromkeys([*only, *tracks])
+        return {oid: state_of[oid](oid, objects[oid]) for oid in ids if oid in state_of}
 
     def _state_function(self, obj: Any) -> Callable[[str, Any], dict[str, Any]] | None:
         """How ``obj``'s state record is made (None: it has none)."""

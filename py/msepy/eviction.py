@@ -129,8 +129,7 @@ def _playing_gop(tb: "TrackBuffer", frames: list["CodedFrame"], position: Fracti
     rap = tb.rap_index_for(pos)
     gop = _gop_at(frames, rap if rap is not None else 0)
     while True:
-        start, end = _pts_span(frames, *gop)
-        if pos < end or start > pos:
+        if pos < _pts_span(frames, *gop)[1]:  # holds it, or starts after it
             return gop
         if gop[1] == len(frames):
             return None

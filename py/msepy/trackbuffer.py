@@ -559,12 +559,9 @@ class TrackBuffer:
         block = True  # the removed frames follow one another in decode order
         while i < len(frames) and (dropping or i <= last):
             f = frames[i]
-            if i in doomed:
-                removed.append(f)
+            if i in doomed or (dropping and not f.is_rap and f.group != protect_group):
+                removed.append(f)  # doomed, or a frame depending on one
                 dropping = True
-                block = block and not keep
-            elif dropping and not f.is_rap and f.group != protect_group:
-                removed.append(f)
                 block = block and not keep
             else:
                 if f.is_rap and f.group != protect_group:
