@@ -84,9 +84,9 @@ def check_kept(before: dict[int, list[tuple]], after: dict[int, list[tuple]]) ->
     """Each frame gone since ``before`` was removed by one of coded frame processing's
     removal steps: it lies in the span the new frames of its track cover, or depends
     (decode order, no random access point between) on a frame that did."""
-    for tid, old in before.items():
-        now = set(after.get(tid, ()))
-        added = [f for f in now if f not in set(old)]
+    for key, old in before.items():
+        now, kept = set(after.get(key, ())), set(old)
+        added = [f for f in now if f not in kept]
         lo = min((f[0] for f in added), default=None)
         hi = max((f[1] for f in added), default=None)
         carried = False
@@ -98,7 +98,7 @@ def check_kept(before: dict[int, list[tuple]], after: dict[int, list[tuple]]) ->
                 continue
             reached = added and pts < hi and end > lo
             assert reached or carried, (
-                f"track buffer {tid:#x}: frame at {float(pts)} s was lost; the new frames cover "
+                f"track buffer {key:#x}: frame at {float(pts)} s was lost; the new frames cover "
                 f"{None if lo is None else float(lo)}..{None if hi is None else float(hi)} s")
             carried = True
 
@@ -122,9 +122,9 @@ def test_hostile_appends_get_the_spec_answer_and_keep_the_buffered_data(data):
     hostile = draw_mutation(data, raw, flips=8, words=WORDS, rewrites=3)
     before = frames_by_track(sb)
     failed = False
-    offset = 0
+    at = 0
     for size in draw_pieces(data, len(hostile), max_cuts=5):
-        piece, offset = hostile[offset:offset + size], offset + size
+        piece, at = hostile[at:at + size], at + size
         if not failed and data.draw(st.integers(0, 5), label="abort") == 0:
             sb.abort()  # a player giving up on a segment: the parser starts over
             assert p.run() == []
