@@ -114,6 +114,10 @@ try {
           waitP50: med(appendTimings.map((x) => x.wait)), toWorkerP50: med(appendTimings.map((x) => x.toWorker)),
           toPageP50: med(appendTimings.map((x) => x.toPage)), toPyP50: med(appendTimings.map((x) => x.py?.toPy ?? 0)),
           toJsP50: med(appendTimings.map((x) => x.py?.toJs ?? 0)), n: appendTimings.length };
+        // Means add up where medians do not: round trip = to worker + queue + run + post + to page.
+        const mean = (f) => appendTimings.reduce((a, x) => a + (f(x) ?? 0), 0) / appendTimings.length;
+        out.workerAppendMean = { roundTrip: mean((x) => x.roundTrip), toWorker: mean((x) => x.toWorker),
+          wait: mean((x) => x.wait), run: mean((x) => x.run), post: mean((x) => x.post), toPage: mean((x) => x.toPage) };
       }
       video.remove();
       return out;
@@ -205,6 +209,8 @@ try {
   if (results.msepy?.workerAppend) {
     const w = results.msepy.workerAppend;
     console.log(`msepy appends, p50 (ms): worker run ${w.runP50.toFixed(2)} (Python: to Python ${w.toPyP50.toFixed(2)}, handle ${w.handleP50.toFixed(2)}, to JS ${w.toJsP50.toFixed(2)}), round trip ${w.roundTripP50.toFixed(2)}, page->worker ${w.toWorkerP50.toFixed(2)}, worker queue ${w.waitP50.toFixed(2)}, worker->page ${w.toPageP50.toFixed(2)}`);
+    const m = results.msepy.workerAppendMean;
+    if (m) console.log(`msepy appends, means (ms): round trip ${m.roundTrip.toFixed(2)} = page->worker ${m.toWorker.toFixed(2)} + worker queue ${m.wait.toFixed(2)} + worker run ${m.run.toFixed(2)} + post ${m.post.toFixed(2)} + worker->page ${m.toPage.toFixed(2)}`);
   }
   if (results.msepy?.navigation) {
     const w = results.msepy.navigation.warm, med = (k) => median(w.map((m) => m[k]));
