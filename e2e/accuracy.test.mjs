@@ -115,4 +115,23 @@ describe("audio", () => {
     assert.ok(stats.p95 < 0.020, `p95 |A/V offset| ${(stats.p95 * 1000).toFixed(1)} ms`);
     assert.ok(stats.mean < 0.020, `mean |A/V offset| ${(stats.mean * 1000).toFixed(1)} ms`);
   });
+
+  // tests/fixtures/mp4/h264_aac.mp4's video starts at 0.08 s, its audio at 0: the first
+  // frame is on the canvas from the start (as a native <video> shows it), 80 ms before
+  // its time - a picture until its time comes, not an A/V offset of +80 ms.
+  test("the first frame, shown before its time at the start, is no A/V offset", async () => {
+    const r = await page.evaluate(async () => {
+      const p = await h.load("msepy", "/tests/fixtures/mp4/h264_aac.mp4", 'video/mp4; codecs="avc1.64000b,mp4a.40.2"');
+      const ended = h.once(p.video, "ended", 20000);
+      await p.video.play();
+      await ended;
+      const out = { offsets: [...p.video._renderer.avOffsets], stats: p.video.msepyStats };
+      p.video.remove();
+      return out;
+    });
+    assert.ok(r.offsets.length > 10, JSON.stringify(r.stats));
+    // A frame is presented once its time has come (0.5 ms early at most), so no offset
+    // counted is positive beyond that.
+    assert.ok(Math.max(...r.offsets) <= 0.0005 + 1e-9, `offsets (s): ${r.offsets.slice(0, 5).join(", ")} ...`);
+  });
 });

@@ -482,7 +482,10 @@ export class Renderer {
         pick += 1;
       }
     }
-    if (pick < 0 && !this.presented) pick = 0;  // first frame after a seek / at start
+    // The first frame after a seek / at start is shown before its time comes (as a
+    // native <video> shows it): a picture until then, not an A/V offset.
+    const early = pick < 0;
+    if (early && !this.presented) pick = 0;
     if (pick < 0) return;
     const frame = video.frames[pick];
     for (let i = 0; i < pick; i++) {
@@ -495,7 +498,7 @@ export class Renderer {
     }
     video.frames.splice(0, pick + 1);
     this.quality.total += 1;
-    if (this.playing) {
+    if (this.playing && !early) {
       const offset = frame.timestamp / 1e6 - now;
       this.avOffsets.push(offset);
       if (this.avOffsets.length > 300) this.avOffsets.shift();
