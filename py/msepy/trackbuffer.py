@@ -730,19 +730,25 @@ class TrackBuffer:
         ranges[i:j] = [[s, e]]
 
     def _compute_ranges(self) -> list[list[int]]:
+        out, self.anchors = self.ranges_over_frames()  # (anchors whose frame is gone go)
+        return out
+
+    def ranges_over_frames(self) -> tuple[list[list[int]], dict[int, int]]:
+        """The ranges computed over every frame held - what the ranges kept in place
+        must equal - and the anchors of the frames held.  Changes nothing."""
         fudge = self.fudge
         out: list[list[int]] = []
         anchors = self.anchors
-        if anchors:  # forget anchors whose frame is gone
+        if anchors:
             present = {s for s, _ in self._intervals() if s in anchors}
-            self.anchors = anchors = {p: s for p, s in anchors.items() if p in present}
+            anchors = {p: s for p, s in anchors.items() if p in present}
         for s, e in sorted((anchors.get(s, s), e) for s, e in self._intervals()):
             if out and s <= out[-1][1] + fudge:
                 if e > out[-1][1]:
                     out[-1][1] = e
             else:
                 out.append([s, e])
-        return out
+        return out, anchors
 
     def ranges_seconds(self) -> list[tuple[Fraction, Fraction]]:
         ts = self.timescale
