@@ -15,6 +15,29 @@ const FILES = [
 ];
 const TOLERANCE = 0.0011;
 
+// Where msepy's numbers differ from this Chromium's on purpose: the spec says otherwise.
+// (step: the runner's record after that step, `n` native's, `m` msepy's.)
+function expectedDifference(file, name, step, n, m) {
+  // SourceBuffer.buffered: "If readyState is "ended", then set the end time on the last
+  // range in track ranges to highest end time."  A MediaSource ended with an error
+  // (endOfStream("decode"/"network"), the append error algorithm) is "ended" too;
+  // Chromium's demuxer is then in its error state, not ended, and does not extend.
+  if (n.readyState === "ended" && m.readyState === "ended" && n.error !== null && m.error !== null &&
+      n.buffered.length === m.buffered.length && n.buffered.length > 0 &&
+      close(n.buffered.slice(0, -1), m.buffered.slice(0, -1)) && close(n.buffered.at(-1)[0], m.buffered.at(-1)[0]) &&
+      m.buffered.at(-1)[1] > n.buffered.at(-1)[1]) {
+    return "ended by an error: the last range extends to the highest end time";
+  }
+  // Coded frame processing step 14's "Audio Splice Frame": the splice frame takes the
+  // overlapped frame's presentation timestamp and the new frame with it, so remove()
+  // up to a time past the overlapped frame's start takes the new frame too.  Chromium
+  // trims the overlapped frame instead, and keeps the new one.
+  if (file === "vp9_opus.webm" && name === "overlapping appends replace what they overlap" && step === 4) {
+    return "an audio splice frame (spec) where Chromium trims the overlapped frame";
+  }
+  return null;
+}
+
 let env, page, names;
 before(async () => {
   env = await setup();
@@ -37,7 +60,8 @@ function close(a, b) {
 describe("native MediaSource and msepy agree", () => {
   for (const file of FILES) {
     test(`${file.url.split("/").pop()}: every scenario`, async (t) => {
-      const diffs = [], numbers = [];
+      const diffs = [], numbers = [], known = [];
+      const name_ = file.url.split("/").pop();
       for (const name of names) {
         const r = await page.evaluate(async ({ name, url, type }) => {
           const steps = sc.SCENARIOS[name];
@@ -54,21 +78,27 @@ describe("native MediaSource and msepy agree", () => {
           check(diffs, m.readyState === n.readyState, `readyState ${m.readyState} vs native ${n.readyState}`);
           check(diffs, m.sourceBuffers === n.sourceBuffers, `sourceBuffers.length ${m.sourceBuffers} vs native ${n.sourceBuffers}`);
           check(diffs, JSON.stringify(m.log) === JSON.stringify(n.log), `events ${m.log.join(" ")} vs native ${n.log.join(" ")}`);
-          // Coded frame processing's numbers are the engine's (msepy.processing,
-          // trackbuffer): differences are listed, and fail only with MSEPY_STRICT_DIFF=1.
-          check(numbers, close(m.duration, n.duration), `duration ${m.duration} vs native ${n.duration}`);
-          check(numbers, close(m.buffered, n.buffered), `buffered ${JSON.stringify(m.buffered)} vs native ${JSON.stringify(n.buffered)}`);
+          check(diffs, m.error === n.error, `error ${m.error} vs native ${n.error}`);
+          // The numbers (duration, buffered) must agree too, but where msepy follows the
+          // spec and Chromium does not (expectedDifference): those are listed.
+          // MSEPY_STRICT_DIFF=1 fails on them as well.
+          const because = expectedDifference(name_, name, i + 1, n, m);
+          const list = because ? known : numbers;
+          const why = because ? ` (${because})` : "";
+          check(list, close(m.duration, n.duration), `duration ${m.duration} vs native ${n.duration}${why}`);
+          check(list, close(m.buffered, n.buffered), `buffered ${JSON.stringify(m.buffered)} vs native ${JSON.stringify(n.buffered)}${why}`);
         });
       }
       const name = file.url.split("/").pop();
       fs.mkdirSync(path.join(repo, "test-results"), { recursive: true });
-      fs.writeFileSync(path.join(repo, "test-results", `differential-${name}.json`), JSON.stringify({ diffs, numbers }, null, 1));
-      for (const d of numbers) t.diagnostic(`engine numbers differ: ${d}`);
+      fs.writeFileSync(path.join(repo, "test-results", `differential-${name}.json`), JSON.stringify({ diffs, numbers, known }, null, 1));
+      for (const d of known) t.diagnostic(`differs from Chromium as the spec says: ${d}`);
       assert.deepEqual(diffs, [], `${diffs.length} differences:\n${diffs.join("\n")}`);
+      assert.deepEqual(numbers, [], `${numbers.length} differences in the numbers:\n${numbers.join("\n")}`);
       // Every exception msepy's page side threw (or not), the engine threw (or not) too.
       const mismatches = await page.evaluate(() => msepy.engine.stats.mismatches || 0);
       assert.equal(mismatches, 0, page.logs.filter((l) => l.includes("the page side")).join("\n"));
-      if (process.env.MSEPY_STRICT_DIFF === "1") assert.deepEqual(numbers, []);
+      if (process.env.MSEPY_STRICT_DIFF === "1") assert.deepEqual(known, []);
     });
   }
 });

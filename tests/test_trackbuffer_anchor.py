@@ -19,6 +19,7 @@ op = st.one_of(
     st.tuples(st.just("add"), st.integers(0, 400), st.integers(1, 40)),      # pts, duration
     st.tuples(st.just("anchor"), st.integers(0, 70), st.integers(0, 120)),   # frame from end, lead
     st.tuples(st.just("remove"), st.integers(0, 70), st.integers(0, 3)),     # frame from end, count
+    st.tuples(st.just("split"), st.integers(0, 70), st.integers(0, 3)),      # ... by Coded Frame Removal
 )
 
 
@@ -35,9 +36,9 @@ def test_ranges_after_anchors_equal_a_full_recompute(ops):
         elif kind == "anchor" and tb.frames:
             f = tb.frames[-1 - a % len(tb.frames)]
             tb.anchor(f.pts, max(0, f.pts - b))
-        elif kind == "remove" and tb.frames:
+        elif kind in ("remove", "split") and tb.frames:
             i = len(tb.frames) - 1 - a % len(tb.frames)
-            tb.remove_indices(range(i, min(len(tb.frames), i + b)))
+            tb.remove_indices(range(i, min(len(tb.frames), i + b)), split=kind == "split")
         incremental = [list(r) for r in tb.ranges()]
         assert incremental == tb._compute_ranges(), ops
 
@@ -54,6 +55,35 @@ def test_a_group_start_merges_without_a_recompute():
     assert not tb._ranges_dirty and tb.ranges() == [[0, 210]]
     tb.anchor(200, 150)  # a later start than before: recomputed
     assert tb._ranges_dirty and tb.ranges() == [[0, 100], [150, 210]]
+
+
+def test_a_removal_before_a_group_start_leaves_the_range_at_its_first_frame():
+    """Chromium (checked by e2e/differential.test.mjs, "overlapping appends replace
+    what they overlap"): a coded frame group's start reaches back only for the range
+    the group began; remove() of the frames before it splits the range there, and the
+    part left starts at its first frame.  Here the group's video keyframe is at 0.83 s
+    and its start, the audio's first frame, at 0.7686 s."""
+    data = (Path(__file__).parent / "fixtures" / "mp4" / "h264_aac.mp4").read_bytes()
+    cut = data.find(b"moof", len(data) // 2) - 4
+    queue = TaskQueue()
+    ms = MediaSource(queue=queue)
+    element = HTMLMediaElement(queue=queue)
+    element.src_object = ms
+    queue.run_until_idle()
+    sb = ms.add_source_buffer('video/mp4; codecs="avc1.64000b,mp4a.40.2"')
+    sb.append_buffer(data)
+    queue.run_until_idle()
+    sb.timestamp_offset = -0.25
+    sb.append_buffer(data[cut:])
+    queue.run_until_idle()
+    assert sb.buffered.doubles() == [[0.0, 1.83]]
+    video = next(tb for tb in sb._track_buffers.values() if tb.kind == "video")
+    keyframe = next(f for f in video.frames if f.is_rap and f.pts > 0)
+    assert video.anchors.get(keyframe.pts) is not None   # 0.83 s anchored to 0.7686 s
+    sb.remove(0, 0.75)
+    queue.run_until_idle()
+    assert sb.buffered.doubles() == [[0.83, 1.83]]        # Chromium's: was [0.7686, 1.83]
+    assert video.ranges() == video.ranges_over_frames()[0]
 
 
 def test_small_appends_of_b_frame_video_keep_the_ranges_in_place(monkeypatch):

@@ -551,7 +551,7 @@ def coded_frame_removal(sb: "SourceBuffer", start: Fraction, end: Fraction | flo
         if remove_end == float("inf"):
             remove_end = tb.end_of_frames() + 1
         # 3-4. Remove the frames starting in [start, remove end) and their dependents.
-        removed = tb.remove_indices(tb.frames_in(start_t, remove_end))
+        removed = tb.remove_indices(tb.frames_in(start_t, remove_end), split=True)
         if any(f.dts == tb.last_decode_timestamp for f in removed):
             # 3.1: the last appended frame went: the next one starts a new group.
             if sb._mode == "segments":

@@ -539,12 +539,14 @@ class TrackBuffer:
         return best
 
     # -- removal ----------------------------------------------------------------------
-    def remove_indices(self, indices: Iterable[int], protect_group: int | None = None
-                       ) -> list[CodedFrame]:
+    def remove_indices(self, indices: Iterable[int], protect_group: int | None = None,
+                       split: bool = False) -> list[CodedFrame]:
         """Remove the frames at ``indices`` and, per the spec's dependency rule, every
         frame after each of them in decode order up to the next random access point
-        (frames of coded frame group ``protect_group`` are new and kept).  Returns the
-        removed frames."""
+        (frames of coded frame group ``protect_group`` are new and kept).  ``split``:
+        the Coded Frame Removal algorithm's removal (``remove()``, eviction), which
+        ends the group start ranges of the frames it leaves first (``_unanchor``).
+        Returns the removed frames."""
         doomed = set(indices)
         if not doomed:
             return []
@@ -572,6 +574,8 @@ class TrackBuffer:
             self.generation = next(_generations)
             frames[first:i] = keep
             self.size -= sum(len(f.data) for f in removed)
+            if split and self.anchors:
+                self._unanchor(removed)
             clean, self._ranges_dirty = not self._ranges_dirty, True
             if clean and block:
                 self._cut_block(first, removed)
@@ -580,6 +584,24 @@ class TrackBuffer:
             if low < self.modified_from_dts:
                 self.modified_from_dts = low
         return removed
+
+    def _unanchor(self, removed: list[CodedFrame]) -> None:
+        """A removal that takes frames of a range before an anchored frame splits the
+        range there, and the part left starts at its first frame, not at the group
+        start its frame was anchored to: Chromium starts a range split by a removal
+        (or cut by eviction from the front) at its first keyframe, and keeps a
+        coded frame group's start time only for the range that group began.  Checked
+        (e2e differential "overlapping appends replace what they overlap"): with the
+        frames before a muxed group's video keyframe removed, its range starts at the
+        keyframe, not at the group's earlier audio start."""
+        fudge = self.fudge
+        low = min(f.pts for f in removed)
+        high = max(f.pts + f.duration for f in removed)
+        gone = {f.pts for f in removed}  # (a removed frame's anchor is _cut_block's)
+        for p, s in [(p, s) for p, s in self.anchors.items()
+                     if p > low and s - fudge <= high and p not in gone]:
+            if any(f.pts < p and f.pts + f.duration >= s - fudge for f in removed):
+                del self.anchors[p]
 
     def _cut_block(self, first: int, removed: list[CodedFrame]) -> None:
         """The ranges after the frames from index ``first`` on, one block in decode
