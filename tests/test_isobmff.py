@@ -546,7 +546,7 @@ def test_second_init_segment_after_media_segments():
 
 
 def test_frames_are_emitted_as_their_bytes_arrive():
-    data = init() + segment(audio_traf(0, 3))
+    data = init(AUDIO_TRAK) + segment(audio_traf(0, 3))
     parser = IsoBmffParser()
     end_of_second = len(data) - 10
     events = run(parser, data[:end_of_second - 1])
@@ -565,8 +565,21 @@ def test_media_segment_start_is_signalled_at_the_moof_header():
     assert [type(e) for e in run(parser, seg[8:])] == [CodedFrames, MediaSegmentEnd]
 
 
+def test_muxed_audio_and_video_frames_wait_for_the_whole_fragment():
+    """Chromium's MP4StreamParser hands out a muxed fragment's samples once the data
+    of all of them has arrived, so they are one batch, in decode order across the
+    tracks; a fragment of one kind of track goes out as its bytes arrive (above)."""
+    seg = segment(audio_traf(0, 3))
+    parser = IsoBmffParser()
+    events = run(parser, init() + seg[:-1])
+    assert not frames_of(events) and not isinstance(events[-1], MediaSegmentEnd)
+    events = run(parser, seg[-1:])
+    assert [f.dts for f in frames_of(events)] == [0, 1024, 2048]
+    assert isinstance(events[-1], MediaSegmentEnd)
+
+
 def test_frames_are_zero_copy_slices_of_the_appended_buffer():
-    data = init() + segment(audio_traf(0, 2))
+    data = init(AUDIO_TRAK) + segment(audio_traf(0, 2))
     assert all(f.data.obj is data for f in frames_of(parse_all(data)))  # one append
     head, tail = data[:-5], data[-5:]              # the 2nd sample straddles two appends
     parser = IsoBmffParser()

@@ -395,6 +395,12 @@ def _process_frame(sb: "SourceBuffer", frame: CodedFrame,
     ts = tb.timescale
     # 7. Frame end timestamp.
     end = pts + dur
+    # Step 18's last frame duration stays the coded one when the frame is trimmed
+    # below, as Chromium's FrameProcessor keeps it ("reduces spurious discontinuity
+    # detection"): a frame cut at appendWindowEnd would otherwise make the next one,
+    # a whole frame later, a discontinuity - which in "sequence" mode moves
+    # timestampOffset (e2e differential "sequence mode with an append window").
+    full = dur
     # 8-9. Append window (bounds in ticks, exact: pts is an integer).
     win = windows.get(frame.track_id)
     if win is None or win[0] != ts:
@@ -416,7 +422,7 @@ def _process_frame(sb: "SourceBuffer", frame: CodedFrame,
         if end > win[3]:
             frame.trim_end = end - win[3]
             end = win[3]
-        dur = end - pts
+        dur = end - pts  # (step 18 keeps the coded duration, `full`)
     # 10. Need random access point.
     if tb.need_random_access_point:
         if not frame.is_rap:
@@ -464,7 +470,7 @@ def _process_frame(sb: "SourceBuffer", frame: CodedFrame,
         _anchor_group_start(sb, tb, pts)
     # 17-19.
     tb.last_decode_timestamp = dts
-    tb.last_frame_duration = dur
+    tb.last_frame_duration = full
     if het is None or end > het:
         tb.highest_end_timestamp = end
     # 20. Group end timestamp.
@@ -478,21 +484,25 @@ def _process_frame(sb: "SourceBuffer", frame: CodedFrame,
 
 def _anchor_group_start(sb: "SourceBuffer", tb: TrackBuffer, pts: int) -> None:
     """Track buffer ranges of a muxed SourceBuffer start at the coded frame group's
-    start time: the earliest first-frame pts of the group across its track buffers
-    (Chromium's SourceBufferStream::OnStartOfCodedFrameGroup; the spec allows it in
-    "Track Buffers").  A group starts for the SourceBuffer when every track buffer's
+    start time (the spec allows it in "Track Buffers"), as Chromium's do: the
+    presentation timestamp of the group's first frame in processing order - decode
+    order across the tracks, audio first on a tie (``SourceBuffer._decode_order``,
+    Chromium's MergeBufferQueues) - is where every track's range of the group starts,
+    unless the track's own first frame starts earlier.  So a fragment whose video
+    keyframe (decode time 1.0 s, presented at 1.08 s) comes before its first audio
+    frame (1.0187 s) starts at 1.08 s (e2e differential "media segments out of order,
+    then all again").  A group starts for the SourceBuffer when every track buffer's
     last decode timestamp is unset (discontinuity, reset parser state, removal)."""
     others = [t for t in sb._track_buffers.values() if t is not tb]
     if not others:
         return
     if all(t.last_decode_timestamp is None for t in others):
         sb._group_firsts = []
-    start = Fraction(pts, tb.timescale)
     sb._group_firsts.append((tb, pts))
-    earliest = min(Fraction(p, t.timescale) for t, p in sb._group_firsts)
-    if earliest < start or len(sb._group_firsts) > 1:
-        for t, p in sb._group_firsts:
-            t.anchor(p, floor_ticks(earliest, t.timescale))
+    first, first_pts = sb._group_firsts[0]
+    start = Fraction(first_pts, first.timescale)
+    if tb is not first and Fraction(pts, tb.timescale) > start:
+        tb.anchor(pts, floor_ticks(start, tb.timescale))
 
 
 def audio_splice_frame(tb: TrackBuffer, new: CodedFrame, pts: int, dts: int, dur: int,

@@ -103,6 +103,9 @@ class _Fragment:
     """Whether a trun's samples have composition time offsets (else pts is dts)."""
     next: int = 0
     mdat_end: int = 0
+    whole: int = 0
+    """Muxed audio and video: the stream offset where the data of the moof's samples
+    ends; none is handed out before the bytes up to there have arrived (0: no wait)."""
     next_seq: dict[int, int] | None = None
     held: dict[tuple[int, int], CodedFrame] | None = None
 
@@ -277,6 +280,8 @@ class IsoBmffParser(StreamingParser):
         frag, buf = self._fragment, self._buf
         assert frag is not None
         offsets, sizes, end = frag.offsets, frag.sizes, frag.mdat_end
+        if frag.whole and buf.consumed + len(buf) < min(frag.whole, end):
+            return False                           # muxed: the whole fragment first
         count = len(offsets)
         while frag.next < count:
             i = frag.next
@@ -411,6 +416,15 @@ class IsoBmffParser(StreamingParser):
             base = moof_start if tfhd.default_base_is_moof or index == 0 else previous_end
             previous_end = _traf_samples(traf, tfhd, tfdt, track, base, frag)
         _check_layout(frag, moof_end)
+        # Muxed audio and video: the samples go out when the whole fragment's data is
+        # there, as Chromium's MP4StreamParser holds them (HaveEnoughDataToEnqueue-
+        # Samples), so they are processed as one batch in decode order across the
+        # tracks - which frame starts the coded frame group depends on it (a 7919-byte
+        # piece can hold video samples only; e2e differential "append in 7919-byte
+        # pieces").
+        kinds = {t.kind for t in self._tracks.values()}
+        if "audio" in kinds and "video" in kinds and frag.offsets:
+            frag.whole = max(map(add, frag.offsets, frag.sizes))
         return frag
 
 
