@@ -5,10 +5,12 @@
 
 import { once } from "./helpers.js";
 
-// Split at the first media segment boundary (moof / Cluster) past the middle, so both
-// halves are whole segments (parsers differ in how early they emit frames).
+// Split at the first media segment boundary (moof / Cluster / a PES start) past the
+// middle, so both halves are whole segments (parsers differ in how early they emit
+// frames).
 function middle(c) {
   const d = c.data;
+  if (c.type.includes("mp2t")) return pesStart(d, (d.length / 2 / 188 | 0) * 188);
   const id = c.type.includes("webm") ? [0x1f, 0x43, 0xb6, 0x75] : [0x6d, 0x6f, 0x6f, 0x66];
   const back = c.type.includes("webm") ? 0 : 4;
   for (let i = d.length >> 1; i < d.length - 4; i++) {
@@ -16,9 +18,20 @@ function middle(c) {
   }
   return d.length;
 }
+// MPEG-2 TS: the first 188-byte packet from `from` on that starts a PES (its payload
+// begins with the packet_start_code_prefix) - a packet after the PAT and PMT.
+function pesStart(d, from) {
+  for (let i = from; i + 188 <= d.length; i += 188) {
+    const pusi = d[i + 1] & 0x40, afc = (d[i + 3] >> 4) & 3;
+    const p = i + 4 + (afc & 2 ? 1 + d[i + 4] : 0);
+    if (pusi && afc & 1 && d[p] === 0 && d[p + 1] === 0 && d[p + 2] === 1) return i;
+  }
+  return d.length;
+}
 // The initialization segment: up to the first media segment.
 function first(c) {
   const d = c.data;
+  if (c.type.includes("mp2t")) return pesStart(d, 0);
   const id = c.type.includes("webm") ? [0x1f, 0x43, 0xb6, 0x75] : [0x6d, 0x6f, 0x6f, 0x66];
   const back = c.type.includes("webm") ? 0 : 4;
   for (let i = 8; i < d.length - 4; i++) {
