@@ -12,6 +12,8 @@ import { repo, setup } from "./lib.mjs";
 const FILES = [
   { url: "/tests/fixtures/mp4/h264_aac.mp4", type: 'video/mp4; codecs="avc1.64000b,mp4a.40.2"' },
   { url: "/tests/fixtures/webm/vp9_opus.webm", type: 'video/webm; codecs="vp9,opus"' },
+  { url: "/tests/fixtures/audio/adts_44k.aac", type: "audio/aac" },
+  { url: "/tests/fixtures/audio/vbr_22k_mono.mp3", type: "audio/mpeg" },
   // MPEG-2 TS differs from Chromium by design in one place with many consequences:
   // msepy ends a TS media segment at the end of each append that leaves no partial
   // packet (msepy/bytestream/mpegts.py); Chromium keeps it open until abort(), so

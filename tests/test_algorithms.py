@@ -583,6 +583,7 @@ class TestChangeType:
         p, sb = video_pair()
         p.append(sb, media(gop_lines(0)))
         sb.change_type('video/mp4; codecs="avc1.64001f"')
+        sb._parser = FrameScriptParser()  # (changeType made a new ISO BMFF parser)
         events = p.append(sb, media(gop_lines(300)))
         assert only(events, "sb:") == ["sb:updatestart", "sb:error", "sb:updateend"]
         assert "changeType" in sb.last_error

@@ -512,3 +512,36 @@ def test_end_to_end_bad_header_is_a_decode_error():
     pair.append(sb, mpeg_frame() + mpeg_header(bitrate_index=15) + bytes(500))
     assert "bitrate_index 15" in sb.last_error
     assert pair.el.error is not None and pair.el.error.code == 3     # MEDIA_ERR_DECODE
+
+
+# -- through the engine (checked against Chromium: e2e/differential.test.mjs) ----------
+
+@pytest.mark.parametrize("name, mime", [("adts_44k.aac", "audio/aac"), ("cbr_44k.mp3", "audio/mpeg")])
+def test_an_append_window_trims_the_generated_timeline(name, mime):
+    """Frames dropped by the append window still advance the generated timestamps
+    (step 21 for them too); else every frame after the first one dropped would get its
+    timestamp and be dropped as well, and nothing would be buffered."""
+    pair = Pair()
+    sb = pair.add("sb", mime, script=False)
+    data = load(name)
+    sb.append_window_start, sb.append_window_end = 0.5, 1.5
+    pair.append(sb, data)
+    [(start, end)] = ranges(sb.buffered)
+    assert start == 0.5 and abs(end - 1.044898) < 1e-6       # Chromium: [0.5, 1.044897)
+    assert abs(sb.timestamp_offset - end) < 1e-6        # (ranges() rounds to microseconds)
+
+
+@pytest.mark.parametrize("name, mime", [("adts_44k.aac", "audio/aac"), ("cbr_44k.mp3", "audio/mpeg")])
+def test_change_type_to_the_same_type_takes_the_next_frame_header_as_init(name, mime):
+    """changeType() wants an initialization segment next (its step 11); in these
+    formats every frame header is one, reported again after changeType() even when the
+    configuration is the one before."""
+    pair = Pair()
+    sb = pair.add("sb", mime, script=False)
+    data = load(name)
+    pair.append(sb, data)
+    sb.change_type(mime)
+    pair.append(sb, data)
+    assert sb.last_error is None and pair.ms.ready_state == "open"
+    [(start, end)] = ranges(sb.buffered)
+    assert start == 0 and abs(end - 2 * 1.044898) < 1e-5

@@ -410,6 +410,15 @@ def _process_frame(sb: "SourceBuffer", frame: CodedFrame,
     if pts < win[2] or end > win[3]:
         if not (tb.kind == "audio" and pts < win[3] and end > win[2]):
             tb.need_random_access_point = True
+            if sb._generate_timestamps:
+                # Step 21 as for a frame kept: the generated timeline goes on past a
+                # dropped frame.  As written, step 21 is not reached ("jump to the top
+                # of the loop"), so every later frame would get this one's timestamp
+                # and be dropped too - an MP3 or ADTS append with appendWindowStart
+                # 0.5 would buffer nothing.  Chromium advances it (its step 21 is the
+                # batch's predicted end): [0.5, 1.0449) buffered for a 1.0449 s ADTS
+                # file (e2e differential "timestampOffset and append windows").
+                sb._timestamp_offset = Fraction(end, ts)
             return
         # Audio straddling the window is trimmed to it rather than dropped, as
         # Chromium's FrameProcessor does ("partial append window trimming"; the

@@ -283,9 +283,14 @@ class SourceBuffer(EventTarget):
         self._source._reopen_if_ended()  # 7.
         self._reset_parser_state()  # 8.
         if essence is not None:  # 9.
-            if essence != self._essence:
-                self._parser = parser_for(essence)
-                self._essence = essence
+            # A new parser even for the same type: the next bytes must start with an
+            # initialization segment (11.), and an MPEG audio parser reports one only
+            # when the frame header's configuration changes - after changeType() to the
+            # same audio/mpeg or audio/aac, it must report the first frame's again, as
+            # Chromium does (e2e differential "changeType, then an initialization
+            # segment").
+            self._parser = parser_for(essence)
+            self._essence = essence
             self._type = type_or_config
             self._expects_chunks = False
             self._chunk_config = None
