@@ -9,7 +9,6 @@ H.264/HEVC NAL units (for the keyframe check).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import gcd
 
 from . import _boxes as B
 from . import codecs as C
@@ -40,9 +39,8 @@ class MovieTrack:
     info: TrackInfo | None
     """``None`` for a track the byte stream does not expose (its samples are dropped)."""
     trex: B.Trex | None
-    scale: int
-    """Frame times are ``media_time * scale + shift`` (see ``edit_list_shift``)."""
     shift: int
+    """Frame times are ``media_time + shift`` (see ``edit_list_shift``)."""
     nal_unit_format: tuple[int, bool] | None
     """``(NAL length size, is HEVC)`` for unencrypted H.264/HEVC, else ``None``."""
 
@@ -51,41 +49,29 @@ class MovieTrack:
         return self.info.kind if self.info else None
 
 
-def edit_list_shift(elst: B.Elst | None, movie_timescale: int,
-                    media_timescale: int) -> tuple[int, int]:
-    """``(scale, shift)``: a track's frame times become ``t * scale + shift`` in a
-    timescale of ``media_timescale * scale`` ticks.
+def edit_list_shift(elst: B.Elst | None) -> int:
+    """The ticks (media timescale) a track's frame times move by: ``-media_time`` of
+    the edit list's first entry, the edit whose ``media_time`` becomes presentation
+    time 0 (the byte stream format requires a single edit of media rate 1 to be
+    honoured; one of another rate shifts nothing).
 
-    The byte stream format requires an ``elst`` holding a single edit of media rate 1
-    to be honoured: the edit's ``media_time`` (media timescale) becomes presentation
-    time 0, so every time moves by ``-media_time``.  A leading empty edit
-    (``media_time == -1``) delays the track by its ``segment_duration`` (movie
-    timescale); when that is not a whole number of media ticks the track timescale
-    is multiplied by ``scale`` so that it is, and times stay exact integers.  Only the
-    first non-empty edit counts; one whose rate is not 1 shifts nothing.
-
-    Chromium (``TrackRunIterator::Init``) reads ``edits[0].media_time`` alone, ignores
-    an empty edit, and subtracts ``media_time`` from the composition time only,
-    leaving the decode time at ``tfdt``.  Here pts and dts both move (as in ffmpeg),
-    which keeps dts <= pts; decode-time deltas, and every decode-order check, are the
-    same either way.
+    An empty first edit (``media_time == -1``, a delay) and every entry after the
+    first are ignored, as Chromium's ``TrackRunIterator`` does ("Empty edit list entry
+    ignored"; the format leaves longer lists open): a track delayed by an empty edit
+    plays from its ``tfdt`` times, in Chromium and here (e2e differential, on
+    tests/fixtures/mp4/h264_aac_elst.mp4: its audio's 478 ms empty edit).  The shift
+    moves the presentation times only, leaving the decode times at the ``tfdt``'s, as
+    Chromium's does (ffmpeg moves both): a muxed fragment's frames are processed in
+    decode order across its tracks, and moving one track's decode times changes which
+    frame starts a coded frame group (checked on the same file, "sequence mode with
+    an append window").  A frame may then present before it decodes.
     """
     if elst is None or not elst.entries:
-        return 1, 0
-    entries = list(elst.entries)
-    empty = 0
-    if entries[0].media_time == -1:
-        empty = entries.pop(0).segment_duration
-    media_time = 0
-    if entries and entries[0].media_time >= 0 and entries[0].media_rate_integer == 1:
-        media_time = entries[0].media_time
-    if not empty:
-        return 1, -media_time
-    if movie_timescale <= 0:
-        raise ParseError("mvhd: timescale 0, cannot convert the empty edit's duration")
-    scale = movie_timescale // gcd(empty * media_timescale, movie_timescale)
-    delay = empty * media_timescale * scale // movie_timescale
-    return scale, delay - media_time * scale
+        return 0
+    edit = elst.entries[0]
+    if edit.media_time < 0 or edit.media_rate_integer != 1:
+        return 0
+    return -edit.media_time
 
 
 def movie_from_moov(payload: memoryview) -> tuple[dict[int, MovieTrack], InitSegment]:
@@ -140,10 +126,10 @@ def _track(trak: B.Boxes, mvhd: B.Mvhd, trex: dict[int, B.Trex]) -> MovieTrack:
     dref: B.Dref | None = trak.path("mdia", "minf", "dinf", "dref")
     if dref is not None and not dref.self_contained:
         raise ParseError(f"dref: track {track_id} uses external data references")
-    scale, shift = edit_list_shift(trak.path("edts", "elst"), mvhd.timescale, mdhd.timescale)
+    shift = edit_list_shift(trak.path("edts", "elst"))
     kind = HANDLER_KINDS.get(hdlr.handler_type)
     if kind is None:
-        return MovieTrack(track_id, None, trex.get(track_id), scale, shift, None)
+        return MovieTrack(track_id, None, trex.get(track_id), shift, None)
     entries: tuple[B.SampleEntry, ...] | None = stbl.first("stsd")
     if not entries:
         raise ParseError(f"stsd: track {track_id} has no sample entry")
@@ -157,11 +143,11 @@ def _track(trak: B.Boxes, mvhd: B.Mvhd, trex: dict[int, B.Trex]) -> MovieTrack:
         text_kinds = (TEXT_ROLE_KINDS.get(k) for k in kinds)
         kinds = tuple(dict.fromkeys(k for k in text_kinds if k)) or ("subtitles",)
     info = TrackInfo(
-        track_id=track_id, kind=kind, codec=codec, timescale=mdhd.timescale * scale,
+        track_id=track_id, kind=kind, codec=codec, timescale=mdhd.timescale,
         config=config, language=elng.value if elng and elng.value else mdhd.language,
         label=name.value if name else "",   # hdlr name is not a label (as Chromium)
         default=tkhd.track_enabled, kinds=kinds, encrypted=encrypted)
-    return MovieTrack(track_id, info, trex.get(track_id), scale, shift, nal)
+    return MovieTrack(track_id, info, trex.get(track_id), shift, nal)
 
 
 def _original_format(entry_format: str, boxes: B.Boxes) -> tuple[str, bool]:

@@ -440,7 +440,7 @@ def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
     flags_default = _first(tfhd.default_sample_flags, trex.default_sample_flags)
     sdtp: B.Sdtp | None = traf.first("sdtp")
     depends = sdtp.sample_depends_on if sdtp else b""
-    scale, shift, video = track.scale, track.shift, track.kind == "video"
+    shift, video = track.shift, track.kind == "video"
     dts = tfdt.baseMediaDecodeTime
     offset = base
     index = 0                                   # sample index within the traf (sdtp)
@@ -471,10 +471,8 @@ def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
         ctos = run.sample_composition_time_offset
         frag.trun_leads.append(bool(ctos) and any(ctos))
         presentation = list(map(add, decode, ctos)) if ctos else decode
-        if scale != 1 or shift:
-            presentation = [t * scale + shift for t in presentation]
-            decode = [t * scale + shift for t in decode]
-            durations = [d * scale for d in durations]
+        if shift:
+            presentation = [t + shift for t in presentation]
         frag.tids.extend(repeat(tid, n))
         frag.pts.extend(presentation)
         frag.dts.extend(decode)
