@@ -24,6 +24,13 @@ const FILES = [
   ...(process.env.MSEPY_DIFF_TS === "1"
     ? [{ url: "/tests/fixtures/ts/h264_aac.ts", type: 'video/mp2t; codecs="avc1.64000b,mp4a.40.2"' }] : []),
 ];
+// MSEPY_DIFF_FILES="url|type+url|type" runs those files instead (a look at others).
+if (process.env.MSEPY_DIFF_FILES) {
+  FILES.splice(0, FILES.length, ...process.env.MSEPY_DIFF_FILES.split("+").map((f) => {
+    const [url, type] = f.split("|");
+    return { url, type };
+  }));
+}
 const TOLERANCE = 0.0011;
 
 // Where msepy differs from this Chromium on purpose, because the spec says otherwise:
