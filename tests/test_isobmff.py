@@ -578,6 +578,15 @@ def test_muxed_audio_and_video_frames_wait_for_the_whole_fragment():
     assert isinstance(events[-1], MediaSegmentEnd)
 
 
+def test_a_muxed_fragment_past_max_whole_goes_out_as_its_bytes_arrive(monkeypatch):
+    # (A bogus sample offset in a size-0 mdat would otherwise hold every later byte.)
+    import msepy.bytestream.isobmff as module
+    seg = segment(audio_traf(0, 3))
+    monkeypatch.setattr(module, "MAX_WHOLE", len(seg) - 40)
+    parser = IsoBmffParser()
+    assert [f.dts for f in frames_of(run(parser, init() + seg[:-1]))] == [0, 1024]
+
+
 def test_frames_are_zero_copy_slices_of_the_appended_buffer():
     data = init(AUDIO_TRAK) + segment(audio_traf(0, 2))
     assert all(f.data.obj is data for f in frames_of(parse_all(data)))  # one append

@@ -57,6 +57,9 @@ MAX_BOX = 64 << 20
 
 MAX_SAMPLES = 1 << 18
 """Most samples one moof may describe (bounds the memory a hostile trun costs)."""
+MAX_WHOLE = 64 << 20
+"""Largest muxed fragment (moof start to its samples' end) whose samples wait for all
+of its data (``_Fragment.whole``); a larger one goes out as its bytes arrive."""
 
 _FOREVER = -1
 _EMPTY = memoryview(b"")
@@ -422,9 +425,13 @@ class IsoBmffParser(StreamingParser):
         # tracks - which frame starts the coded frame group depends on it (a 7919-byte
         # piece can hold video samples only; e2e differential "append in 7919-byte
         # pieces").
+        # (Not past MAX_WHOLE bytes: a bogus offset in a size-0 mdat would hold every
+        # byte appended after it.)
         kinds = {t.kind for t in self._tracks.values()}
         if "audio" in kinds and "video" in kinds and frag.offsets:
-            frag.whole = max(map(add, frag.offsets, frag.sizes))
+            whole = max(map(add, frag.offsets, frag.sizes))
+            if whole - moof_start <= MAX_WHOLE:
+                frag.whole = whole
         return frag
 
 
