@@ -26,8 +26,19 @@ async function switchTo(mode) {
     select.value = m;
     select.dispatchEvent(new Event("change"));
   }, mode);
-  await page.waitForFunction(() => [...document.querySelectorAll("#log-mine li")].some((li) => /video: playing/.test(li.textContent)) &&
-    document.getElementById("mine").currentTime > 2, null, { timeout: 60_000 });
+  try {
+    await page.waitForFunction(() => [...document.querySelectorAll("#log-mine li")].some((li) => /video: playing/.test(li.textContent)) &&
+      document.getElementById("mine").currentTime > 2, null, { timeout: 60_000 });
+  } catch (e) {
+    // What the player was doing, for a failure that does not happen again.
+    const state = await page.evaluate(() => {
+      const v = document.getElementById("mine");
+      const b = [...Array(v.buffered.length).keys()].map((i) => [v.buffered.start(i), v.buffered.end(i)]);
+      return { readyState: v.readyState, currentTime: v.currentTime, paused: v.paused, buffered: b,
+        error: v.error?.message ?? null, log: [...document.querySelectorAll("#log-mine li")].map((li) => li.textContent) };
+    });
+    throw new Error(`${mode} mode did not play: ${JSON.stringify(state)}\npage: ${page.logs.join("\n")}`, { cause: e });
+  }
 }
 
 test("ManagedMediaSource mode shows streaming and bufferedchange; memory pressure evicts", async () => {
