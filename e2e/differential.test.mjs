@@ -1,7 +1,9 @@
-// Differential tests: the same append sequences through native MediaSource (<video>)
-// and msepy (<msepy-video>) in one page; buffered ranges, duration, readyState,
-// exceptions and event order must agree (times within a millisecond: Chromium keeps
-// microsecond timestamps).
+// Differential tests: the same append sequences (e2e/scenarios.js) through native
+// MediaSource (<video>) and msepy (<msepy-video>) in one page, on each of FILES;
+// results, exceptions, events, readyState, the element's error, buffered ranges and
+// duration must agree (times within a millisecond: Chromium truncates to microseconds),
+// except where expectedDifference says why the spec makes msepy differ.
+// test-results/differential-<file>.json has every difference found.
 
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
