@@ -62,6 +62,14 @@ export const SCENARIOS = {
     },
     (c) => c.ms.endOfStream(),
   ],
+  "append in 997-byte pieces": [
+    async (c) => {
+      for (let i = 0; i < c.data.length; i += 997) {
+        c.sb.appendBuffer(c.data.subarray(i, i + 997));
+        await once(c.sb, "updateend");
+      }
+    },
+  ],
   "exceptions while idle": [
     (c) => c.ms.addSourceBuffer(""),
     (c) => c.ms.addSourceBuffer("video/x-unknown"),
