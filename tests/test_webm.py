@@ -712,3 +712,25 @@ def test_mutated_input_only_raises_parse_error(seed, flips, cut, splits):
     except ParseError:
         parser.reset()
         assert parser.buffered_bytes == 0
+
+
+# -- through the engine (checked against Chromium: e2e/differential.test.mjs) ----------
+
+def test_an_audio_frame_cut_by_append_window_end_keeps_its_duration_for_step_6():
+    """Step 18 keeps the coded duration of an audio frame the append window trimmed
+    (Chromium's FrameProcessor does): the next frame, one whole frame later, is then no
+    discontinuity, so "sequence" mode does not restart there.  Native Chromium leaves
+    timestampOffset at -0.041 for this file (it was -0.021 with the trimmed duration)."""
+    from msepy import HTMLMediaElement, MediaSource, TaskQueue
+    queue = TaskQueue()
+    ms = MediaSource(queue=queue)
+    element = HTMLMediaElement(queue=queue)
+    element.src_object = ms
+    queue.run_until_idle()
+    sb = ms.add_source_buffer('video/webm; codecs="vp9,opus"')
+    sb.mode = "sequence"
+    sb.append_window_end = 1.5
+    sb.append_buffer((FIXTURES / "vp9_opus.webm").read_bytes())
+    queue.run_until_idle()
+    assert sb.last_error is None
+    assert round(sb.timestamp_offset, 3) == -0.041
