@@ -196,3 +196,20 @@ def test_a_hole_the_fudge_bridges_leaves_one_range():
     assert not tb._ranges_dirty and tb.ranges() == tb._compute_ranges() == [[0, 100]]
     tb.remove_indices([5, 6, 7])  # a 30-tick hole: two ranges
     assert not tb._ranges_dirty and tb.ranges() == tb._compute_ranges() == [[0, 50], [90, 100]]
+
+
+def test_a_removal_that_drops_the_anchor_a_range_started_at_recomputes_that_range():
+    """A group whose start reached back past earlier frames (an abort(), then a muxed
+    append whose audio starts before them) anchored its video frame far back; a
+    remove() between drops that anchor (``_unanchor``), and the range before the
+    removal starts at its own first frame again, not at the dropped start (found by
+    tests/test_steady_run.py at 5000 examples)."""
+    tb = TrackBuffer(INFO)
+    for i in range(1, 37):
+        tb.add(CodedFrame(track_id=1, pts=i * 30, dts=i * 30, duration=30, is_rap=True,
+                          data=memoryview(b"x")))
+    tb.anchor(780, 19)
+    assert tb.ranges() == [[19, 1110]]
+    tb.remove_indices(tb.frames_in(90, 180), split=True)
+    assert tb.anchors == {}
+    assert tb.ranges() == tb.ranges_over_frames()[0] == [[30, 90], [180, 1110]]

@@ -574,18 +574,17 @@ class TrackBuffer:
             self.generation = next(_generations)
             frames[first:i] = keep
             self.size -= sum(len(f.data) for f in removed)
-            if split and self.anchors:
-                self._unanchor(removed)
+            dropped = self._unanchor(removed) if split and self.anchors else set()
             clean, self._ranges_dirty = not self._ranges_dirty, True
             if clean and block:
-                self._cut_block(first, removed)
+                self._cut_block(first, removed, dropped)
             self._forget_extent(removed)
             low = removed[0].dts
             if low < self.modified_from_dts:
                 self.modified_from_dts = low
         return removed
 
-    def _unanchor(self, removed: list[CodedFrame]) -> None:
+    def _unanchor(self, removed: list[CodedFrame]) -> set[int]:
         """A removal that takes frames of a range before an anchored frame splits the
         range there, and the part left starts at its first frame, not at the group
         start its frame was anchored to: Chromium starts a range split by a removal
@@ -593,17 +592,21 @@ class TrackBuffer:
         coded frame group's start time only for the range that group began.  Checked
         (e2e differential "overlapping appends replace what they overlap"): with the
         frames before a muxed group's video keyframe removed, its range starts at the
-        keyframe, not at the group's earlier audio start."""
+        keyframe, not at the group's earlier audio start.  Returns the starts of the
+        anchors dropped."""
         fudge = self.fudge
         low = min(f.pts for f in removed)
         high = max(f.pts + f.duration for f in removed)
         gone = {f.pts for f in removed}  # (a removed frame's anchor is _cut_block's)
+        dropped = set()
         for p, s in [(p, s) for p, s in self.anchors.items()
                      if p > low and s - fudge <= high and p not in gone]:
             if any(f.pts < p and f.pts + f.duration >= s - fudge for f in removed):
                 del self.anchors[p]
+                dropped.add(s)
+        return dropped
 
-    def _cut_block(self, first: int, removed: list[CodedFrame]) -> None:
+    def _cut_block(self, first: int, removed: list[CodedFrame], dropped: set[int]) -> None:
         """The ranges after the frames from index ``first`` on, one block in decode
         order, went (eviction, ``remove()``): in place when the frames before the block
         end at or before any other starts, and the removed ones end at or before the
@@ -612,7 +615,9 @@ class TrackBuffer:
         their old ranges up to their highest end; the frames after, theirs from their
         lowest start (a removed interval reaches no start beyond the first one left,
         whose own interval reaches as far); the two join where the fudge bridges the
-        hole.  Else the ranges stay marked for a recompute."""
+        hole.  Else the ranges stay marked for a recompute - as when the range before
+        the block started at an anchor start ``_unanchor`` just ``dropped`` (a group
+        whose start reached back past earlier frames)."""
         anchors = self.anchors
         lowest = min(anchors.get(f.pts, f.pts) for f in removed)  # (as the ranges had them)
         for p in {f.pts for f in removed if f.pts in anchors}:
@@ -627,6 +632,8 @@ class TrackBuffer:
         if before is not None:
             k = next((k for k in range(len(ranges) - 1, -1, -1) if ranges[k][0] <= before), None)
             if k is None:
+                return
+            if ranges[k][0] in dropped:
                 return
             out = [list(r) for r in ranges[:k]] + [[ranges[k][0], before]]
         if after is not None:
