@@ -5,15 +5,14 @@
 
 import { once } from "./helpers.js";
 
-// Split at the first media segment boundary (moof / Cluster / a PES start) past the
-// middle, so both halves are whole segments (parsers differ in how early they emit
-// frames).
-function middle(c) {
+// The first media segment (moof / Cluster / PES) whose ID is found from `from` on (TS:
+// from the packet holding `from`).
+function segmentStart(c, from) {
   const d = c.data;
-  if (c.type.includes("mp2t")) return pesStart(d, (d.length / 2 / 188 | 0) * 188);
+  if (c.type.includes("mp2t")) return pesStart(d, (from / 188 | 0) * 188);
   const id = c.type.includes("webm") ? [0x1f, 0x43, 0xb6, 0x75] : [0x6d, 0x6f, 0x6f, 0x66];
-  const back = c.type.includes("webm") ? 0 : 4;
-  for (let i = d.length >> 1; i < d.length - 4; i++) {
+  const back = c.type.includes("webm") ? 0 : 4;  // (a box's type follows its size)
+  for (let i = from; i < d.length - 4; i++) {
     if (d[i] === id[0] && d[i + 1] === id[1] && d[i + 2] === id[2] && d[i + 3] === id[3]) return i - back;
   }
   return d.length;
@@ -28,17 +27,11 @@ function pesStart(d, from) {
   }
   return d.length;
 }
-// The initialization segment: up to the first media segment.
-function first(c) {
-  const d = c.data;
-  if (c.type.includes("mp2t")) return pesStart(d, 0);
-  const id = c.type.includes("webm") ? [0x1f, 0x43, 0xb6, 0x75] : [0x6d, 0x6f, 0x6f, 0x66];
-  const back = c.type.includes("webm") ? 0 : 4;
-  for (let i = 8; i < d.length - 4; i++) {
-    if (d[i] === id[0] && d[i + 1] === id[1] && d[i + 2] === id[2] && d[i + 3] === id[3]) return i - back;
-  }
-  return d.length;
-}
+// The initialization segment is what comes before the first media segment; the halves
+// split at the first media segment past the middle, so both are whole segments
+// (parsers differ in how early they emit frames).
+const first = (c) => segmentStart(c, 8);
+const middle = (c) => segmentStart(c, c.data.length >> 1);
 const init = (c) => c.data.subarray(0, first(c));
 const half = (c) => c.data.subarray(0, middle(c));
 const rest = (c) => c.data.subarray(middle(c));

@@ -13,6 +13,8 @@ from msepy import HTMLMediaElement, MediaSource, TaskQueue
 from msepy.bytestream import CodedFrame, TrackInfo
 from msepy.trackbuffer import TrackBuffer
 
+from helpers import Pair
+
 INFO = TrackInfo(track_id=1, kind="video", codec="test", timescale=1000, config=None)
 
 op = st.one_of(
@@ -65,23 +67,17 @@ def test_a_removal_before_a_group_start_leaves_the_range_at_its_first_frame():
     and its start, the audio's first frame, at 0.7686 s."""
     data = (Path(__file__).parent / "fixtures" / "mp4" / "h264_aac.mp4").read_bytes()
     cut = data.find(b"moof", len(data) // 2) - 4
-    queue = TaskQueue()
-    ms = MediaSource(queue=queue)
-    element = HTMLMediaElement(queue=queue)
-    element.src_object = ms
-    queue.run_until_idle()
-    sb = ms.add_source_buffer('video/mp4; codecs="avc1.64000b,mp4a.40.2"')
-    sb.append_buffer(data)
-    queue.run_until_idle()
+    pair = Pair()
+    sb = pair.add("sb", 'video/mp4; codecs="avc1.64000b,mp4a.40.2"', script=False)
+    pair.append(sb, data)
     sb.timestamp_offset = -0.25
-    sb.append_buffer(data[cut:])
-    queue.run_until_idle()
+    pair.append(sb, data[cut:])
     assert sb.buffered.doubles() == [[0.0, 1.83]]
     video = next(tb for tb in sb._track_buffers.values() if tb.kind == "video")
     keyframe = next(f for f in video.frames if f.is_rap and f.pts > 0)
     assert video.anchors.get(keyframe.pts) is not None   # 0.83 s anchored to 0.7686 s
     sb.remove(0, 0.75)
-    queue.run_until_idle()
+    pair.run()
     assert sb.buffered.doubles() == [[0.83, 1.83]]        # Chromium's: was [0.7686, 1.83]
     assert video.ranges() == video.ranges_over_frames()[0]
 

@@ -721,16 +721,11 @@ def test_an_audio_frame_cut_by_append_window_end_keeps_its_duration_for_step_6()
     (Chromium's FrameProcessor does): the next frame, one whole frame later, is then no
     discontinuity, so "sequence" mode does not restart there.  Native Chromium leaves
     timestampOffset at -0.041 for this file (it was -0.021 with the trimmed duration)."""
-    from msepy import HTMLMediaElement, MediaSource, TaskQueue
-    queue = TaskQueue()
-    ms = MediaSource(queue=queue)
-    element = HTMLMediaElement(queue=queue)
-    element.src_object = ms
-    queue.run_until_idle()
-    sb = ms.add_source_buffer('video/webm; codecs="vp9,opus"')
+    from helpers import Pair
+    pair = Pair()
+    sb = pair.add("sb", 'video/webm; codecs="vp9,opus"', script=False)
     sb.mode = "sequence"
     sb.append_window_end = 1.5
-    sb.append_buffer((FIXTURES / "vp9_opus.webm").read_bytes())
-    queue.run_until_idle()
+    pair.append(sb, (FIXTURES / "vp9_opus.webm").read_bytes())
     assert sb.last_error is None
     assert round(sb.timestamp_offset, 3) == -0.041
