@@ -38,6 +38,11 @@ const rest = (c) => c.data.subarray(middle(c));
 // Bytes no parser can take: as ISO BMFF a box of size 4 (less than its own header), as
 // WebM an element ID starting with a zero byte (longer than EBML's 4-byte IDs).
 const corrupt = () => { const b = new Uint8Array(64); b[3] = 4; return b; };
+// The element's seekable ranges, as a result string.
+// The element's duration and seekable ranges, as a result string (read at once: they
+// change in the step's own task).
+const seekable = (c) => `${ms3(c.video.duration)} ` + [...Array(c.video.seekable.length).keys()]
+  .map((i) => `${ms3(c.video.seekable.start(i))}-${ms3(c.video.seekable.end(i))}`).join(",");
 // A time as a result string (Chromium keeps microseconds, msepy exact rationals).
 const ms3 = (t) => t.toFixed(3);
 
@@ -210,6 +215,57 @@ export const SCENARIOS = {
     (c) => { c.sb.abort(); return ms3(c.sb.timestampOffset); },
     (c) => c.sb.appendBuffer(rest(c)),
     (c) => ms3(c.sb.timestampOffset),
+  ],
+  "negative timestampOffset: frames before zero": [
+    (c) => { c.sb.timestampOffset = -0.5; c.sb.appendBuffer(c.data); },
+    (c) => { c.sb.appendWindowStart = 0.2; c.sb.timestampOffset = 1.3; c.sb.appendBuffer(rest(c)); },
+  ],
+  "remove everything, then append again": [
+    (c) => c.sb.appendBuffer(c.data),
+    (c) => c.sb.remove(0, Infinity),
+    (c) => c.sb.appendBuffer(rest(c)),
+    (c) => c.sb.appendBuffer(half(c)),
+    (c) => c.sb.remove(0, Infinity),
+    (c) => c.ms.endOfStream(),
+  ],
+  "duration below what is buffered": [
+    (c) => c.sb.appendBuffer(c.data),
+    (c) => { c.ms.duration = 0.5; },
+    (c) => c.sb.remove(1, Infinity),
+    (c) => { c.ms.duration = 1.5; return seekable(c); },
+    (c) => { c.ms.duration = 0.9; },
+  ],
+  "abort() and appendBuffer() while removing": [
+    (c) => c.sb.appendBuffer(c.data),
+    (c) => { c.sb.remove(0, 1); c.sb.abort(); },
+    (c) => { c.sb.remove(0, 1); c.sb.appendBuffer(c.data); },
+    (c) => { c.sb.remove(1, 2); c.ms.endOfStream(); },
+  ],
+  "seekable: duration, live seekable range": [
+    (c) => c.sb.appendBuffer(half(c)),
+    (c) => seekable(c),
+    (c) => { c.ms.duration = Infinity; return seekable(c); },
+    (c) => { c.ms.setLiveSeekableRange(0.5, 1.5); return seekable(c); },
+    (c) => { c.ms.clearLiveSeekableRange(); return seekable(c); },
+    (c) => { c.ms.endOfStream(); return seekable(c); },
+  ],
+  "sequence mode, then segments mode over it": [
+    (c) => c.sb.appendBuffer(init(c)),
+    (c) => { c.sb.mode = "sequence"; c.sb.appendBuffer(rest(c)); },
+    (c) => { c.sb.mode = "segments"; c.sb.appendBuffer(half(c)); },
+    (c) => ms3(c.sb.timestampOffset),
+  ],
+  "appendWindowEnd mid-stream, then the rest": [
+    (c) => { c.sb.appendWindowEnd = 1.0; c.sb.appendBuffer(c.data); },
+    (c) => { c.sb.appendWindowEnd = Infinity; c.sb.appendBuffer(rest(c)); },
+    (c) => c.sb.appendBuffer(c.data),
+  ],
+  "remove() and endOfStream() with nothing buffered": [
+    (c) => { c.ms.duration = 10; },
+    (c) => c.sb.remove(0, 5),
+    (c) => c.ms.endOfStream(),
+    (c) => c.sb.appendBuffer(init(c)),
+    (c) => c.ms.endOfStream(),
   ],
   "removeSourceBuffer and detach": [
     (c) => c.sb.appendBuffer(c.data),

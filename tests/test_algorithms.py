@@ -176,6 +176,30 @@ class TestDuration:
         p.run()
         assert p.ms.duration == 1.0  # audio [0, 1.0), video [0, 0.9)
 
+    def test_end_of_stream_with_nothing_buffered_keeps_the_duration(self):
+        # End of stream 3.1 has no largest end time when no track buffer has a range:
+        # the duration stays, as Chromium's does (e2e differential "remove everything,
+        # then append again").
+        p, sb = video_pair()
+        p.append(sb, media(gop_lines(0, n=10)))
+        sb.remove(0, math.inf)
+        p.run()
+        assert ranges(sb.buffered) == [] and p.ms.duration == math.inf
+        p.ms.end_of_stream()
+        assert p.run() == ["ms:sourceended"]
+        assert p.ms.duration == math.inf and p.el.error is None
+
+    def test_end_of_stream_before_any_initialization_segment_is_a_failure(self):
+        # All the media data and no metadata: "can otherwise not be rendered at all",
+        # the dedicated media source failure steps - Chromium's MEDIA_ERR_SRC_NOT_SUPPORTED.
+        p = Pair()
+        p.add()
+        p.ms.duration = 10
+        p.run()
+        p.ms.end_of_stream()
+        assert p.run() == ["ms:sourceended", "el:error"]
+        assert p.el.error.code == 4 and p.ms.duration == 10
+
     def test_ended_buffered_extends_the_last_range_to_the_highest_end(self):
         # SourceBuffer.buffered 4.2 and HTMLMediaElement.buffered 2.4.2.
         p = Pair()

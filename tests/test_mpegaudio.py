@@ -532,6 +532,24 @@ def test_an_append_window_trims_the_generated_timeline(name, mime):
 
 
 @pytest.mark.parametrize("name, mime", [("adts_44k.aac", "audio/aac"), ("cbr_44k.mp3", "audio/mpeg")])
+def test_a_frame_trimmed_by_the_window_end_advances_the_timeline_by_its_whole_duration(name, mime):
+    """Step 21 sets timestampOffset to the frame end timestamp (step 7), the coded
+    frame's, when appendWindowEnd trims the frame: the next append follows the whole
+    file, as Chromium's does (e2e differential "appendWindowEnd mid-stream, then the
+    rest": 2 x 1.044898 s, where the trimmed end gave 2.068)."""
+    data = load(name)
+    whole = Pair()
+    whole.append(whole.add("sb", mime, script=False), data)
+    [(_, end)] = ranges(whole.ms.source_buffers[0].buffered)
+    pair = Pair()
+    sb = pair.add("sb", mime, script=False)
+    sb.append_window_end = 1.0
+    pair.append(sb, data)
+    assert ranges(sb.buffered) == [(0, 1.0)]
+    assert abs(sb.timestamp_offset - end) < 1e-6         # (ranges() rounds to microseconds)
+
+
+@pytest.mark.parametrize("name, mime", [("adts_44k.aac", "audio/aac"), ("cbr_44k.mp3", "audio/mpeg")])
 def test_change_type_to_the_same_type_takes_the_next_frame_header_as_init(name, mime):
     """changeType() wants an initialization segment next (its step 11); in these
     formats every frame header is one, reported again after changeType() even when the

@@ -451,6 +451,14 @@ class HTMLMediaElement(EventTarget):
     def _ms_all_data(self) -> None:
         """"End of stream" step 3.2: the element has all the media data."""
         self._all_data = True
+        if self.ready_state == HAVE_NOTHING and self.error is None:
+            # All the media data, and none of it made metadata: HTML's resource fetch
+            # algorithm, "can otherwise not be rendered at all" - the dedicated media
+            # source failure steps, as Chromium runs them (its demuxer fails to open;
+            # e2e differential "remove() and endOfStream() with nothing buffered").
+            self._media_source_failure("endOfStream() before any initialization segment: "
+                                       "there is no media to play")
+            return
         if self.seeking and self._position_playable(self.buffered):
             self._finish_seek()
         self._monitor()

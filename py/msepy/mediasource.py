@@ -278,8 +278,13 @@ class MediaSource(EventTarget):
         """"End of stream"."""
         self._set_ready_state("ended")  # 1-2.
         if error is None:  # 3.
+            # 3.1: with no track buffer ranges there is no largest end time: the
+            # duration stays, as Chromium's demuxer leaves it (e2e differential "remove
+            # everything, then append again": native kept 2.021 s for WebM, +Infinity
+            # for fragmented MP4; 0 would have been msepy's).
             highest = self._highest_end()
-            self._duration_change(highest if highest is not None else 0)
+            if highest is not None:
+                self._duration_change(highest)
             if self._element is not None:
                 self._element._ms_all_data()
         elif error == "network":

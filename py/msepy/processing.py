@@ -395,12 +395,12 @@ def _process_frame(sb: "SourceBuffer", frame: CodedFrame,
     ts = tb.timescale
     # 7. Frame end timestamp.
     end = pts + dur
-    # Step 18's last frame duration stays the coded one when the frame is trimmed
+    # Steps 18 and 21 keep the coded frame's duration and end when it is trimmed
     # below, as Chromium's FrameProcessor keeps it ("reduces spurious discontinuity
     # detection"): a frame cut at appendWindowEnd would otherwise make the next one,
     # a whole frame later, a discontinuity - which in "sequence" mode moves
     # timestampOffset (e2e differential "sequence mode with an append window").
-    full = dur
+    full, frame_end = dur, end
     # 8-9. Append window (bounds in ticks, exact: pts is an integer).
     win = windows.get(frame.track_id)
     if win is None or win[0] != ts:
@@ -486,9 +486,12 @@ def _process_frame(sb: "SourceBuffer", frame: CodedFrame,
     g_ticks, g_scale = sb._group_end
     if end * g_scale > g_ticks * ts:
         sb._group_end = (end, ts)
-    # 21. Generated timestamps: the next frame follows this one.
+    # 21. Generated timestamps: the next frame follows this one - its frame end
+    # timestamp (step 7), not the trimmed end: an ADTS append cut by appendWindowEnd
+    # 1.0 left timestampOffset at 1.0232 where Chromium's timeline says 1.0449 (e2e
+    # differential "appendWindowEnd mid-stream, then the rest").
     if sb._generate_timestamps:
-        sb._timestamp_offset = Fraction(end, ts)
+        sb._timestamp_offset = Fraction(frame_end, ts)
 
 
 def _anchor_group_start(sb: "SourceBuffer", tb: TrackBuffer, pts: int) -> None:

@@ -83,6 +83,18 @@ export class SourceBufferList extends ListenedTarget {
 }
 defineHandlers(SourceBufferList, ["addsourcebuffer", "removesourcebuffer"]);
 
+// MSE "HTMLMediaElement.seekable" (HTMLMediaElement Extensions), for a duration, a live
+// seekable range and the element's buffered ranges (arrays of [start, end]).
+function seekableRanges(duration, live, buffered) {
+  if (Number.isNaN(duration)) return [];                                  // 1.
+  if (duration !== Infinity) return [[0, duration]];                      // 3.
+  if (live.length) {                                                      // 2.1.
+    const all = [...live, ...buffered];
+    return [[Math.min(...all.map((r) => r[0])), Math.max(...all.map((r) => r[1]))]];
+  }
+  return buffered.length ? [[0, buffered.at(-1)[1]]] : [];                // 2.2-2.3.
+}
+
 // -- MediaSource -----------------------------------------------------------------------
 export class MediaSource extends ListenedTarget {
   static _engineType = "MediaSource";
@@ -124,6 +136,7 @@ export class MediaSource extends ListenedTarget {
     }
     const he = this._state.highestEndTime;
     this._local({ duration: he !== null && value < he ? he : value });
+    this.#elementAfter();
     call();
   }
   // MediaSourceHandle ([Exposed=DedicatedWorker]): the same object on every access.
@@ -185,11 +198,12 @@ export class MediaSource extends ListenedTarget {
     }
     this.#checkOpenIdle(call);
     const local = { readyState: "ended" };
-    if (error === undefined) {
-      const he = this._state.highestEndTime ?? 0;
-      if (he !== this._state.duration) local.duration = he;
+    if (error === undefined) {  // 3.1 (no track buffer range: the duration stays)
+      const he = this._state.highestEndTime;
+      if (he !== null && he !== this._state.duration) local.duration = he;
     }
     this._local(local);
+    if (local.duration !== undefined) this.#elementAfter();
     call();
   }
 
@@ -199,13 +213,29 @@ export class MediaSource extends ListenedTarget {
     if (this.readyState !== "open") { call("InvalidStateError"); throw domError("InvalidStateError", "the MediaSource is not open"); }
     if (![start, end].every(Number.isFinite)) { call("TypeError"); throw new TypeError("setLiveSeekableRange() takes finite numbers"); }
     if (start < 0 || start > end) { call("TypeError"); throw new TypeError("setLiveSeekableRange() start must be >= 0 and <= end"); }
+    this._local({ liveSeekableRange: [[start, end]] });
+    this.#elementAfter();
     call();
   }
 
   clearLiveSeekableRange() {
     const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "clearLiveSeekableRange" }, { expect });
     if (this.readyState !== "open") { call("InvalidStateError"); throw domError("InvalidStateError", "the MediaSource is not open"); }
+    this._local({ liveSeekableRange: [] });
+    this.#elementAfter();
     call();
+  }
+
+  // The attached element's duration and seekable ranges once the page changed what
+  // they are made of (the duration, the live seekable range): the page reads the new
+  // values at once, as from a native element (e2e differential "seekable: duration,
+  // live seekable range").  Only the MSE "HTMLMediaElement.seekable" steps, on the
+  // mirrors' state; the engine's next record is the same.
+  #elementAfter() {
+    const el = this._element;
+    if (!el || !el._local) return;
+    const duration = this._state.duration;
+    el._local({ duration, seekable: seekableRanges(duration, this._state.liveSeekableRange || [], el._state.buffered || []) });
   }
 
   #checkOpenIdle(call) {
