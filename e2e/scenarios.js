@@ -43,6 +43,9 @@ const corrupt = () => { const b = new Uint8Array(64); b[3] = 4; return b; };
 // change in the step's own task).
 const seekable = (c) => `${ms3(c.video.duration)} ` + [...Array(c.video.seekable.length).keys()]
   .map((i) => `${ms3(c.video.seekable.start(i))}-${ms3(c.video.seekable.end(i))}`).join(",");
+// The SourceBuffer's and the element's buffered ranges, as a result string.
+const bufferedNow = (c) => [c.sb.buffered, c.video.buffered].map((tr) => [...Array(tr.length).keys()]
+  .map((i) => `${ms3(tr.start(i))}-${ms3(tr.end(i))}`).join(",")).join(" | ");
 // A time as a result string (Chromium keeps microseconds, msepy exact rationals).
 const ms3 = (t) => t.toFixed(3);
 
@@ -266,6 +269,14 @@ export const SCENARIOS = {
     (c) => c.ms.endOfStream(),
     (c) => c.sb.appendBuffer(init(c)),
     (c) => c.ms.endOfStream(),
+  ],
+  "buffered in the task of endOfStream() and of a reopening setter": [
+    (c) => c.sb.appendBuffer(c.data),
+    (c) => { c.ms.endOfStream(); return bufferedNow(c); },
+    (c) => { c.sb.timestampOffset = 0; return bufferedNow(c); },
+    (c) => { c.ms.endOfStream(); c.sb.remove(1.5, Infinity); return bufferedNow(c); },
+    (c) => { c.ms.endOfStream(); return bufferedNow(c); },
+    (c) => { c.sb.mode = "segments"; return bufferedNow(c); },
   ],
   "removeSourceBuffer and detach": [
     (c) => c.sb.appendBuffer(c.data),

@@ -271,3 +271,33 @@ def test_an_append_error_in_one_buffer_updates_its_siblings_records():
     assert held["ms1"]["readyState"] == "ended"
     assert held["sb1"]["buffered"] != open_ranges          # up to the highest end now
     assert held == b.snapshot()
+
+
+# -- buffered in the other readyState --------------------------------------------------------
+
+def test_records_carry_the_buffered_ranges_of_the_other_ready_state():
+    """endOfStream() and the setters that reopen an ended MediaSource change readyState
+    in the page's own task, and the buffered getters with it (SourceBuffer.buffered 4.2,
+    HTMLMediaElement.buffered 5.2): the records carry the ranges for the other state,
+    which the page's mirrors swap in (web/src/mse.js)."""
+    webm = HERE / "fixtures" / "webm" / "vp9_opus.webm"
+    b = attached('video/webm; codecs="vp9,opus"')
+    append(b, webm.read_bytes())
+    sb, el = b.snapshot()["sb1"], b.snapshot()["el1"]
+    # Opus ends at 2.021, VP9 at 2.007: ended, the last range reaches the highest end.
+    assert sb["buffered"] == [[0.0, 2.007]] and el["buffered"] == [[0.0, 2.007]]
+    assert sb["bufferedOther"] == [[0.0, 2.021]] and el["bufferedOther"] == [[0.0, 2.021]]
+    b.handle([{"op": "call", "target": "ms1", "method": "endOfStream", "args": []}])
+    sb, el = b.snapshot()["sb1"], b.snapshot()["el1"]
+    assert sb["buffered"] == [[0.0, 2.021]] and el["buffered"] == [[0.0, 2.021]]
+    assert sb["bufferedOther"] == [[0.0, 2.007]] and el["bufferedOther"] == [[0.0, 2.007]]
+    b.handle([{"op": "set", "target": "sb1", "name": "timestampOffset", "value": 0}])
+    assert b.snapshot()["ms1"]["readyState"] == "open"
+    assert b.snapshot()["sb1"]["buffered"] == [[0.0, 2.007]]
+
+
+def test_no_other_ranges_where_they_are_the_same():
+    b = attached(H264)
+    append(b, FRAMES.read_bytes())
+    assert b.snapshot()["sb1"]["bufferedOther"] is None
+    assert b.snapshot()["el1"]["bufferedOther"] is None

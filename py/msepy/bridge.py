@@ -43,6 +43,7 @@ from .feed import FeedBatch, FrameFeed
 from .managed import ManagedMediaSource
 from .mediasource import MediaSource, SourceBufferList
 from .sourcebuffer import DEFAULT_LIMITS, PARSING_MEDIA_SEGMENT, SourceBuffer
+from .timeranges import TimeRanges
 from .tracks import AudioTrack, TextTrack, VideoTrack, _Track, _TrackList
 from .webvtt import VTTCue, cue_list_of
 
@@ -594,6 +595,8 @@ class Bridge:
                 "appendWindowStart": sb.append_window_start,
                 "appendWindowEnd": sb.append_window_end,
                 "buffered": [] if removed else sb.buffered.doubles(),
+                "bufferedOther": None if removed else _other_state_ranges(
+                    sb._source, sb._buffered_ranges),
                 "parsingMediaSegment": sb._append_state == PARSING_MEDIA_SEGMENT,
                 "generateTimestamps": sb._generate_timestamps,
                 "appendQuota": None if removed else append_quota(sb),
@@ -616,6 +619,8 @@ class Bridge:
             "ended": el.ended, "duration": el.duration,
             "error": None if error is None else {"code": error.code, "message": error.message},
             "buffered": el.buffered.doubles(), "seekable": el.seekable.doubles(),
+            "bufferedOther": _other_state_ranges(el._ms, el._ms._element_buffered)
+            if isinstance(el._ms, MediaSource) else None,
             "played": el.played.doubles(), "playbackRate": el.playback_rate,
             "volume": el.volume, "muted": el.muted, "autoplay": el.autoplay, "loop": el.loop,
             "potentiallyPlaying": el.potentially_playing(),
@@ -782,6 +787,20 @@ def _from_js(value: Any) -> Any:
     if type(value).__name__ == "JsNull":
         return None
     return value
+
+
+def _other_state_ranges(source: MediaSource, ranges: Callable[[bool], TimeRanges]
+                        ) -> list[list[float]] | None:
+    """The buffered ranges of an open MediaSource's SourceBuffer or element as they
+    are once it is "ended", or of an ended one's once it is "open" again (None: the
+    same): the page's endOfStream() and the setters that reopen it change
+    readyState in their own task, and the buffered getters with it (SourceBuffer
+    buffered step 4.2, HTMLMediaElement.buffered step 5.2)."""
+    state = source._ready_state
+    if state == "closed":
+        return None
+    now, other = ranges(state == "ended"), ranges(state != "ended")
+    return None if other == now else other.doubles()
 
 
 def handle_js(js_ops: Any, js_touched: Any = None) -> Any:

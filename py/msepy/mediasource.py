@@ -91,8 +91,10 @@ class MediaSource(EventTarget):
         self.error_message: str | None = None
         self._context_destroyed = False
         """The DedicatedWorker that constructed this MediaSource was terminated."""
-        self._buffered_memo: tuple[Any, TimeRanges] = ((), TimeRanges())
-        """(the SourceBuffer ranges it was computed from, ``_element_buffered()``)."""
+        self._buffered_memo: dict[bool, tuple[Any, TimeRanges]] = {
+            False: ((), TimeRanges()), True: ((), TimeRanges())}
+        """Per ended state: (the SourceBuffer ranges it was computed from,
+        ``_element_buffered()``)."""
         self._seekable_memo: tuple[Any, TimeRanges] = ((), TimeRanges())
         """(duration, element buffered, live seekable range; ``_element_seekable()``)."""
 
@@ -348,34 +350,38 @@ class MediaSource(EventTarget):
         self._buffered_changed()
 
     # -- what the element reads (HTMLMediaElement Extensions) ------------------------------
-    def _element_buffered(self) -> TimeRanges:
-        """HTMLMediaElement.buffered, "Window" case step 2."""
+    def _element_buffered(self, ended: bool | None = None) -> TimeRanges:
+        """HTMLMediaElement.buffered, "Window" case step 2; with ``ended``, as it is
+        in that state (True: readyState "ended") whatever the state is now."""
         if self._context_destroyed:  # 1. a terminated worker's MediaSource
             return TimeRanges()
         active = list(self._active)
         if not active:
             return TimeRanges()
-        source_ranges = [sb._buffered_ranges() for sb in active]
+        if ended is None:
+            ended = self._ready_state == "ended"
+        source_ranges = [sb._buffered_ranges(ended) for sb in active]
         # Recomputed only when a SourceBuffer's ranges changed (they are memoized
         # objects: the comparison is by identity while unchanged).
-        key = (self._ready_state, tuple(source_ranges))
-        if key == self._buffered_memo[0]:
-            return self._buffered_memo[1]
-        result = self._intersect_buffered(source_ranges)
-        self._buffered_memo = (key, result)
+        key = tuple(source_ranges)
+        memo = self._buffered_memo[ended]
+        if key == memo[0]:
+            return memo[1]
+        result = self._intersect_buffered(source_ranges, ended)
+        self._buffered_memo[ended] = (key, result)
         return result
 
-    def _intersect_buffered(self, source_ranges: list[TimeRanges]) -> TimeRanges:
+    def _intersect_buffered(self, source_ranges: list[TimeRanges], ended: bool) -> TimeRanges:
         ends = [r.highest_end for r in source_ranges if r]
         if not ends:
             return TimeRanges()
-        if len(source_ranges) == 1 and self._ready_state != "ended" \
+        if len(source_ranges) == 1 and not ended \
                 and source_ranges[0].ranges[0][0] >= 0:
             return source_ranges[0]  # [0, its highest end] ∩ its ranges: itself
         highest = max(ends)
         result = TimeRanges([(Fraction(0), highest)])
         for ranges in source_ranges:
-            if self._ready_state == "ended" and ranges:
+            if ended and ranges:
                 rs = list(ranges.ranges)
                 rs[-1] = (rs[-1][0], highest)
                 ranges = TimeRanges(rs)

@@ -93,8 +93,10 @@ class SourceBuffer(EventTarget):
         self._range_removal_running = False
         self._limits = dict(DEFAULT_LIMITS, **(limits or {}))
         self._buffered = TimeRanges()
-        self._ranges_memo: tuple[Any, TimeRanges] = ((), TimeRanges())
-        """(the track buffers' ranges it was computed from, ``_buffered_ranges()``)."""
+        self._ranges_memo: dict[bool, tuple[Any, TimeRanges]] = {
+            False: ((), TimeRanges()), True: ((), TimeRanges())}
+        """Per ended state: (the track buffers' generations it was computed from,
+        ``_buffered_ranges()``)."""
         self.audio_tracks = AudioTrackList(queue)
         self.video_tracks = VideoTrackList(queue)
         self.text_tracks = TextTrackList(queue)
@@ -141,16 +143,20 @@ class SourceBuffer(EventTarget):
             self._buffered = ranges
         return self._buffered
 
-    def _buffered_ranges(self) -> TimeRanges:
+    def _buffered_ranges(self, ended: bool | None = None) -> TimeRanges:
+        """The buffered getter's ranges; with ``ended``, as they are in that state
+        (True: the MediaSource's readyState "ended", step 4.2) whatever it is now."""
         # Asked for often (every state snapshot, the element's buffered/seekable):
         # recomputed only when a track buffer changed (``TrackBuffer.generation``).
         tbs = list(self._track_buffers.values())
-        ended = self._source is not None and self._source._ready_state == "ended"
+        if ended is None:
+            ended = self._source is not None and self._source._ready_state == "ended"
         key = (ended, tuple(tb.generation for tb in tbs))
-        if key == self._ranges_memo[0]:
-            return self._ranges_memo[1]
+        memo = self._ranges_memo[ended]
+        if key == memo[0]:
+            return memo[1]
         result = self._compute_buffered(tbs, ended)
-        self._ranges_memo = (key, result)
+        self._ranges_memo[ended] = (key, result)
         return result
 
     def _compute_buffered(self, tbs: list[TrackBuffer], ended: bool) -> TimeRanges:

@@ -203,7 +203,8 @@ export class MediaSource extends ListenedTarget {
       if (he !== null && he !== this._state.duration) local.duration = he;
     }
     this._local(local);
-    if (local.duration !== undefined) this.#elementAfter();
+    this.#swapBuffered();
+    this.#elementAfter();
     call();
   }
 
@@ -263,7 +264,23 @@ export class MediaSource extends ListenedTarget {
     }
   }
   _reopenIfEnded() {
-    if (this._state.readyState === "ended") this._local({ readyState: "open" });
+    if (this._state.readyState !== "ended") return;
+    this._local({ readyState: "open" });
+    this.#swapBuffered();
+    this.#elementAfter();
+  }
+
+  // readyState went between "open" and "ended" in the page's own call (endOfStream(),
+  // a setter that reopens): the buffered getters change with it (SourceBuffer.buffered
+  // step 4.2, HTMLMediaElement.buffered step 5.2) to the ranges the engine sent for the
+  // other state (`bufferedOther`, null where they are the same).
+  #swapBuffered() {
+    const swap = (m) => {
+      const other = m._state.bufferedOther;
+      if (other) m._local({ buffered: other, bufferedOther: m._state.buffered });
+    };
+    for (const sb of this._sourceBuffers._items) swap(sb);
+    if (this._element?._local) swap(this._element);
   }
   _apply(state) { this._state = { ...this._state, ...state }; }
 }
@@ -508,10 +525,14 @@ export class SourceBuffer extends ListenedTarget {
   _local(fields) {
     this._engine.pend(this, ...Object.keys(fields));
     this._state = { ...this._state, ...fields };
+    this.#rangesFrom(fields);
   }
   _apply(state) {
     this._state = { ...this._state, ...state };
     if (state.updating === false) this._removing = false;
+    this.#rangesFrom(state);
+  }
+  #rangesFrom(state) {
     if (state.buffered && !sameRanges(state.buffered, this._buffered.toArray())) {
       this._buffered = new TimeRanges(state.buffered);  // a new object only on change
     }
