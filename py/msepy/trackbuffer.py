@@ -16,8 +16,12 @@ queries bisect on dts and filter a short window instead of scanning (WebKit keep
 maps, decode and presentation order; one list plus the lead bounds is enough here).
 
 Track buffer ranges are the union of the frames' presentation intervals with gaps no
-larger than ``2 × max inter-frame distance`` coalesced — Chromium's rule (the spec
-lets the threshold be implementation-specific, see "Track Buffers").  They are kept
+larger than ``2 × max inter-frame distance`` coalesced - Chromium's fudge room (the
+spec lets the threshold be implementation-specific, see "Track Buffers").  Chromium
+measures it from the start of a range's highest frame, not from the range's end
+(``SourceBufferRange::IsNextInPresentationSequence``), so it joins gaps up to one frame
+duration shorter than msepy does: a known difference (msepy's README, "In the
+browser"), not yet changed.  They are kept
 in place as frames come (a run with holes and a frame presented before the last range
 merge in) and as a block of frames in decode order goes (``_cut_block``, when the frames
 around it do not overlap it in presentation); anything else marks them for a recompute
