@@ -42,10 +42,13 @@ const corrupt = () => { const b = new Uint8Array(64); b[3] = 4; return b; };
 // The element's duration and seekable ranges, as a result string (read at once: they
 // change in the step's own task).
 const seekable = (c) => `${ms3(c.video.duration)} ` + [...Array(c.video.seekable.length).keys()]
-  .map((i) => `${ms3(c.video.seekable.start(i))}-${ms3(c.video.seekable.end(i))}`).join(",");
+  .map((i) => `${msOf(c.video.seekable.start(i))}-${msOf(c.video.seekable.end(i))}`).join(",");
 // The SourceBuffer's and the element's buffered ranges, as a result string.
 const bufferedNow = (c) => [c.sb.buffered, c.video.buffered].map((tr) => [...Array(tr.length).keys()]
-  .map((i) => `${ms3(tr.start(i))}-${ms3(tr.end(i))}`).join(",")).join(" | ");
+  .map((i) => `${msOf(tr.start(i))}-${msOf(tr.end(i))}`).join(",")).join(" | ");
+// A time in whole milliseconds, as a string: Chromium's times are microseconds truncated
+// (1.5015 s is 1.501499 there), so the floor, with 10 us to spare.
+const msOf = (t) => (t === Infinity ? "Infinity" : String(Math.floor(t * 1000 + 0.01)));
 // A time as a result string (Chromium keeps microseconds, msepy exact rationals).
 const ms3 = (t) => t.toFixed(3);
 
@@ -262,6 +265,11 @@ export const SCENARIOS = {
     (c) => { c.sb.appendWindowEnd = 1.0; c.sb.appendBuffer(c.data); },
     (c) => { c.sb.appendWindowEnd = Infinity; c.sb.appendBuffer(rest(c)); },
     (c) => c.sb.appendBuffer(c.data),
+  ],
+  "a timestampOffset of a third of a second": [
+    (c) => { c.sb.timestampOffset = 1 / 3; c.sb.appendBuffer(c.data); },
+    (c) => { c.sb.mode = "sequence"; c.sb.timestampOffset = 7 / 3; c.sb.appendBuffer(rest(c)); },
+    (c) => ms3(c.sb.timestampOffset),
   ],
   "remove() and endOfStream() with nothing buffered": [
     (c) => { c.ms.duration = 10; },

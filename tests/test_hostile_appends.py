@@ -67,7 +67,7 @@ def frames_by_track(sb) -> dict[int, list[tuple]]:
 def check_track_buffers(sb) -> None:
     for tid, tb in sb._track_buffers.items():
         expected, _ = tb.ranges_over_frames()  # (leaves the track buffer as it is)
-        assert tb.ranges() == expected, (tid, tb.ranges(), expected)
+        assert tb.spans() == expected, (tid, tb.spans(), expected)
         intervals = list(tb._intervals())
         if intervals:
             assert tb.max_pts() == max(s for s, _ in intervals)

@@ -625,7 +625,7 @@ def _single_range_intersection(tbs: list[TrackBuffer], highest: Fraction,
         ranges = tb.ranges()
         if len(ranges) != 1:
             return None
-        (s, e), ts = ranges[0], tb.timescale
+        (s, e), ts = ranges[0][:2], tb.timescale
         if s * start_ts > start * ts:
             start, start_ts = s, ts
         if not ended and (end is None or e * end[1] < end[0] * ts):

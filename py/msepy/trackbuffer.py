@@ -15,13 +15,13 @@ that start a presentation interval in ``[a, b)`` have a decode timestamp in
 queries bisect on dts and filter a short window instead of scanning (WebKit keeps two
 maps, decode and presentation order; one list plus the lead bounds is enough here).
 
-Track buffer ranges are the union of the frames' presentation intervals with gaps no
-larger than ``2 × max inter-frame distance`` coalesced - Chromium's fudge room (the
-spec lets the threshold be implementation-specific, see "Track Buffers").  Chromium
-measures it from the start of a range's highest frame, not from the range's end
-(``SourceBufferRange::IsNextInPresentationSequence``), so it joins gaps up to one frame
-duration shorter than msepy does: a known difference (msepy's README, "In the
-browser"), not yet changed.  They are kept
+Track buffer ranges are the union of the frames' presentation intervals, a gap
+coalesced where the next frame starts no later than the fudge room (``2 × max
+inter-frame distance``) after the start of the range's highest frame - Chromium's rule
+(``SourceBufferRange::IsNextInPresentationSequence``; the spec lets the threshold be
+implementation-specific, see "Track Buffers").  So each range is kept as ``[start,
+end, top]``, ``top`` the highest pts in it, and reaches ``max(end, top + fudge)``: a
+frame starting there or before joins it.  They are kept
 in place as frames come (a run with holes and a frame presented before the last range
 merge in) and as a block of frames in decode order goes (``_cut_block``, when the frames
 around it do not overlap it in presentation); anything else marks them for a recompute
@@ -298,6 +298,7 @@ class TrackBuffer:
         for r in self._ranges:
             r[0] *= factor
             r[1] *= factor
+            r[2] *= factor
         self.anchors = {p * factor: s * factor for p, s in self.anchors.items()}
         if self.modified_from_dts != float("inf"):
             self.modified_from_dts *= factor
@@ -354,7 +355,7 @@ class TrackBuffer:
             self._ranges_dirty = True  # a larger fudge may join ranges
         if not self._ranges_dirty:
             self._extend_ranges(self.anchors.get(frame.pts, frame.pts),
-                                frame.pts + frame.duration)
+                                frame.pts + frame.duration, frame.pts)
 
     def extend(self, run: list[CodedFrame], last_dts: int, size: int,
                lead: tuple[int, int], distance: int, top: tuple[int, int]) -> None:
@@ -380,11 +381,13 @@ class TrackBuffer:
             pts = f.pts
             start = anchors.get(pts, pts) if anchors else pts
             end = pts + f.duration
-            if last is not None and last[0] <= start <= last[1] + fudge:
+            if last is not None and last[0] <= start <= max(last[1], last[2] + fudge):
                 if end > last[1]:
                     last[1] = end
-            elif last is None or start > last[1] + fudge:
-                last = [start, end]
+                if pts > last[2]:
+                    last[2] = pts
+            elif last is None or start > max(last[1], last[2] + fudge):
+                last = [start, end, pts]
                 ranges.append(last)
             else:
                 self._ranges_dirty = True
@@ -418,7 +421,7 @@ class TrackBuffer:
         if self.anchors and any(start <= p <= top_pts for p in self.anchors):
             self._merge_run(run, factor, shift)  # a frame of the run may start a range earlier
             return
-        self._extend_ranges(start, top_end)
+        self._extend_ranges(start, top_end, top_pts)
 
     def _merge_run(self, run: FrameRun, factor: int, shift: int) -> None:
         """Merge the presentation intervals of ``run`` (its frame k at ``run.pts[k] *
@@ -429,7 +432,7 @@ class TrackBuffer:
         anchors = self.anchors
         for p, d in zip(run.pts, run.durations):
             p = p * factor + shift
-            self._merge_range(anchors.get(p, p), p + d * factor)
+            self._merge_range(anchors.get(p, p), p + d * factor, p)
 
     def _took(self, size: int, lead: tuple[int, int], distance: int,
               top: tuple[int, int]) -> bool:
@@ -448,26 +451,31 @@ class TrackBuffer:
             self._ranges_dirty = True  # a larger fudge may join ranges
         return not self._ranges_dirty
 
-    def _extend_ranges(self, start: int, end: int) -> None:
+    def _extend_ranges(self, start: int, end: int, pts: int) -> None:
+        """Add a frame's interval ``[start, end]`` (``start``: its pts, or the group
+        start it is anchored to) to the clean ranges."""
         ranges = self._ranges
         if ranges:
             last = ranges[-1]
-            fudge = self.fudge
-            if last[0] <= start <= last[1] + fudge:
+            reach = max(last[1], last[2] + self.fudge)
+            if last[0] <= start <= reach:
                 if end > last[1]:
                     last[1] = end
+                if pts > last[2]:
+                    last[2] = pts
                 return
-            if start > last[1] + fudge:
-                ranges.append([start, end])
+            if start > reach:
+                ranges.append([start, end, pts])
                 return
-            self._merge_range(start, end)  # (a frame presented before the last range)
+            self._merge_range(start, end, pts)  # (a frame presented before the last range)
         else:
-            ranges.append([start, end])
+            ranges.append([start, end, pts])
 
     @property
     def fudge(self) -> int:
-        """Largest gap coalesced into one range: 2 × max inter-frame distance, and
-        at least 1 ms (Chromium)."""
+        """How far past the start of a range's highest frame the next frame may start
+        and join the range: 2 × max inter-frame distance, and at least 1 ms (Chromium's
+        fudge room)."""
         return max(2 * self.max_distance, -(-self.timescale // 1000))
 
     # -- presentation-order queries -------------------------------------------------------
@@ -605,7 +613,7 @@ class TrackBuffer:
         dropped = set()
         for p, s in [(p, s) for p, s in self.anchors.items()
                      if p > low and s - fudge <= high and p not in gone]:
-            if any(f.pts < p and f.pts + f.duration >= s - fudge for f in removed):
+            if any(f.pts < p and max(f.pts + f.duration, f.pts + fudge) >= s for f in removed):
                 del self.anchors[p]
                 dropped.add(s)
         return dropped
@@ -627,7 +635,9 @@ class TrackBuffer:
         for p in {f.pts for f in removed if f.pts in anchors}:
             if not self.frames_in(p, p + 1):
                 del anchors[p]  # (as the recompute forgets it)
-        before, after = self._highest_end_before(first), self._lowest_start_from(first)
+        highest = self._highest_before(first)
+        before, before_top = highest if highest is not None else (None, None)
+        after = self._lowest_start_from(first)
         if before is not None and before > (lowest if after is None else min(lowest, after)):
             return
         if after is not None and max(f.pts + f.duration for f in removed) > after:
@@ -639,22 +649,25 @@ class TrackBuffer:
                 return
             if ranges[k][0] in dropped:
                 return
-            out = [list(r) for r in ranges[:k]] + [[ranges[k][0], before]]
+            out = [list(r) for r in ranges[:k]] + [[ranges[k][0], before, before_top]]
         if after is not None:
             k = next((k for k in range(len(ranges)) if ranges[k][1] >= after), None)
-            if k is None or ranges[k][0] > after:
-                return
-            tail = [[after, ranges[k][1]]] + [list(r) for r in ranges[k + 1:]]
-            if out and tail[0][0] <= out[-1][1] + self.fudge:
-                out[-1][1] = tail.pop(0)[1]
+            if k is None or ranges[k][0] > after or ranges[k][2] < after:
+                return  # (the range's highest frame not after the block: recompute)
+            tail = [[after, ranges[k][1], ranges[k][2]]] + [list(r) for r in ranges[k + 1:]]
+            if out and tail[0][0] <= max(out[-1][1], out[-1][2] + self.fudge):
+                joined = tail.pop(0)
+                out[-1][1], out[-1][2] = joined[1], max(out[-1][2], joined[2])
             out += tail
         self._ranges, self._ranges_dirty = out, False
 
-    def _highest_end_before(self, first: int) -> int | None:
-        """The highest presentation end of the frames before index ``first`` (None:
-        none).  A frame starts at most max_lead after its dts and lasts at most
-        max_distance: the walk back stops where no earlier one can reach further."""
-        best = None
+    def _highest_before(self, first: int) -> tuple[int, int] | None:
+        """The highest presentation end and the highest pts of the frames before
+        index ``first`` (None: none).  A frame starts at most max_lead after its dts
+        and lasts at most max_distance: the walk back stops where no earlier one can
+        reach further (nor start later: the frame with the highest end starts after
+        that end less max_distance)."""
+        best = top = None
         for i in range(first - 1, -1, -1):
             f = self._frames[i]
             if best is not None and f.dts + self.max_lead + self.max_distance < best:
@@ -662,7 +675,9 @@ class TrackBuffer:
             end = f.pts + f.duration
             if best is None or end > best:
                 best = end
-        return best
+            if top is None or f.pts > top:
+                top = f.pts
+        return None if best is None else (best, top)
 
     def _lowest_start_from(self, first: int) -> int | None:
         """The lowest range start of the frames from index ``first`` on (None: none):
@@ -716,7 +731,12 @@ class TrackBuffer:
 
     # -- ranges -------------------------------------------------------------------------
     def ranges(self) -> list[list[int]]:
-        """Track buffer ranges in ticks (normalized, coalesced)."""
+        """Track buffer ranges in ticks (normalized, coalesced): ``[start, end]``."""
+        return [[s, e] for s, e, _ in self.spans()]
+
+    def spans(self) -> list[list[int]]:
+        """The ranges as kept: ``[start, end, top]``, ``top`` the highest pts in the
+        range (where its reach is measured from)."""
         if self._ranges_dirty:
             self._ranges = self._compute_ranges()
             self._ranges_dirty = False
@@ -736,7 +756,7 @@ class TrackBuffer:
                     or not self._holds_recent(pts):
                 self._ranges_dirty = True
             else:
-                self._merge_range(start, pts)
+                self._merge_range(start, pts, pts)  # (the frame itself is in already)
 
     def _holds_recent(self, pts: int, look: int = 64) -> bool:
         """A frame at ``pts`` among the last ``look`` frames in decode order."""
@@ -748,19 +768,19 @@ class TrackBuffer:
                 return False
         return any(f.pts == pts for f in self._frames[-look:])
 
-    def _merge_range(self, s: int, e: int) -> None:
-        """Add ``[s, e]`` to the (clean) ranges, coalescing as ``_compute_ranges``
-        does: the ranges are sorted and apart by more than the fudge, so the new
-        interval joins one run of them."""
+    def _merge_range(self, s: int, e: int, t: int) -> None:
+        """Add a frame's interval ``[s, e]`` (pts ``t``) to the (clean) ranges,
+        coalescing as ``_compute_ranges`` does: the ranges are sorted and each starts
+        past the reach of the one before, so the new interval joins one run of them."""
         ranges, fudge = self._ranges, self.fudge
         i, n = 0, len(ranges)
-        while i < n and ranges[i][1] + fudge < s:
+        while i < n and max(ranges[i][1], ranges[i][2] + fudge) < s:
             i += 1
         j = i
-        while j < n and ranges[j][0] <= e + fudge:
-            s, e = min(s, ranges[j][0]), max(e, ranges[j][1])
+        while j < n and ranges[j][0] <= max(e, t + fudge):
+            s, e, t = min(s, ranges[j][0]), max(e, ranges[j][1]), max(t, ranges[j][2])
             j += 1
-        ranges[i:j] = [[s, e]]
+        ranges[i:j] = [[s, e, t]]
 
     def _compute_ranges(self) -> list[list[int]]:
         out, self.anchors = self.ranges_over_frames()  # (anchors whose frame is gone go)
@@ -775,17 +795,19 @@ class TrackBuffer:
         if anchors:
             present = {s for s, _ in self._intervals() if s in anchors}
             anchors = {p: s for p, s in anchors.items() if p in present}
-        for s, e in sorted((anchors.get(s, s), e) for s, e in self._intervals()):
-            if out and s <= out[-1][1] + fudge:
+        for s, e, p in sorted((anchors.get(p, p), e, p) for p, e in self._intervals()):
+            if out and s <= max(out[-1][1], out[-1][2] + fudge):
                 if e > out[-1][1]:
                     out[-1][1] = e
+                if p > out[-1][2]:
+                    out[-1][2] = p
             else:
-                out.append([s, e])
+                out.append([s, e, p])
         return out, anchors
 
     def ranges_seconds(self) -> list[tuple[Fraction, Fraction]]:
         ts = self.timescale
-        return [(Fraction(s, ts), Fraction(e, ts)) for s, e in self.ranges()]
+        return [(Fraction(s, ts), Fraction(e, ts)) for s, e, _ in self.spans()]
 
     def highest_end(self) -> Fraction | None:
         """The end of the last track buffer range, in seconds."""
@@ -799,7 +821,7 @@ class TrackBuffer:
         # Read by every state snapshot: computed once per generation.
         memo = self._highest_memo
         if memo[0] != self.generation:
-            r = self.ranges()
+            r = self.spans()
             ts = self.timescale
             memo = self._highest_memo = (
                 self.generation, Fraction(r[-1][1], ts) if r else None,
