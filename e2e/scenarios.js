@@ -46,6 +46,10 @@ const seekable = (c) => `${ms3(c.video.duration)} ` + [...Array(c.video.seekable
 // The SourceBuffer's and the element's buffered ranges, as a result string.
 const bufferedNow = (c) => [c.sb.buffered, c.video.buffered].map((tr) => [...Array(tr.length).keys()]
   .map((i) => `${msOf(tr.start(i))}-${msOf(tr.end(i))}`).join(",")).join(" | ");
+// Every SourceBuffer's buffered ranges and the element's, as a result string.
+const everyBuffered = (c) => [...c.ms.sourceBuffers, c.video].map((x) => [...Array(x.buffered.length).keys()]
+  .map((i) => `${msOf(x.buffered.start(i))}-${msOf(x.buffered.end(i))}`).join(",")).join(" | ");
+const AAC_MP4 = 'audio/mp4; codecs="mp4a.40.2"', AAC_MP4_URL = "/tests/fixtures/mp4/aac_44k.mp4";
 // A time in whole milliseconds, as a string: Chromium's times are microseconds truncated
 // (1.5015 s is 1.501499 there), so the floor, with 10 us to spare.
 const msOf = (t) => (t === Infinity ? "Infinity" : String(Math.floor(t * 1000 + 0.01)));
@@ -286,6 +290,21 @@ export const SCENARIOS = {
     (c) => { c.ms.endOfStream(); return bufferedNow(c); },
     (c) => { c.sb.mode = "segments"; return bufferedNow(c); },
   ],
+  "a second SourceBuffer, of audio": [
+    async (c) => {
+      c.sb2 = c.ms.addSourceBuffer(AAC_MP4);
+      c.sb2.appendBuffer(await c.bytes(AAC_MP4_URL));
+      await once(c.sb2, "updateend");
+      return everyBuffered(c);
+    },
+    (c) => c.sb.appendBuffer(half(c)),
+    (c) => everyBuffered(c),
+    (c) => { c.ms.endOfStream(); return `${everyBuffered(c)} ${ms3(c.ms.duration)}`; },
+    async (c) => { c.sb.appendBuffer(rest(c)); await once(c.sb, "updateend"); return everyBuffered(c); },
+    (c) => { c.ms.endOfStream(); return `${everyBuffered(c)} ${ms3(c.ms.duration)} ${c.ms.activeSourceBuffers.length}`; },
+    (c) => { c.ms.removeSourceBuffer(c.sb2); return `${everyBuffered(c)} ${c.ms.readyState}`; },
+    (c) => everyBuffered(c),
+  ],
   "removeSourceBuffer and detach": [
     (c) => c.sb.appendBuffer(c.data),
     (c) => c.ms.removeSourceBuffer(c.sb),
@@ -304,7 +323,7 @@ export async function run(impl, MS, tag, url, type, steps, { bytes, record }) {
   const opened = once(ms, "sourceopen");
   video.src = URL.createObjectURL(ms);
   await opened;
-  const c = { ms, video, type, data: await bytes(url) };
+  const c = { ms, video, type, data: await bytes(url), bytes };
   c.sb = ms.addSourceBuffer(type);
   record(log, "sb", c.sb, ["updatestart", "update", "updateend", "error", "abort"]);
   const out = [];

@@ -301,3 +301,28 @@ def test_no_other_ranges_where_they_are_the_same():
     append(b, FRAMES.read_bytes())
     assert b.snapshot()["sb1"]["bufferedOther"] is None
     assert b.snapshot()["el1"]["bufferedOther"] is None
+
+
+def test_records_carry_the_state_without_each_source_buffer():
+    """removeSourceBuffer() takes a SourceBuffer out of activeSourceBuffers in the
+    page's task, and with it what its media made of the element's buffered ranges and
+    the MediaSource's highest times: the records carry them without each SourceBuffer
+    (e2e differential "a second SourceBuffer, of audio")."""
+    webm = HERE / "fixtures" / "webm" / "vp9_opus.webm"
+    aac = HERE / "fixtures" / "mp4" / "aac_44k.mp4"
+    b = attached('video/webm; codecs="vp9,opus"')
+    b.handle([{"op": "call", "target": "ms1", "method": "addSourceBuffer",
+               "args": ['audio/mp4; codecs="mp4a.40.2"'], "as": "sb2"}])
+    append(b, webm.read_bytes())
+    b.handle([{"op": "call", "target": "sb2", "method": "appendBuffer",
+               "args": [memoryview(aac.read_bytes())]}])
+    b.handle([{"op": "call", "target": "ms1", "method": "endOfStream", "args": []}])
+    ms, el = b.snapshot()["ms1"], b.snapshot()["el1"]
+    assert el["buffered"] == [[0.0, ms["highestEndTime"]]]   # ended: up to the highest end
+    assert ms["highestEndTime"] > 2.021                     # the AAC file's end
+    assert ms["highestWithout"]["sb2"][1] == 2.021 and el["bufferedWithout"]["sb2"] == [[0.0, 2.021]]
+    b.handle([{"op": "call", "target": "ms1", "method": "removeSourceBuffer",
+               "args": [{"ref": "sb2"}]}])
+    ms, el = b.snapshot()["ms1"], b.snapshot()["el1"]
+    assert el["buffered"] == [[0.0, 2.021]] and ms["highestEndTime"] == 2.021
+    assert ms["highestWithout"] is None and el["bufferedWithout"] is None

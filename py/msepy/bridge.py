@@ -580,12 +580,14 @@ class Bridge:
         return None
 
     def _ms_dict(self, ms: MediaSource) -> dict[str, Any]:
-        highest_pts = [p for sb in ms.source_buffers for tb in sb._track_buffers.values()
-                       if (p := tb.highest_pts()) is not None]
-        end = ms._highest_end()
+        sbs = list(ms.source_buffers)
+        # With several SourceBuffers, also the values without each of them: the page's
+        # removeSourceBuffer() changes them in its own task ("highestWithout").
         return {"readyState": ms.ready_state, "duration": ms.duration,
-                "highestPresentationTimestamp": float(max(highest_pts)) if highest_pts else None,
-                "highestEndTime": float(end) if end is not None else None,
+                **_highest_of(sbs),
+                "highestWithout": {self.name_of(sb): list(_highest_of(
+                    [x for x in sbs if x is not sb]).values()) for sb in sbs}
+                if len(sbs) > 1 else None,
                 "liveSeekableRange": ms._live_seekable_range.doubles(), **extras.ms_state(ms)}
 
     def _sb_dict(self, sb: SourceBuffer) -> dict[str, Any]:
@@ -621,6 +623,8 @@ class Bridge:
             "buffered": el.buffered.doubles(), "seekable": el.seekable.doubles(),
             "bufferedOther": _other_state_ranges(el._ms, el._ms._element_buffered)
             if isinstance(el._ms, MediaSource) else None,
+            "bufferedWithout": self._buffered_without(el._ms)
+            if isinstance(el._ms, MediaSource) else None,
             "played": el.played.doubles(), "playbackRate": el.playback_rate,
             "volume": el.volume, "muted": el.muted, "autoplay": el.autoplay, "loop": el.loop,
             "potentiallyPlaying": el.potentially_playing(),
@@ -629,6 +633,21 @@ class Bridge:
             "feedTracks": [{"key": t.key, "kind": t.kind} for t in
                            (feed or FrameFeed(el)).tracks()] if el._ms else [],
         }
+
+    def _buffered_without(self, ms: MediaSource) -> dict[str, list[list[float]]] | None:
+        """With several active SourceBuffers, the element's buffered ranges without
+        each of them, where they differ: removeSourceBuffer() takes it out of
+        activeSourceBuffers, and the element's buffered with it, in the page's task."""
+        active = list(ms._active)
+        if len(active) < 2:
+            return None
+        now = ms._element_buffered()
+        out = {}
+        for sb in active:
+            ranges = ms._element_buffered(without=sb)
+            if ranges != now:
+                out[self.name_of(sb)] = ranges.doubles()
+        return out or None
 
     def _track_dict(self, track: _Track) -> dict[str, Any]:
         kind = {AudioTrack: "audio", VideoTrack: "video", TextTrack: "text"}[type(track)]
@@ -787,6 +806,17 @@ def _from_js(value: Any) -> Any:
     if type(value).__name__ == "JsNull":
         return None
     return value
+
+
+def _highest_of(sbs: list[SourceBuffer]) -> dict[str, float | None]:
+    """The MediaSource record's highest presentation timestamp and highest end time
+    over the track buffers of ``sbs`` (duration change step 2, end of stream 3.1)."""
+    pts = [p for sb in sbs for tb in sb._track_buffers.values()
+           if (p := tb.highest_pts()) is not None]
+    ends = [e for sb in sbs for tb in sb._track_buffers.values()
+            if (e := tb.highest_end()) is not None]
+    return {"highestPresentationTimestamp": float(max(pts)) if pts else None,
+            "highestEndTime": float(max(ends)) if ends else None}
 
 
 def _other_state_ranges(source: MediaSource, ranges: Callable[[bool], TimeRanges]

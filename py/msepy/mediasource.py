@@ -350,17 +350,20 @@ class MediaSource(EventTarget):
         self._buffered_changed()
 
     # -- what the element reads (HTMLMediaElement Extensions) ------------------------------
-    def _element_buffered(self, ended: bool | None = None) -> TimeRanges:
+    def _element_buffered(self, ended: bool | None = None, without: Any = None) -> TimeRanges:
         """HTMLMediaElement.buffered, "Window" case step 2; with ``ended``, as it is
-        in that state (True: readyState "ended") whatever the state is now."""
+        in that state (True: readyState "ended") whatever the state is now; with
+        ``without``, as it is once that SourceBuffer is no longer active."""
         if self._context_destroyed:  # 1. a terminated worker's MediaSource
             return TimeRanges()
-        active = list(self._active)
+        active = [sb for sb in self._active if sb is not without]
         if not active:
             return TimeRanges()
         if ended is None:
             ended = self._ready_state == "ended"
         source_ranges = [sb._buffered_ranges(ended) for sb in active]
+        if without is not None:
+            return self._intersect_buffered(source_ranges, ended)
         # Recomputed only when a SourceBuffer's ranges changed (they are memoized
         # objects: the comparison is by identity while unchanged).
         key = tuple(source_ranges)

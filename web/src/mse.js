@@ -187,6 +187,15 @@ export class MediaSource extends ListenedTarget {
         list._set(list._items.filter((x) => x !== sb));
       }
     }
+    // What the SourceBuffer's media made of the MediaSource's and the element's
+    // state goes with it, in this task: the values the engine sent without it.
+    const highest = this._sourceBuffers._items.length ? this._state.highestWithout?.[sb._oid] : [null, null];
+    if (highest) this._local({ highestPresentationTimestamp: highest[0], highestEndTime: highest[1] });
+    const el = this._element, without = el?._state?.bufferedWithout?.[sb._oid];
+    if (without) {
+      el._local({ buffered: without, bufferedOther: null });
+      this.#elementAfter();
+    }
     call();
   }
 
