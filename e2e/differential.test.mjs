@@ -65,15 +65,6 @@ function expectedDifference(file, name, step, n, m) {
   if (/^h264_aac(_elst)?\.mp4$/.test(file) && name === "sequence mode with an append window" && step >= 2) {
     return { why: "exact times where Chromium's truncated microseconds find a discontinuity", fields: ["result", "buffered"] };
   }
-  // The dedicated media source failure steps (MEDIA_ERR_SRC_NOT_SUPPORTED: an error,
-  // or endOfStream(), before any initialization segment) set networkState to
-  // NETWORK_NO_SOURCE; the MSE spec detaches a MediaSource only where the element goes
-  // to NETWORK_EMPTY, so it stays attached and "ended".  Chromium closes it
-  // (sourceclose, its SourceBuffers removed).
-  if (n.error === 4 && m.error === 4 && n.readyState === "closed" && m.readyState !== "closed") {
-    return { why: "after MEDIA_ERR_SRC_NOT_SUPPORTED Chromium detaches the MediaSource; the spec does not",
-      fields: ["readyState", "sourceBuffers", "log", "buffered", "duration"] };
-  }
   return null;
 }
 

@@ -335,6 +335,22 @@ export const SCENARIOS = {
       return `${c.video.seeking} ${msOf(c.video.currentTime)}`;
     },
   ],
+  "removeSourceBuffer() while appending": [
+    (c) => { c.sb.appendBuffer(c.data); c.ms.removeSourceBuffer(c.sb); return `${c.sb.updating} ${c.ms.sourceBuffers.length}`; },
+    (c) => c.sb.appendBuffer(c.data),
+  ],
+  "detach while appending": [
+    (c) => c.sb.appendBuffer(half(c)),
+    (c) => { c.sb.appendBuffer(rest(c)); c.video.removeAttribute("src"); c.video.load(); return `${c.ms.readyState} ${c.sb.updating}`; },
+    (c) => c.sb.appendBuffer(c.data),
+  ],
+  "changeType() with a media segment half parsed": [
+    (c) => c.sb.appendBuffer(half(c)),
+    (c) => c.sb.appendBuffer(rest(c).subarray(0, 3000)),
+    (c) => { c.sb.changeType(c.type); return c.sb.updating; },
+    (c) => c.sb.appendBuffer(init(c)),
+    (c) => c.sb.appendBuffer(rest(c)),
+  ],
   "removeSourceBuffer and detach": [
     (c) => c.sb.appendBuffer(c.data),
     (c) => c.ms.removeSourceBuffer(c.sb),

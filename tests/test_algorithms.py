@@ -191,14 +191,29 @@ class TestDuration:
 
     def test_end_of_stream_before_any_initialization_segment_is_a_failure(self):
         # All the media data and no metadata: "can otherwise not be rendered at all",
-        # the dedicated media source failure steps - Chromium's MEDIA_ERR_SRC_NOT_SUPPORTED.
+        # the dedicated media source failure steps - Chromium's MEDIA_ERR_SRC_NOT_SUPPORTED
+        # - and then detaching, which the spec allows on resource fetch failures.
         p = Pair()
         p.add()
         p.ms.duration = 10
         p.run()
         p.ms.end_of_stream()
-        assert p.run() == ["ms:sourceended", "el:error"]
-        assert p.el.error.code == 4 and p.ms.duration == 10
+        assert p.run() == ["ms:sourceended", "el:error", "asbl:removesourcebuffer",
+                           "sbl:removesourcebuffer", "ms:sourceclose"]
+        assert p.el.error.code == 4 and p.ms.ready_state == "closed"
+        assert math.isnan(p.ms.duration) and len(p.ms.source_buffers) == 0
+
+    def test_detaching_stops_an_append_as_remove_source_buffer_does(self):
+        # "Detaching from a media element" only removes the SourceBuffers; one still
+        # updating gets abort and updateend, as from removeSourceBuffer() step 2 - and
+        # as Chromium fires them (e2e differential "detach while appending").
+        p, sb = video_pair()
+        sb.append_buffer(media(gop_lines(0)).encode())
+        p.el.src_object = None
+        events = [e for e in p.run() if e.split(":")[0] in ("sb", "sbl", "ms")]
+        assert events == ["sb:updatestart", "sb:abort", "sb:updateend",
+                          "sbl:removesourcebuffer", "ms:sourceclose"]
+        assert not sb.updating
 
     def test_ended_buffered_extends_the_last_range_to_the_highest_end(self):
         # SourceBuffer.buffered 4.2 and HTMLMediaElement.buffered 2.4.2.

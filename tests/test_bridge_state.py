@@ -248,10 +248,11 @@ def test_an_append_makes_state_records_for_its_own_media_session_only():
 
 
 def test_an_append_error_in_one_buffer_updates_its_siblings_records():
-    """An append error ends the stream (decode error); an ended MediaSource's other
-    SourceBuffers report their ranges up to their highest end - a change in another
-    buffer's record, which the failing buffer's state step must carry (with a second
-    player in the page, the steps are scoped to this media session)."""
+    """An append error ends the stream (decode error); before metadata (the other
+    SourceBuffer has had no initialization segment) it fails the element, which
+    detaches the MediaSource - a change in another buffer's record (removed), which the
+    failing buffer's state step must carry (with a second player in the page, the
+    steps are scoped to this media session)."""
     b = attached(H264)
     b.handle([{"op": "call", "target": "ms1", "method": "addSourceBuffer",
                "args": ["audio/mp4"], "as": "sb1b"}])
@@ -268,8 +269,8 @@ def test_an_append_error_in_one_buffer_updates_its_siblings_records():
         if step[0] == "state":
             for oid, fields in step[1].items():
                 held.setdefault(oid, {}).update(fields)
-    assert held["ms1"]["readyState"] == "ended"
-    assert held["sb1"]["buffered"] != open_ranges          # up to the highest end now
+    assert held["ms1"]["readyState"] == "closed" and held["el1"]["error"]["code"] == 4
+    assert held["sb1"]["removed"] is True and open_ranges
     assert held == b.snapshot()
 
 

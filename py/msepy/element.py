@@ -480,10 +480,15 @@ class HTMLMediaElement(EventTarget):
             self._queue.fire(self, "error")
 
     def _media_source_failure(self, message: str) -> None:
-        """HTML's "dedicated media source failure steps"."""
+        """HTML's "dedicated media source failure steps" - and then "Detaching from a
+        media element", which the MSE spec allows on resource fetch algorithm failures
+        ("MAY be called on ... resource fetch algorithm failures") and Chromium runs
+        (e2e differential "remove() and endOfStream() with nothing buffered":
+        sourceended, removesourcebuffer, sourceclose)."""
         self.error = MediaError(MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED, message)
         self.network_state = NETWORK_NO_SOURCE
         self._queue.fire(self, "error")
+        self._detach()
 
     def _ms_add_track(self, track: Any) -> None:
         from .tracks import AudioTrack, VideoTrack

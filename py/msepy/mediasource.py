@@ -237,10 +237,17 @@ class MediaSource(EventTarget):
             return
         self._ready_state = "closed"  # 3. (sourceclose is queued at step 9)
         self._duration = math.nan  # 4.
+        # A SourceBuffer still updating stops as removeSourceBuffer() stops it (its
+        # step 2: abort, then updateend), before the lists empty: the steps say only
+        # "remove", and Chromium aborts the append so (e2e differential "detach while
+        # appending": updatestart, abort, updateend, removesourcebuffer, sourceclose).
+        for sb in self._source_buffers._items:
+            if sb.updating:
+                sb._abort_pending()
+                sb._settle_or_fire("abort")
         self._active._items.clear()  # 5-6.
         self._queue.fire(self._active, "removesourcebuffer")
         for sb in list(self._source_buffers._items):  # 7-8.
-            sb._abort_pending()
             sb._destroy_resources()  # (memory: Chromium's choice, unobservable)
         self._source_buffers._items.clear()
         self._queue.fire(self._source_buffers, "removesourcebuffer")
