@@ -351,6 +351,18 @@ export const SCENARIOS = {
     (c) => c.sb.appendBuffer(init(c)),
     (c) => c.sb.appendBuffer(rest(c)),
   ],
+  "an append error before any initialization segment": [
+    (c) => c.sb.appendBuffer(corrupt()),
+    (c) => `${c.video.error && c.video.error.code} ${c.video.networkState}`,
+    (c) => c.sb.appendBuffer(c.data),
+  ],
+  "a timestampOffset of a day and a bit": [
+    (c) => { c.sb.timestampOffset = 86400.123456; c.sb.appendBuffer(c.data); },
+    (c) => { c.sb.mode = "sequence"; c.sb.appendBuffer(rest(c)); },
+    (c) => ms3(c.sb.timestampOffset),
+    (c) => c.sb.remove(86400.5, 86401),
+    (c) => c.ms.endOfStream(),
+  ],
   "removeSourceBuffer and detach": [
     (c) => c.sb.appendBuffer(c.data),
     (c) => c.ms.removeSourceBuffer(c.sb),
