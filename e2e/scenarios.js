@@ -220,6 +220,13 @@ export const SCENARIOS = {
     (c) => { c.sb.appendWindowEnd = Infinity; c.sb.appendBuffer(rest(c)); },
     (c) => ms3(c.sb.timestampOffset),
   ],
+  "setters in the task of abort() and changeType() in a media segment": [
+    (c) => c.sb.appendBuffer(init(c)),
+    (c) => c.sb.appendBuffer(rest(c).subarray(0, 3000)),
+    (c) => { c.sb.abort(); c.sb.timestampOffset = 1; return ms3(c.sb.timestampOffset); },
+    (c) => c.sb.appendBuffer(rest(c).subarray(0, 3000)),
+    (c) => { c.sb.changeType(c.type); c.sb.mode = "sequence"; return c.sb.mode; },
+  ],
   "abort() in a media segment, sequence mode": [
     (c) => { c.sb.mode = "sequence"; c.sb.appendBuffer(half(c)); },
     (c) => c.sb.appendBuffer(rest(c).subarray(0, 3000)),

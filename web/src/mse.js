@@ -415,7 +415,7 @@ export class SourceBuffer extends ListenedTarget {
     if (this._removing && this._state.updating) { call("InvalidStateError"); throw domError("InvalidStateError", "a remove() is in progress"); }
     if (sawUpdating) this._abortedAt = this._engine.seq;
     this._abortChunks();  // 4.4: the pending promise is rejected, no events
-    this._local({ updating: false, appendWindowStart: 0, appendWindowEnd: Infinity });
+    this._local({ updating: false, appendWindowStart: 0, appendWindowEnd: Infinity, parsingMediaSegment: false });  // 5-7.
     call();
   }
 
@@ -436,7 +436,9 @@ export class SourceBuffer extends ListenedTarget {
     }
     this._source._reopenIfEnded();
     const generate = !config && this._engine.support.generateTimestamps.includes(essence);
-    this._local({ generateTimestamps: generate, ...(generate ? { mode: "sequence" } : {}) });
+    // (Step 9 runs the reset parser state algorithm: the append state is
+    // WAITING_FOR_SEGMENT, so the timestampOffset and mode setters may run at once.)
+    this._local({ generateTimestamps: generate, parsingMediaSegment: false, ...(generate ? { mode: "sequence" } : {}) });
     call();
   }
 
