@@ -17,6 +17,22 @@ before(async () => {
 after(async () => { await env?.close(); });
 
 describe("<msepy-video>", () => {
+  test("removeSourceBuffer() empties the track lists in its own task", async () => {
+    const r = await page.evaluate(async ({ url, type }) => {
+      const p = await h.load("msepy", url, type);
+      const before = [p.video.audioTracks.length, p.video.videoTracks.length, p.sb.audioTracks.length];
+      p.ms.removeSourceBuffer(p.sb);
+      const now = [p.video.audioTracks.length, p.video.videoTracks.length, p.sb.audioTracks.length];
+      await new Promise((res) => setTimeout(res, 100));
+      const later = [p.video.audioTracks.length, p.video.videoTracks.length, p.sb.audioTracks.length];
+      p.video.remove();
+      return { before, now, later };
+    }, H264);
+    assert.deepEqual(r.before, [1, 1, 1]);
+    assert.deepEqual(r.now, [0, 0, 0]);
+    assert.deepEqual(r.later, [0, 0, 0]);
+  });
+
   test("without cross-origin isolation the audio ring runs on messages, at the right pitch", async () => {
     const p2 = await env.page("/e2e/harness.html?isolation=off");
     const r = await p2.evaluate(async ({ url, type }) => {

@@ -187,6 +187,12 @@ export class MediaSource extends ListenedTarget {
         list._set(list._items.filter((x) => x !== sb));
       }
     }
+    // Steps 3-8: its tracks leave its own lists and the element's at once.
+    for (const name of ["_audioTracks", "_videoTracks", "_textTracks"]) {
+      const tracks = [...sb[name]];
+      this._element?.[name]?._remove(tracks);
+      sb[name]._remove(tracks);
+    }
     // What the SourceBuffer's media made of the MediaSource's and the element's
     // state goes with it, in this task: the values the engine sent without it.
     const highest = this._sourceBuffers._items.length ? this._state.highestWithout?.[sb._oid] : [null, null];

@@ -195,8 +195,19 @@ export class TrackListBase extends ListenedTarget {
   [Symbol.iterator]() { return this._items[Symbol.iterator](); }
   _apply(state) {
     if (!state.items) return;
+    this.#set(state.items.map((id) => this._engine.mirror(id)).filter(Boolean));
+  }
+  // Tracks a page call removed (removeSourceBuffer() steps 3-8), until the engine's
+  // record settles the list.
+  _remove(tracks) {
+    const kept = this._items.filter((t) => !tracks.includes(t));
+    if (kept.length === this._items.length) return;
+    this._engine.pend(this, "items");
+    this.#set(kept);
+  }
+  #set(items) {
     const previous = this._items.length;
-    this._items = state.items.map((id) => this._engine.mirror(id)).filter(Boolean);
+    this._items = items;
     syncIndices(this, this._items, previous);
   }
 }
