@@ -584,9 +584,9 @@ class Bridge:
         # With several SourceBuffers, also the values without each of them: the page's
         # removeSourceBuffer() changes them in its own task ("highestWithout").
         return {"readyState": ms.ready_state, "duration": ms.duration,
-                **_highest_of(sbs),
+                **_highest_of(ms, sbs),
                 "highestWithout": {self.name_of(sb): list(_highest_of(
-                    [x for x in sbs if x is not sb]).values()) for sb in sbs}
+                    ms, [x for x in sbs if x is not sb]).values()) for sb in sbs}
                 if len(sbs) > 1 else None,
                 "liveSeekableRange": ms._live_seekable_range.doubles(), **extras.ms_state(ms)}
 
@@ -808,15 +808,12 @@ def _from_js(value: Any) -> Any:
     return value
 
 
-def _highest_of(sbs: list[SourceBuffer]) -> dict[str, float | None]:
+def _highest_of(ms: MediaSource, sbs: list[SourceBuffer]) -> dict[str, float | None]:
     """The MediaSource record's highest presentation timestamp and highest end time
     over the track buffers of ``sbs`` (duration change step 2, end of stream 3.1)."""
-    pts = [p for sb in sbs for tb in sb._track_buffers.values()
-           if (p := tb.highest_pts()) is not None]
-    ends = [e for sb in sbs for tb in sb._track_buffers.values()
-            if (e := tb.highest_end()) is not None]
-    return {"highestPresentationTimestamp": float(max(pts)) if pts else None,
-            "highestEndTime": float(max(ends)) if ends else None}
+    pts, end = ms._highest_pts(sbs), ms._highest_end(sbs)
+    return {"highestPresentationTimestamp": None if pts is None else float(pts),
+            "highestEndTime": None if end is None else float(end)}
 
 
 def _other_state_ranges(source: MediaSource, ranges: Callable[[bool], TimeRanges]

@@ -259,21 +259,28 @@ class MediaSource(EventTarget):
         d = self._duration
         return 0 if d != d else d
 
-    def _highest_end(self) -> Fraction | None:
-        """Largest track buffer ranges end time across every track buffer."""
-        ends = [tb.highest_end() for sb in self._source_buffers
-                for tb in sb._track_buffers.values()]
-        ends = [e for e in ends if e is not None]
+    def _highest_end(self, source_buffers: Any = None) -> Fraction | None:
+        """Largest track buffer ranges end time across every track buffer (of
+        ``source_buffers``; default: sourceBuffers)."""
+        sbs = self._source_buffers if source_buffers is None else source_buffers
+        ends = [e for sb in sbs for tb in sb._track_buffers.values()
+                if (e := tb.highest_end()) is not None]
         return max(ends) if ends else None
+
+    def _highest_pts(self, source_buffers: Any = None) -> Fraction | None:
+        """Highest presentation timestamp buffered in any track buffer (of
+        ``source_buffers``; default: sourceBuffers)."""
+        sbs = self._source_buffers if source_buffers is None else source_buffers
+        pts = [p for sb in sbs for tb in sb._track_buffers.values()
+               if (p := tb.highest_pts()) is not None]
+        return max(pts) if pts else None
 
     def _duration_change(self, new: Fraction | float) -> None:
         """"Duration change"."""
         if new == self._duration:  # 1.
             return
-        pts = [tb.highest_pts() for sb in self._source_buffers
-               for tb in sb._track_buffers.values()]
-        pts = [p for p in pts if p is not None]
-        if pts and new < max(pts):  # 2.
+        highest_pts = self._highest_pts()
+        if highest_pts is not None and new < highest_pts:  # 2.
             raise InvalidStateError("the new duration would truncate buffered media; "
                                     "remove() it first")
         highest_end = self._highest_end()  # 3.
