@@ -811,7 +811,7 @@ def _from_js(value: Any) -> Any:
 def _highest_of(ms: MediaSource, sbs: list[SourceBuffer]) -> dict[str, float | None]:
     """The MediaSource record's highest presentation timestamp and highest end time
     over the track buffers of ``sbs`` (duration change step 2, end of stream 3.1)."""
-    pts, end = ms._highest_pts(sbs), ms._highest_end(sbs)
+    pts, end = ms._highest_times(sbs)
     return {"highestPresentationTimestamp": None if pts is None else float(pts),
             "highestEndTime": None if end is None else float(end)}
 

@@ -259,31 +259,26 @@ class MediaSource(EventTarget):
         d = self._duration
         return 0 if d != d else d
 
-    def _highest_end(self, source_buffers: Any = None) -> Fraction | None:
-        """Largest track buffer ranges end time across every track buffer (of
-        ``source_buffers``; default: sourceBuffers)."""
+    def _highest_times(self, source_buffers: Any = None
+                       ) -> tuple[Fraction | None, Fraction | None]:
+        """The highest presentation timestamp and the largest track buffer ranges end
+        time across the track buffers of ``source_buffers`` (default: sourceBuffers);
+        None where nothing is buffered."""
         sbs = self._source_buffers if source_buffers is None else source_buffers
-        ends = [e for sb in sbs for tb in sb._track_buffers.values()
-                if (e := tb.highest_end()) is not None]
-        return max(ends) if ends else None
-
-    def _highest_pts(self, source_buffers: Any = None) -> Fraction | None:
-        """Highest presentation timestamp buffered in any track buffer (of
-        ``source_buffers``; default: sourceBuffers)."""
-        sbs = self._source_buffers if source_buffers is None else source_buffers
-        pts = [p for sb in sbs for tb in sb._track_buffers.values()
-               if (p := tb.highest_pts()) is not None]
-        return max(pts) if pts else None
+        pairs = [(tb.highest_end(), tb.highest_pts())
+                 for sb in sbs for tb in sb._track_buffers.values()]
+        ends = [e for e, _ in pairs if e is not None]
+        pts = [p for _, p in pairs if p is not None]
+        return (max(pts) if pts else None), (max(ends) if ends else None)
 
     def _duration_change(self, new: Fraction | float) -> None:
         """"Duration change"."""
         if new == self._duration:  # 1.
             return
-        highest_pts = self._highest_pts()
+        highest_pts, highest_end = self._highest_times()  # (highest_end: 3.)
         if highest_pts is not None and new < highest_pts:  # 2.
             raise InvalidStateError("the new duration would truncate buffered media; "
                                     "remove() it first")
-        highest_end = self._highest_end()  # 3.
         if highest_end is not None and new < highest_end:  # 4.
             new = highest_end
         self._duration = new  # 5.
@@ -298,7 +293,7 @@ class MediaSource(EventTarget):
             # duration stays, as Chromium's demuxer leaves it (e2e differential "remove
             # everything, then append again": native kept 2.021 s for WebM, +Infinity
             # for fragmented MP4; 0 would have been msepy's).
-            highest = self._highest_end()
+            _, highest = self._highest_times()
             if highest is not None:
                 self._duration_change(highest)
             if self._element is not None:

@@ -151,7 +151,7 @@ class SourceBuffer(EventTarget):
         tbs = list(self._track_buffers.values())
         if ended is None:
             ended = self._source is not None and self._source._ready_state == "ended"
-        key = (ended, tuple(tb.generation for tb in tbs))
+        key = tuple(tb.generation for tb in tbs)
         memo = self._ranges_memo[ended]
         if key == memo[0]:
             return memo[1]
