@@ -54,6 +54,8 @@ const OPUS_WEBM = 'audio/webm; codecs="opus"', OPUS_WEBM_URL = "/tests/fixtures/
 // A time in whole milliseconds, as a string: Chromium's times are microseconds truncated
 // (1.5015 s is 1.501499 there), so the floor, with 10 us to spare.
 const msOf = (t) => (t === Infinity ? "Infinity" : String(Math.floor(t * 1000 + 0.01)));
+// Ranges in tenths of a second, as a result string.
+const tenths = (tr) => [...Array(tr.length).keys()].map((i) => `${tr.start(i).toFixed(1)}-${tr.end(i).toFixed(1)}`).join(",");
 // A time as a result string (Chromium keeps microseconds, msepy exact rationals).
 const ms3 = (t) => t.toFixed(3);
 
@@ -369,6 +371,71 @@ export const SCENARIOS = {
     (c) => ms3(c.sb.timestampOffset),
     (c) => c.sb.remove(86400.5, 86401),
     (c) => c.ms.endOfStream(),
+  ],
+  // A full buffer (Coded Frame Eviction), on a SourceBuffer of AAC in place of the
+  // file's (the first file's run only): the AAC file's media segments, repeated, in "sequence" mode and
+  // 1 MiB appends at position 0 until one is QuotaExceededError (an audio stream's
+  // limit is 12 MiB; what a frame is charged decides which append it is), then one
+  // append larger than the limit.  Times to a tenth of a second: Chromium's sequence
+  // mode adds up microseconds truncated, one a frame.
+  "eviction: a full buffer, then an append larger than the limit": [
+    async (c) => {
+      if (!c.type.includes("avc1")) return "n/a";
+      const aac = await c.bytes(AAC_MP4_URL);
+      const media = aac.subarray(segmentStart({ data: aac, type: AAC_MP4 }, 8));
+      c.ms.removeSourceBuffer(c.sb);  // (the element plays the AAC alone)
+      c.sb2 = c.ms.addSourceBuffer(AAC_MP4);
+      c.sb2.mode = "sequence";
+      c.sb2.appendBuffer(aac.subarray(0, aac.length - media.length));
+      await once(c.sb2, "updateend");
+      const copies = Math.ceil((1 << 20) / media.length);
+      const chunk = new Uint8Array(media.length * copies);
+      for (let i = 0; i < copies; i++) chunk.set(media, i * media.length);
+      const seen = [];
+      for (let i = 0; i < 20; i++) {
+        try {
+          c.sb2.appendBuffer(chunk);
+        } catch (e) {
+          seen.push(e.name);
+          break;
+        }
+        await once(c.sb2, "updateend");
+        seen.push(tenths(c.sb2.buffered));
+      }
+      c.chunk = chunk;
+      c.big = new Uint8Array(13 << 20);
+      for (let i = 0; i + chunk.length <= c.big.length; i += chunk.length) c.big.set(chunk, i);
+      return seen.join(" ");
+    },
+    (c) => c.sb2 && c.sb2.appendBuffer(c.big),
+    (c) => c.sb2 && tenths(c.sb2.buffered),
+    // Played to 600 s: an append frees GOPs from the front, up to the one played.
+    async (c) => {
+      if (!c.sb2) return "n/a";
+      const seeked = once(c.video, "seeked", 5000);
+      c.video.currentTime = 600;
+      await seeked;
+      c.sb2.appendBuffer(c.big.subarray(0, 3 * c.chunk.length));
+      await once(c.sb2, "updateend");
+      return tenths(c.sb2.buffered);
+    },
+    // At 1500 s, appends placed far behind the position (at 100 s): the first frees
+    // from the front; the next, with the appends' end behind the position, the GOPs
+    // between that end and the position.
+    async (c) => {
+      if (!c.sb2) return "n/a";
+      const seeked = once(c.video, "seeked", 5000);
+      c.video.currentTime = 1500;
+      await seeked;
+      c.sb2.timestampOffset = 100;
+      const out = [];
+      for (let i = 0; i < 2; i++) {
+        c.sb2.appendBuffer(c.chunk);
+        await once(c.sb2, "updateend");
+        out.push(tenths(c.sb2.buffered));
+      }
+      return out.join(" ");
+    },
   ],
   "removeSourceBuffer and detach": [
     (c) => c.sb.appendBuffer(c.data),

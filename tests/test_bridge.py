@@ -9,13 +9,14 @@ from __future__ import annotations
 import gc
 import itertools
 import math
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 
 from msepy.bridge import Bridge, append_quota, pack_batch, support_table
-from msepy.errors import NotFoundError
+from msepy.errors import NotFoundError, QuotaExceededError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MP4 = 'video/mp4; codecs="avc1.64000d,mp4a.40.2"'
@@ -280,9 +281,25 @@ def with_limited_buffer(limit: int) -> Bridge:
     return b
 
 
-def test_append_quota_is_the_track_limit_without_eviction():
-    sb = with_limited_buffer(1000).get("sb1")
-    assert append_quota(sb) == 1000
+@pytest.mark.parametrize("position", [0, 1.0, 1.9])
+def test_append_quota_is_the_largest_append_that_does_not_throw(position):
+    """The page throws QuotaExceededError for an append larger than ``appendQuota``,
+    and the engine's prepare append agrees: the quota's bytes fit, one more does not
+    (prediction, the proportional shares, what eviction frees at the position)."""
+    data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
+
+    def full():
+        b = with_limited_buffer(60_000)
+        b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
+        b.get("el1")._position = Fraction(position)
+        return b.get("sb1")
+
+    assert append_quota(with_limited_buffer(1000).get("sb1")) == math.inf  # nothing held
+    quota = append_quota(full())
+    assert 0 < quota < 120_000
+    full().append_buffer(bytes(quota))
+    with pytest.raises(QuotaExceededError):
+        full().append_buffer(bytes(quota + 1))
 
 
 def states_before(reply, event):

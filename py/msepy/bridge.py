@@ -38,7 +38,7 @@ from . import bytestream
 from .element import HTMLMediaElement
 from .errors import DOMException, NotFoundError, exception_name
 from .events import Event, EventTarget, TaskQueue, TrackEvent
-from .eviction import _current_position, freeable_bytes
+from .eviction import _current_position, freeable_bytes, memory_usage
 from .feed import FeedBatch, FrameFeed
 from .managed import ManagedMediaSource
 from .mediasource import MediaSource, SourceBufferList
@@ -771,22 +771,30 @@ def _media_state(sb: Any) -> tuple[Any, ...] | None:
             *[tb.generation for tb in sb._track_buffers.values()])
 
 
-def append_quota(sb: SourceBuffer) -> int:
-    """The largest ``appendBuffer()`` that will not throw QuotaExceededError now:
-    "Coded Frame Eviction" frees whole GOPs (``msepy.eviction``); what it could free
-    at the current position is counted here, so the page side can throw synchronously."""
+def append_quota(sb: SourceBuffer) -> float:
+    """The largest ``appendBuffer()`` that will not throw QuotaExceededError now, so
+    the page side can throw synchronously: "Coded Frame Eviction" (msepy.eviction)
+    charges the new bytes to the track buffers in proportion to what each holds, and
+    a share fits if it is within the track's limit and what eviction could free at the
+    current position makes room for it.  Nothing held: any size fits (as Chromium)."""
     backlog = getattr(sb._parser, "buffered_bytes", 0) or 0
-    quota = math.inf
+    shares = sb._shares(0)
+    usage = [memory_usage(tb) for tb, _, _ in shares]
+    total = sum(usage)
+    if not total:
+        return math.inf
     position = _current_position(sb)
-    for tb in sb._track_buffers.values():
-        limit = sb._limits.get(tb.kind, DEFAULT_LIMITS["video"])
-        room = limit - tb.size
-        if tb.size > limit // 2:  # only then can an append need eviction: count it
+    quota = math.inf
+    for (tb, _, limit), used in zip(shares, usage):
+        if not used:
+            continue  # charged nothing
+        room = limit - used
+        if used > limit // 2:  # only then can an append within the limit need eviction
             room += freeable_bytes(tb, position)
-        quota = min(quota, room)
-    if quota is math.inf:
-        quota = min(DEFAULT_LIMITS.values()) if not sb._limits else min(sb._limits.values())
-    return max(0, int(quota) - backlog)
+        cap = min(limit, room)
+        # The share n * used // total fits while it is at most cap.
+        quota = min(quota, -(-(cap + 1) * total // used) - 1)
+    return max(0, quota - backlog)
 
 
 # -- Pyodide ------------------------------------------------------------------------------

@@ -1,17 +1,38 @@
 """"Coded Frame Eviction", the way Chromium chooses what to evict.
 
-The spec leaves the choice of removal ranges to the implementation (step 3).  As
-Chromium (byte-streams.md): predict whether the new data fits (the note under step 1:
-"at least one implementation already does this"), then free whole GOPs — first from the
-front, up to the GOP holding the current playback position, then from the back, never
-the GOP being appended to — and run "Coded Frame Removal" on each range.  If the new
-data still does not fit, the buffer full flag stays set and ``appendBuffer()`` throws
-QuotaExceededError.
+The spec leaves the capacity and the choice of removal ranges to the implementation
+(step 1's note, step 3).  As Chromium (``SourceBufferStream::GarbageCollectIfNeeded``,
+byte-streams.md):
+
+* **Capacity.**  Each track buffer has a limit (video 150 MiB, audio 12 MiB) and is
+  charged what Chromium's ``DecoderBuffer::GetMemoryUsage`` counts: each frame's
+  payload, plus ``FRAME_OVERHEAD`` bytes (its ``StreamParserBuffer``), plus for AAC the
+  ADTS header Chromium's parsers keep or add (``ADTS_HEADER``).  Measured against this
+  Chromium with AAC in MP4 (e2e/differential.test.mjs): 111 bytes a frame more than
+  the payload, so a full audio buffer holds about a third less than its payload alone
+  would suggest.  The new data is charged to the tracks in proportion to what each
+  is charged already (``SourceBuffer._shares``).
+* **Prediction** (step 1's note).  The buffer full flag is set when the new data would
+  not fit; a track whose share alone exceeds its limit frees nothing (the append fails).
+* **Choice** (step 3), in whole GOPs, in this order until enough is freed:
+
+  1. when the playback position is past where the appends are going, the GOPs between
+     the last one appended and the position (``FreeBuffersAfterLastAppended``);
+  2. with a seek pending on data this track lacks: the GOPs before the seek target,
+     then from the back down to the GOP last appended, then any GOP from the front;
+  3. from the front, up to the GOP holding the position;
+  4. from the back, down to the GOP holding the position or the GOP last appended to -
+     never the latter: freshly appended data is not cut into.
+
+  Each chosen span goes to "Coded Frame Removal" (step 4).  If the data still does not
+  fit, the buffer full flag stays set and ``appendBuffer()`` throws QuotaExceededError.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from fractions import Fraction
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from ._time import floor_ticks
@@ -22,7 +43,28 @@ if TYPE_CHECKING:
     from .sourcebuffer import SourceBuffer
     from .trackbuffer import TrackBuffer
 
-__all__ = ["coded_frame_eviction", "freeable_bytes"]
+__all__ = ["ADTS_HEADER", "FRAME_OVERHEAD", "coded_frame_eviction", "frame_charge",
+           "freeable_bytes", "memory_usage"]
+
+FRAME_OVERHEAD = 104
+"""Bytes charged per coded frame beside its payload (Chromium's ``StreamParserBuffer``)."""
+ADTS_HEADER = 7
+"""Bytes more an AAC frame is charged: the ADTS header it has in Chromium (msepy hands
+out raw AAC frames)."""
+_AAC = frozenset(("mp4a.40", "mp4a.66", "mp4a.67", "mp4a.68"))  # MPEG-4 and MPEG-2 AAC
+
+_Gop = tuple[int, int]  # a GOP as decode order indices [a, b)
+_DATA = attrgetter("data")
+
+
+def memory_usage(tb: "TrackBuffer") -> int:
+    """What ``tb`` is charged against its limit."""
+    return tb.size + frame_charge(tb) * tb.frame_count
+
+
+def frame_charge(tb: "TrackBuffer") -> int:
+    """What each frame of ``tb`` is charged beside its payload."""
+    return FRAME_OVERHEAD + (ADTS_HEADER if tb.info.codec[:7] in _AAC else 0)
 
 
 def coded_frame_eviction(sb: "SourceBuffer", new_bytes: int) -> None:
@@ -33,13 +75,52 @@ def coded_frame_eviction(sb: "SourceBuffer", new_bytes: int) -> None:
     if not sb._buffer_full:  # 2.
         return
     position = _current_position(sb)
-    for tb, excess in sb._excess(pending):
+    shares = sb._shares(pending)  # (charged once, before any removal: as Chromium)
+    too_big = False
+    for tb, share, limit in shares:
+        if share > limit:  # the new data alone overflows: nothing is freed for it
+            too_big = True
+            continue
+        excess = memory_usage(tb) + share - limit
         if excess <= 0:
             continue
-        for start, end in _joined(_removal_ranges(tb, position, excess)):  # 3.
-            coded_frame_removal(sb, start, end)  # 4.
-    sb._buffer_full = sb._over_limit(pending)
+        seek_pending = _seek_pending(sb, tb, position)
+        ts = tb.timescale
+        for start, end in _joined(_removal_spans(tb, position, excess, seek_pending)):  # 3.
+            coded_frame_removal(sb, Fraction(start, ts), Fraction(end, ts))  # 4.
+    sb._buffer_full = too_big or any(memory_usage(tb) + share > limit
+                                     for tb, share, limit in shares)
     sb._buffered_changed_hook()
+
+
+def freeable_bytes(tb: "TrackBuffer", position: Fraction) -> int:
+    """What eviction could free at ``position`` with no bound on the excess and no seek
+    pending (the append quota, msepy.bridge): everything but what the walks keep -
+    the span from the GOP played to the GOP last appended - counted over that span,
+    not over the front, which a player keeping its back buffer makes the most of it."""
+    frames = tb.frames
+    if not frames:
+        return 0
+    n = len(frames)
+    pos = floor_ticks(position, tb.timescale)
+    last = _last_appended_gop(tb, frames)
+    playing = _playing_gop(tb, frames, pos)
+    between, front_limit = _after_last_appended(tb, frames, pos, last, float("inf"))
+    front_end = playing[0] if playing is not None else n
+    if front_limit is not None:  # the front stops before the appends' range
+        a = 0
+        while a < front_end:
+            b = _next_rap(frames, a + 1)
+            if _pts_span(frames, a, b)[1] > front_limit:
+                break
+            a = b
+        front_end = a
+    back_stop = max(front_end, playing[1] if playing is not None else 0,
+                    last[1] if last is not None else 0, *(gop[1] for gop in between))
+    freed = memory_usage(tb) - _usage(tb, front_end, back_stop)
+    if last is not None and last[1] <= front_end:  # the front keeps the GOP last appended
+        freed -= _gop_usage(tb, last)
+    return freed + sum(_gop_usage(tb, gop) for gop in between)
 
 
 def _joined(ranges: list[tuple[Fraction, Fraction]]) -> list[tuple[Fraction, Fraction]]:
@@ -69,63 +150,160 @@ def _current_position(sb: "SourceBuffer") -> Fraction:
     return getattr(element, "_position", Fraction(0))
 
 
-def _removal_ranges(tb: "TrackBuffer", position: Fraction, excess: int | float
-                    ) -> list[tuple[Fraction, Fraction]]:
-    """Whole-GOP presentation ranges freeing at least ``excess`` bytes if possible."""
-    return [(Fraction(s, tb.timescale), Fraction(e, tb.timescale))
-            for s, e in (_pts_span(tb.frames, a, b) for a, b in _chosen_gops(tb, position, excess))]
+def _seek_pending(sb: "SourceBuffer", tb: "TrackBuffer", position: Fraction) -> bool:
+    """A seek waits for data of this track at the position (Chromium's per-stream
+    ``seek_pending_``)."""
+    source = sb._source
+    element = source._element if source is not None else None
+    if element is None or not getattr(element, "_seeking", False):
+        return False
+    pos = floor_ticks(position, tb.timescale)
+    return not any(s <= pos < e for s, e in tb.ranges())
 
 
-def freeable_bytes(tb: "TrackBuffer", position: Fraction) -> int:
-    """What eviction could free at ``position`` with no bound on the excess: every GOP
-    but the one played and the one appended to (``appendQuota``, msepy.bridge)."""
+def _removal_ranges(tb: "TrackBuffer", position: Fraction, excess: int | float,
+                    seek_pending: bool = False) -> list[tuple[Fraction, Fraction]]:
+    """Whole-GOP presentation ranges freeing at least ``excess`` bytes if possible,
+    in presentation order."""
+    ts = tb.timescale
+    return [(Fraction(s, ts), Fraction(e, ts))
+            for s, e in _removal_spans(tb, position, excess, seek_pending)]
+
+
+def _removal_spans(tb: "TrackBuffer", position: Fraction, excess: int | float,
+                   seek_pending: bool) -> list[tuple[int, int]]:
+    """``_removal_ranges`` in ticks."""
     frames = tb.frames
-    if not frames:
-        return 0
-    keep = {_gop_at(frames, len(frames) - 1)}
-    playing = _playing_gop(tb, frames, position)
-    if playing is not None:
-        keep.add(playing)
-    return tb.size - sum(_bytes(frames, a, b) for a, b in keep)
+    return sorted(_pts_span(frames, *gop) for gop in _chosen_gops(tb, position, excess, seek_pending))
 
 
-def _chosen_gops(tb: "TrackBuffer", position: Fraction, excess: int | float
-                 ) -> list[tuple[int, int]]:
-    """The GOPs (decode-order index spans) to remove: from the front up to the GOP
-    holding ``position``, then from the back; never the GOP appended to (the last in
-    decode order).  Only the GOPs taken and those two are walked, not every frame (an
-    audio track buffer's every frame is a GOP)."""
+def _chosen_gops(tb: "TrackBuffer", position: Fraction, excess: int | float,
+                 seek_pending: bool) -> list[_Gop]:
+    """The GOPs to remove, in the order Chromium takes them (module docstring), until
+    they free ``excess``.  Only the GOPs taken and the ones that stop a walk are looked
+    at, not every frame (an audio track buffer's every frame is a GOP)."""
     frames = tb.frames
     if not frames:
         return []
-    last = _gop_at(frames, len(frames) - 1)
-    playing = _playing_gop(tb, frames, position)
-    chosen: list[tuple[int, int]] = []
-    freed = 0
-    a = 0
-    front_end = playing[0] if playing is not None else len(frames)
-    while a < front_end and freed < excess:  # the front, up to the playing GOP
-        gop = (a, _next_rap(frames, a + 1))
-        if gop != last:
-            chosen.append(gop)
-            freed += _bytes(frames, *gop)
-        a = gop[1]
-    b = len(frames)
-    back_end = playing[1] if playing is not None else a
-    while b > back_end and freed < excess:  # then the back
+    n = len(frames)
+    pos = floor_ticks(position, tb.timescale)
+    last = _last_appended_gop(tb, frames)
+    playing = None if seek_pending else _playing_gop(tb, frames, pos)
+    # 1. Between the GOP last appended and a position past the appends' end.
+    chosen, front_limit = _after_last_appended(tb, frames, pos, last, excess)
+    freed = sum(_gop_usage(tb, gop) for gop in chosen)
+    if front_limit is None:
+        front_limit = pos
+    taken = {gop[0] for gop in chosen}
+    # 2-3. From the front, the GOPs that end by the position - with no seek pending, up
+    # to the GOP holding it - keeping the GOP last appended.
+    a, front_end = 0, playing[0] if playing is not None else n
+    charge = frame_charge(tb)
+    while a < front_end and freed < excess:  # (a tight loop: an audio frame is a GOP)
+        f = frames[a]
+        b = a + 1
+        while b < n and not frames[b].is_rap:
+            b += 1
+        if b == a + 1:
+            end, size = f.pts + f.duration, len(f.data) + charge
+        else:
+            end, size = _pts_span(frames, a, b)[1], _usage(tb, a, b)
+        if end > front_limit:
+            break
+        if a not in taken and (last is None or a != last[0]):
+            chosen.append((a, b))
+            taken.add(a)
+            freed += size
+        a = b
+    # 4 (and 2). From the back, down to the GOP holding the position or the one last
+    # appended to (which stays).
+    b = n
+    while b > a and freed < excess:
         gop = _gop_at(frames, b - 1)
-        if gop != last:
-            chosen.append(gop)
-            freed += _bytes(frames, *gop)
+        if gop == last or gop == playing or gop[0] in taken:
+            break
+        chosen.append(gop)
+        taken.add(gop[0])
+        freed += _gop_usage(tb, gop)
         b = gop[0]
-    return sorted(chosen)
+    # 2. With a seek pending, at last any GOP from the front but the one last appended.
+    if seek_pending:
+        a = 0
+        while a < n and freed < excess:
+            gop = (a, _next_rap(frames, a + 1))
+            if gop != last and a not in taken:
+                chosen.append(gop)
+                taken.add(a)
+                freed += _gop_usage(tb, gop)
+            a = gop[1]
+    return chosen
 
 
-def _playing_gop(tb: "TrackBuffer", frames: list["CodedFrame"], position: Fraction
-                 ) -> tuple[int, int] | None:
-    """The GOP whose presentation span holds ``position``, else the first one after it;
-    None when every GOP ends at or before it."""
-    pos = floor_ticks(position, tb.timescale) if isinstance(position, Fraction) else 0
+def _after_last_appended(tb: "TrackBuffer", frames: list["CodedFrame"], pos: int,
+                         last: _Gop | None, excess: int | float
+                         ) -> tuple[list[_Gop], int | None]:
+    """Chromium's ``FreeBuffersAfterLastAppended``: with the position past the end of
+    the appends (their highest end timestamp), the GOPs from the first random access
+    point after that end up to the position, until ``excess`` is freed; and then the
+    front may only go up to the start of the range the appends go to (else None)."""
+    het = tb.highest_end_timestamp
+    if last is None or het is None or pos <= het:
+        return [], None
+    start = het + (tb.max_distance if frames[_last_appended_index(tb, frames)].is_rap else 0)
+    chosen: list[_Gop] = []
+    freed = 0
+    a = last[1]
+    while a < len(frames) and freed < excess:
+        b = _next_rap(frames, a + 1)
+        first = frames[a].pts
+        if first >= pos:
+            break
+        if frames[a].is_rap and first >= start:
+            chosen.append((a, b))
+            freed += _gop_usage(tb, (a, b))
+        a = b
+    return chosen, _range_start(tb, frames[last[0]].pts)
+
+
+def _last_appended_gop(tb: "TrackBuffer", frames: list["CodedFrame"]) -> _Gop | None:
+    """The GOP of the frame appended last (the track's last decode timestamp), or None
+    when coded frame processing has none (a new coded frame group starts)."""
+    i = _last_appended_index(tb, frames)
+    return None if i is None else _gop_at(frames, i)
+
+
+def _last_appended_index(tb: "TrackBuffer", frames: list["CodedFrame"]) -> int | None:
+    dts = tb.last_decode_timestamp
+    if dts is None:
+        return None
+    i = bisect_right(frames, dts, key=lambda f: f.dts) - 1
+    return i if i >= 0 and frames[i].dts == dts else None
+
+
+def _range_start(tb: "TrackBuffer", pts: int) -> int:
+    """The start of the track buffer range holding ``pts`` (else ``pts``)."""
+    for start, end in tb.ranges():
+        if start <= pts < end:
+            return start
+    return pts
+
+
+def _gop_usage(tb: "TrackBuffer", gop: _Gop) -> int:
+    return _usage(tb, *gop)
+
+
+def _usage(tb: "TrackBuffer", a: int, b: int) -> int:
+    """What the frames ``a`` to ``b`` are charged (payload plus the per-frame cost)."""
+    if b <= a:
+        return 0
+    frames = tb.frames
+    data = len(frames[a].data) if b == a + 1 else sum(map(len, map(_DATA, frames[a:b])))
+    return data + frame_charge(tb) * (b - a)
+
+
+def _playing_gop(tb: "TrackBuffer", frames: list["CodedFrame"], pos: int) -> _Gop | None:
+    """The GOP whose presentation span holds ``pos`` (ticks), else the first one after
+    it; None when every GOP ends at or before it."""
     rap = tb.rap_index_for(pos)
     gop = _gop_at(frames, rap if rap is not None else 0)
     while True:
@@ -136,7 +314,7 @@ def _playing_gop(tb: "TrackBuffer", frames: list["CodedFrame"], position: Fracti
         gop = (gop[1], _next_rap(frames, gop[1] + 1))
 
 
-def _gop_at(frames: list["CodedFrame"], i: int) -> tuple[int, int]:
+def _gop_at(frames: list["CodedFrame"], i: int) -> _Gop:
     """The GOP holding frame ``i``: from the random access point at or before it (or
     the first frame: a leading run without one counts as a GOP) to the next one."""
     a = i
@@ -151,10 +329,9 @@ def _next_rap(frames: list["CodedFrame"], i: int) -> int:
     return i
 
 
-def _bytes(frames: list["CodedFrame"], a: int, b: int) -> int:
-    return sum(len(f.data) for f in frames[a:b])
-
-
 def _pts_span(frames: list["CodedFrame"], a: int, b: int) -> tuple[int, int]:
+    if b == a + 1:  # (every audio frame is a GOP)
+        f = frames[a]
+        return f.pts, f.pts + f.duration
     gop = frames[a:b]
     return min(f.pts for f in gop), max(f.pts + f.duration for f in gop)

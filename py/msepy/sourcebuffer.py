@@ -26,6 +26,7 @@ from ._time import INF, ZERO, fmt, from_double
 from .bytestream import (CodedFrames, InitSegment, MediaSegmentEnd, MediaSegmentStart,
                          ParseError, generates_timestamps, parser_for, support)
 from .errors import AbortError, InvalidStateError, NotSupportedError, QuotaExceededError
+from .eviction import coded_frame_eviction, memory_usage
 from .events import EventTarget, Promise, TaskQueue
 from .initsegment import initialization_segment_received
 from .processing import AppendError, coded_frame_processing, coded_frame_removal
@@ -402,7 +403,6 @@ class SourceBuffer(EventTarget):
         if self._source._element_error():  # 3-4.
             raise InvalidStateError("the media element has an error")
         self._source._reopen_if_ended()  # 5.
-        from .eviction import coded_frame_eviction
         coded_frame_eviction(self, new_bytes)  # 6.
         if self._buffer_full:  # 7.
             raise QuotaExceededError("the SourceBuffer is full and could not free enough "
@@ -572,20 +572,18 @@ class SourceBuffer(EventTarget):
     # -- memory ------------------------------------------------------------------------------
     def _over_limit(self, new_bytes: int) -> bool:
         """Would ``new_bytes`` more overflow a track buffer's limit?"""
-        return any(excess > 0 for _, excess in self._excess(new_bytes))
+        return any(memory_usage(tb) + share > limit for tb, share, limit in self._shares(new_bytes))
 
-    def _excess(self, new_bytes: int) -> list[tuple[TrackBuffer, int]]:
-        """Bytes each track buffer is over its limit once ``new_bytes`` arrive.  As
-        Chromium (SourceBufferState::EvictCodedFrames), the new bytes are charged to
-        the streams in proportion to what each already holds."""
+    def _shares(self, new_bytes: int) -> list[tuple[TrackBuffer, int, int]]:
+        """Each track buffer with its share of ``new_bytes`` and its limit.  As Chromium
+        (SourceBufferState::EvictCodedFrames), the new bytes are charged to the track
+        buffers in proportion to what each is charged already (msepy.eviction)."""
         tbs = list(self._track_buffers.values())
-        total = sum(tb.size for tb in tbs)
-        out = []
-        for tb in tbs:
-            share = new_bytes * tb.size // total if total else 0
-            limit = self._limits.get(tb.kind, DEFAULT_LIMITS["video"])
-            out.append((tb, tb.size + share - limit))
-        return out
+        usage = [memory_usage(tb) for tb in tbs]
+        total = sum(usage)
+        return [(tb, new_bytes * used // total if total else 0,
+                 self._limits.get(tb.kind, DEFAULT_LIMITS["video"]))
+                for tb, used in zip(tbs, usage)]
 
     @property
     def memory_used(self) -> int:
