@@ -445,6 +445,9 @@ export const SCENARIOS = {
   ],
 };
 
+const ELEMENT_EVENTS = ["loadstart", "durationchange", "loadedmetadata", "loadeddata", "canplay",
+  "canplaythrough", "seeking", "seeked", "emptied", "error", "abort", "resize", "ended"];
+
 export async function run(impl, MS, tag, url, type, steps, { bytes, record }) {
   const video = document.createElement(tag);
   document.body.append(video);
@@ -458,6 +461,11 @@ export async function run(impl, MS, tag, url, type, steps, { bytes, record }) {
   const c = { ms, video, type, data: await bytes(url), bytes };
   c.sb = ms.addSourceBuffer(type);
   record(log, "sb", c.sb, ["updatestart", "update", "updateend", "error", "abort"]);
+  // The element's events, over the whole sequence (Chromium's come from its media
+  // pipeline, a task or more later than the step that caused them): the ones whose
+  // order the MSE and HTML algorithms decide, not playback's timing.
+  const elementLog = [];
+  record(elementLog, "el", video, ELEMENT_EVENTS);
   const out = [];
   for (const step of steps) {
     let result;
@@ -483,6 +491,10 @@ export async function run(impl, MS, tag, url, type, steps, { bytes, record }) {
     out.push({ result, buffered, duration: ms.duration, readyState: ms.readyState, error: video.error?.code ?? null,
       sourceBuffers: ms.sourceBuffers.length, log: log.splice(0) });
   }
+  // (Chromium's pipeline may still be completing a seek: its events come later.)
+  for (let i = 0; i < 50 && video.seeking; i++) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 100));
+  out.at(-1).elementEvents = elementLog.join(" ");
   // Let the player go (a page's players hold media resources until then; in a page
   // that made dozens, Chromium's later ones stopped reporting their pipeline's errors).
   video.removeAttribute("src");

@@ -661,6 +661,19 @@ class TestElement:
         assert only(events, "el:") == ["el:canplaythrough"]
         assert p.el.ready_state == HAVE_ENOUGH_DATA
 
+    def test_a_duration_set_before_metadata_fires_durationchange(self):
+        # Duration change 5 runs HTML's duration change whatever the ready state (as
+        # Chromium: e2e differential "remove() and endOfStream() with nothing
+        # buffered"); the duration an initialization segment gives is announced by
+        # loadedmetadata's durationchange alone.
+        p = Pair()
+        sb = p.add()
+        p.ms.duration = 10
+        assert only(p.run(), "el:") == ["el:durationchange"]
+        p.ms.duration = 10  # (no change, no event)
+        assert only(p.run(), "el:") == []
+        assert only(p.append(sb, INIT_V), "el:") == ["el:durationchange", "el:loadedmetadata"]
+
     def test_single_frame_at_the_position_is_have_future_or_current_data(self):
         p, sb = video_pair()
         p.append(sb, media("F 1 K 0 0 40\n"))

@@ -170,8 +170,8 @@ class Bridge:
         self._cue_records: dict[int, tuple[Any, list[list[Any]]]] = {}
         """id(cue tuple) -> (the tuple, its records): a text track's cue records are
         rebuilt only when its cue list changed."""
-        self._sizes: dict[str, tuple[int, int]] = {}
-        """Element id -> the video size last announced by ``resize``."""
+        self._sizes: dict[str, tuple[int, int] | None] = {}
+        """Element id -> the video size last announced by ``resize`` (None: no metadata)."""
         self._resize_pending: dict[str, None] = {}
         self._clean = True
         """Nothing that could change state ran since the last state step."""
@@ -517,10 +517,14 @@ class Bridge:
             self._steps.append(["state", fields])
         for oid, state in changed.items():
             if "videoWidth" in state:  # an element: has its video size changed?
-                size = (state["videoWidth"], state["videoHeight"]) if state["readyState"] else (0, 0)
-                if size != self._sizes.get(oid, (0, 0)):
+                # HTML's media data processing: once the duration and dimensions are
+                # known, "for video elements, set the videoWidth and videoHeight
+                # attributes, and ... fire resize" - at metadata even when they are 0
+                # (audio only, as Chromium); after that, when they change.
+                size = (state["videoWidth"], state["videoHeight"]) if state["readyState"] else None
+                if size != self._sizes.get(oid):
                     self._sizes[oid] = size
-                    if state["readyState"]:
+                    if size is not None:
                         self._resize_pending[oid] = None
         for oid in changed:
             track = self._objects[oid]

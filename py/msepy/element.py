@@ -401,15 +401,26 @@ class HTMLMediaElement(EventTarget):
         return HAVE_CURRENT_DATA
 
     # -- called by the MediaSource --------------------------------------------------------------
-    def _ms_duration_changed(self, new: Fraction | float) -> None:
-        """"Duration change" step 6 (HTML's duration change): Chromium reports it only
-        once metadata is known (loadedmetadata carries the first one)."""
+    def _ms_duration_changed(self, new: Fraction | float, announce: bool = True) -> None:
+        """"Duration change" step 5: update the element's duration and run HTML's
+        duration change ("when the length of the media resource changes to a known
+        value ... fire durationchange"): before metadata too, as Chromium does for a
+        ``duration`` set then.  Not ``announce``: the duration an initialization segment
+        gives (Initialization Segment Received 1), which loadedmetadata's durationchange
+        announces (HTML's "once enough of the media data has been fetched to determine
+        the duration"; Chromium fires the one)."""
         old = self._duration
         self._duration = new
-        if self.ready_state >= HAVE_METADATA and old != new:
-            self._queue.fire(self, "durationchange")
-            if not math.isnan(float(new)) and self._position > new:
-                self._seek(new)  # type: ignore[arg-type]
+        # (Changed as the attribute shows it: an exact duration a fraction of a
+        # microsecond away is the same double, and no durationchange, as in Chromium.)
+        before, after = float(old), float(new)
+        if before == after or (math.isnan(before) and math.isnan(after)):
+            return
+        if not announce and self.ready_state == HAVE_NOTHING:
+            return
+        self._queue.fire(self, "durationchange")
+        if self.ready_state >= HAVE_METADATA and not math.isnan(float(new)) and self._position > new:
+            self._seek(new)  # type: ignore[arg-type]
 
     def _ms_active_track_added(self) -> None:
         """"Initialization Segment Received" step 7."""

@@ -21,13 +21,13 @@ _TRACK_CLASS = {"audio": AudioTrack, "video": VideoTrack, "text": TextTrack}
 def initialization_segment_received(sb: "SourceBuffer", init: InitSegment) -> None:
     source = sb._source
     assert source is not None
-    # 1. Update the duration if it is NaN.
+    # 1. Update the duration if it is NaN (loadedmetadata's durationchange announces it).
     if source._duration != source._duration:
         if init.duration is not None:
             ticks, scale = init.duration
-            source._duration_change(Fraction(ticks, scale))
+            source._duration_change(Fraction(ticks, scale), announce=False)
         else:
-            source._duration_change(float("inf"))
+            source._duration_change(float("inf"), announce=False)
     # 2. No audio, video or text tracks.
     if not init.tracks:
         raise AppendError("initialization segment has no audio, video or text tracks")

@@ -271,8 +271,8 @@ class MediaSource(EventTarget):
         pts = [p for _, p in pairs if p is not None]
         return (max(pts) if pts else None), (max(ends) if ends else None)
 
-    def _duration_change(self, new: Fraction | float) -> None:
-        """"Duration change"."""
+    def _duration_change(self, new: Fraction | float, announce: bool = True) -> None:
+        """"Duration change" (``announce``: see ``HTMLMediaElement._ms_duration_changed``)."""
         if new == self._duration:  # 1.
             return
         highest_pts, highest_end = self._highest_times()  # (highest_end: 3.)
@@ -283,7 +283,7 @@ class MediaSource(EventTarget):
             new = highest_end
         self._duration = new  # 5.
         if self._element is not None:  # 6-7.
-            self._element._ms_duration_changed(new)
+            self._element._ms_duration_changed(new, announce)
 
     def _end_of_stream(self, error: str | None, message: str | None = None) -> None:
         """"End of stream"."""
