@@ -57,13 +57,20 @@ function expectedDifference(file, name, step, n, m) {
   if (file === "vp9_opus.webm" && name === "overlapping appends replace what they overlap" && step === 4) {
     return { why: "an audio splice frame (spec) where Chromium trims the overlapped frame", fields: ["buffered"] };
   }
+  // Coded frame processing 15: an overlapped frame's decoding dependents go with it.
+  // 29.97 fps H.264 with B-frames, its second half appended again 0.5 s later: the new
+  // keyframe at 1.568 s overlaps a P-frame whose B-frames (1.5015-1.568 s) follow it
+  // in decode order, so they go too - a 67 ms gap, where Chromium's buffered shows none.
+  if (file === "h264_2997.mp4" && name === "overlapping appends replace what they overlap" && step === 2) {
+    return { why: "an overlapped frame's decoding dependents are removed (coded frame processing 15)", fields: ["buffered"] };
+  }
   // Step 6's discontinuity test, "greater than 2 times last frame duration", in exact
   // time: an AAC frame two frames (2 x 1024/48000 s) after the last one kept is not a
   // discontinuity.  Chromium's times are whole microseconds, truncated: 42667 us
   // against 2 x 21333 us is, and "sequence" mode restarts there one frame later
   // (h264_aac.mp4: timestampOffset -0.073 instead of -0.095, h264_aac_elst.mp4:
   // -0.036 instead of -0.057; the next append, in sequence, is placed by it).
-  if (/^h264_aac(_elst)?\.mp4$/.test(file) && name === "sequence mode with an append window" && step >= 2) {
+  if (/^(h264_aac(_elst)?|h264_2997|aac_44k)\.mp4$/.test(file) && name === "sequence mode with an append window" && step >= 2) {
     return { why: "exact times where Chromium's truncated microseconds find a discontinuity", fields: ["result", "buffered"] };
   }
   return null;
