@@ -858,6 +858,24 @@ class TestEviction:
             sb.append_buffer(media(gop_lines(5000, n=10)).encode())
         assert ranges(sb.buffered) == [(0.0, 5.0)] and used(sb) == self.LIMIT
 
+    def test_a_pending_seek_lets_eviction_take_any_gop_but_the_last_appended(self):
+        # Chromium's GarbageCollectIfNeeded with a seek pending: the front before the
+        # target, the back down to the GOP last appended, then any GOP from the front.
+        # Full at [1, 6), seeking to 0.2 s: the data for the target fits once the GOP
+        # at 1 s goes (with no seek pending, the GOP after the position would stay, and
+        # the append would be QuotaExceededError).
+        p = Pair(memory_limits={"video": self.LIMIT})
+        sb = p.add()
+        p.append(sb, INIT_V)
+        for g in range(1, 6):
+            p.append(sb, media(gop_lines(g * 1000, n=10)))
+        p.el.current_time = 0.2
+        p.run()
+        assert p.el.seeking
+        events = p.append(sb, media(gop_lines(0, n=10)))
+        assert "sb:error" not in events
+        assert ranges(sb.buffered) == [(0.0, 1.0), (2.0, 6.0)]
+
     def test_eviction_frees_the_back_beyond_an_append_behind_it(self):
         # Appending again at the front (a seek back): the GOPs after it go, from the
         # back, down to the one just appended.

@@ -123,13 +123,13 @@ def freeable_bytes(tb: "TrackBuffer", position: Fraction) -> int:
     return freed + sum(_gop_usage(tb, gop) for gop in between)
 
 
-def _joined(ranges: list[tuple[Fraction, Fraction]]) -> list[tuple[Fraction, Fraction]]:
+def _joined(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Ranges that touch (one ends where the next starts) as one.  "Coded Frame
     Removal" of the two is that of their union: the frames starting in either (step
     3.3), up to the next random access point after the later end (3.2, 3.4).  An audio
     track's every frame is a GOP: freeing a megabyte of AAC ran the removal thousands
     of times."""
-    out: list[tuple[Fraction, Fraction]] = []
+    out: list[tuple[int, int]] = []
     for start, end in ranges:
         if out and out[-1][1] == start:
             out[-1] = (out[-1][0], end)
@@ -155,7 +155,7 @@ def _seek_pending(sb: "SourceBuffer", tb: "TrackBuffer", position: Fraction) -> 
     ``seek_pending_``)."""
     source = sb._source
     element = source._element if source is not None else None
-    if element is None or not getattr(element, "_seeking", False):
+    if element is None or not element.seeking:
         return False
     pos = floor_ticks(position, tb.timescale)
     return not any(s <= pos < e for s, e in tb.ranges())
