@@ -84,12 +84,12 @@ function expectedElementEvents(name, n, m) {
   const once = (events, types) => events.split(" ").filter((e, i, all) =>
     !types.includes(e) || all.indexOf(e) === i).join(" ");
   // durationchange: msepy fires one at each change of the duration attribute (MSE
-  // Duration change 5, HTML), also the ones an append makes while it is parsed; this
+  // Duration change 6-7, HTML), also the ones an append makes while it is parsed; this
   // Chromium hands the element its duration with the metadata and after the append,
   // one event for several changes.  (Each step's duration is compared on its own.)
   if (once(n, ["el:durationchange"]) !== n || once(m, ["el:durationchange"]) !== m) {
     [n, m] = [once(n, ["el:durationchange"]), once(m, ["el:durationchange"])];
-    reasons.push("a durationchange at each duration change (Duration change 5)");
+    reasons.push("a durationchange at each duration change (Duration change 6-7)");
   }
   // readyState: msepy lowers it where MSE says - Coded Frame Removal 4 (a remove() at
   // the position), Seeking 2 (a seek out of what is buffered) - and canplay and

@@ -662,7 +662,7 @@ class TestElement:
         assert p.el.ready_state == HAVE_ENOUGH_DATA
 
     def test_a_duration_set_before_metadata_fires_durationchange(self):
-        # Duration change 5 runs HTML's duration change whatever the ready state (as
+        # Duration change 6-7 run HTML's duration change whatever the ready state (as
         # Chromium: e2e differential "remove() and endOfStream() with nothing
         # buffered"); the duration an initialization segment gives is announced by
         # loadedmetadata's durationchange alone.

@@ -42,7 +42,7 @@ from .eviction import _current_position, freeable_bytes, memory_usage
 from .feed import FeedBatch, FrameFeed
 from .managed import ManagedMediaSource
 from .mediasource import MediaSource, SourceBufferList
-from .sourcebuffer import DEFAULT_LIMITS, PARSING_MEDIA_SEGMENT, SourceBuffer
+from .sourcebuffer import PARSING_MEDIA_SEGMENT, SourceBuffer
 from .timeranges import TimeRanges
 from .tracks import AudioTrack, TextTrack, VideoTrack, _Track, _TrackList
 from .webvtt import VTTCue, cue_list_of

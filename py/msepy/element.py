@@ -402,7 +402,7 @@ class HTMLMediaElement(EventTarget):
 
     # -- called by the MediaSource --------------------------------------------------------------
     def _ms_duration_changed(self, new: Fraction | float, announce: bool = True) -> None:
-        """"Duration change" step 5: update the element's duration and run HTML's
+        """"Duration change" steps 6-7: update the element's duration and run HTML's
         duration change ("when the length of the media resource changes to a known
         value ... fire durationchange"): before metadata too, as Chromium does for a
         ``duration`` set then.  Not ``announce``: the duration an initialization segment
