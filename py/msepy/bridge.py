@@ -38,7 +38,7 @@ from . import bytestream
 from .element import HTMLMediaElement
 from .errors import DOMException, NotFoundError, exception_name
 from .events import Event, EventTarget, TaskQueue, TrackEvent
-from .eviction import _current_position, freeable_bytes, memory_usage
+from .eviction import _current_position, freeable_bytes, memory_usage, pending_seek_at
 from .feed import FeedBatch, FrameFeed
 from .managed import ManagedMediaSource
 from .mediasource import MediaSource, SourceBufferList
@@ -780,7 +780,8 @@ def append_quota(sb: SourceBuffer) -> float:
     the page side can throw synchronously: "Coded Frame Eviction" (msepy.eviction)
     charges the new bytes to the track buffers in proportion to what each holds, and
     a share fits if it is within the track's limit and what eviction could free at the
-    current position makes room for it.  Nothing held: any size fits (as Chromium)."""
+    current position makes room for it.  Nothing held: any size fits (as Chromium);
+    -1: none does."""
     backlog = getattr(sb._parser, "buffered_bytes", 0) or 0
     shares = sb._shares(0)
     usage = [memory_usage(tb) for tb, _, _ in shares]
@@ -793,12 +794,19 @@ def append_quota(sb: SourceBuffer) -> float:
         if not used:
             continue  # charged nothing
         room = limit - used
-        if used > limit // 2:  # only then can an append within the limit need eviction
-            room += freeable_bytes(tb, position)
+        if used > limit // 2:
+            # What eviction could free counts (exactly) once the track holds more than
+            # half its limit.  Below that only an append whose share exceeds the room
+            # left - more than half the limit - would need it, and the page throws for
+            # those (stricter than Chromium there): counting it walks the buffer, at
+            # every record.
+            room += freeable_bytes(tb, position, pending_seek_at(sb, tb, position))
         cap = min(limit, room)
         # The share n * used // total fits while it is at most cap.
         quota = min(quota, -(-(cap + 1) * total // used) - 1)
-    return max(0, quota - backlog)
+    # (Below 0: every append throws, an empty one too - a track over its limit that
+    # eviction cannot bring back under it.)
+    return max(-1, quota - backlog)
 
 
 # -- Pyodide ------------------------------------------------------------------------------

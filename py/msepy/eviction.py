@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .trackbuffer import TrackBuffer
 
 __all__ = ["ADTS_HEADER", "FRAME_OVERHEAD", "coded_frame_eviction", "frame_charge",
-           "freeable_bytes", "memory_usage"]
+           "freeable_bytes", "memory_usage", "pending_seek_at"]
 
 FRAME_OVERHEAD = 104
 """Bytes charged per coded frame beside its payload (Chromium's ``StreamParserBuffer``)."""
@@ -75,35 +75,40 @@ def coded_frame_eviction(sb: "SourceBuffer", new_bytes: int) -> None:
     if not sb._buffer_full:  # 2.
         return
     position = _current_position(sb)
-    shares = sb._shares(pending)  # (charged once, before any removal: as Chromium)
-    too_big = False
+    # Each track's verdict, as Chromium's streams each give theirs: its share of the
+    # new data fits its limit, and what it could free makes room for it - decided on
+    # the buffer as it is (what removing another track's spans frees here too does not
+    # count: the append quota the page throws by is this same answer).
+    shares = sb._shares(pending)
+    fits = all(share <= limit and memory_usage(tb) + share - limit
+               <= freeable_bytes(tb, position, pending_seek_at(sb, tb, position))
+               for tb, share, limit in shares)
     for tb, share, limit in shares:
-        if share > limit:  # the new data alone overflows: nothing is freed for it
-            too_big = True
-            continue
         excess = memory_usage(tb) + share - limit
-        if excess <= 0:
+        if share > limit or excess <= 0:  # (the new data alone overflows: nothing freed)
             continue
-        seek_pending = _seek_pending(sb, tb, position)
+        pending_seek = pending_seek_at(sb, tb, position)
         ts = tb.timescale
-        for start, end in _joined(_removal_spans(tb, position, excess, seek_pending)):  # 3.
+        for start, end in _joined(_removal_spans(tb, position, excess, pending_seek)):  # 3.
             coded_frame_removal(sb, Fraction(start, ts), Fraction(end, ts))  # 4.
-    sb._buffer_full = too_big or any(memory_usage(tb) + share > limit
-                                     for tb, share, limit in shares)
+    sb._buffer_full = not fits
     sb._buffered_changed_hook()
 
 
-def freeable_bytes(tb: "TrackBuffer", position: Fraction) -> int:
-    """What eviction could free at ``position`` with no bound on the excess and no seek
-    pending (the append quota, msepy.bridge): everything but what the walks keep -
-    the span from the GOP played to the GOP last appended - counted over that span,
-    not over the front, which a player keeping its back buffer makes the most of it."""
+def freeable_bytes(tb: "TrackBuffer", position: Fraction, seek_pending: bool = False) -> int:
+    """What eviction could free at ``position`` with no bound on the excess (the
+    verdict, and the append quota, msepy.bridge): everything but what the walks keep -
+    with a seek pending, the GOP last appended; else the span from the GOP played to
+    the GOP last appended - counted over that span, not over the front, which a player
+    keeping its back buffer makes the most of the buffer."""
     frames = tb.frames
     if not frames:
         return 0
     n = len(frames)
     pos = floor_ticks(position, tb.timescale)
     last = _last_appended_gop(tb, frames)
+    if seek_pending:
+        return memory_usage(tb) - (_gop_usage(tb, last) if last is not None else 0)
     playing = _playing_gop(tb, frames, pos)
     between, front_limit = _after_last_appended(tb, frames, pos, last, float("inf"))
     front_end = playing[0] if playing is not None else n
@@ -150,7 +155,7 @@ def _current_position(sb: "SourceBuffer") -> Fraction:
     return getattr(element, "_position", Fraction(0))
 
 
-def _seek_pending(sb: "SourceBuffer", tb: "TrackBuffer", position: Fraction) -> bool:
+def pending_seek_at(sb: "SourceBuffer", tb: "TrackBuffer", position: Fraction) -> bool:
     """A seek waits for data of this track at the position (Chromium's per-stream
     ``seek_pending_``)."""
     source = sb._source
