@@ -12,8 +12,13 @@ byte-streams.md):
   the payload, so a full audio buffer holds about a third less than its payload alone
   would suggest.  The new data is charged to the tracks in proportion to what each
   is charged already (``SourceBuffer._shares``).
-* **Prediction** (step 1's note).  The buffer full flag is set when the new data would
-  not fit; a track whose share alone exceeds its limit frees nothing (the append fails).
+* **Prediction and verdict** (step 1's note; Prepare Append 7).  The buffer full flag
+  is set when the new data would not fit.  Each track then gives its verdict on the
+  buffer as it is, as Chromium's streams each do: its share within its limit, and what
+  it could free (``freeable_bytes``) covering its excess.  A track whose share alone
+  exceeds its limit frees nothing.  Unless every track fits, the flag stays set and
+  ``appendBuffer()`` throws QuotaExceededError (the page's ``appendQuota`` is this
+  verdict, msepy.bridge).
 * **Choice** (step 3), in whole GOPs, in this order until enough is freed:
 
   1. when the playback position is past where the appends are going, the GOPs between
@@ -24,8 +29,9 @@ byte-streams.md):
   4. from the back, down to the GOP holding the position or the GOP last appended to -
      never the latter: freshly appended data is not cut into.
 
-  Each chosen span goes to "Coded Frame Removal" (step 4).  If the data still does not
-  fit, the buffer full flag stays set and ``appendBuffer()`` throws QuotaExceededError.
+  Each chosen span goes to "Coded Frame Removal" (step 4), which takes it from every
+  track buffer of the SourceBuffer (the spec's removal; Chromium's streams each
+  remove their own).
 """
 
 from __future__ import annotations
