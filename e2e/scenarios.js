@@ -373,8 +373,9 @@ export const SCENARIOS = {
     (c) => c.ms.endOfStream(),
   ],
   // A full buffer (Coded Frame Eviction), on a SourceBuffer of AAC in place of the
-  // file's (the first file's run only): the AAC file's media segments, repeated, in "sequence" mode and
-  // 1 MiB appends at position 0 until one is QuotaExceededError (an audio stream's
+  // file's (in the runs of the H.264 files only): the AAC file's media segments,
+  // repeated, in "sequence" mode and 1 MiB appends at position 0 until one is
+  // QuotaExceededError (an audio stream's
   // limit is 12 MiB; what a frame is charged decides which append it is), then one
   // append larger than the limit.  Times to a tenth of a second: Chromium's sequence
   // mode adds up microseconds truncated, one a frame.
