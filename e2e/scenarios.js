@@ -373,7 +373,7 @@ export const SCENARIOS = {
     (c) => c.ms.endOfStream(),
   ],
   // A full buffer (Coded Frame Eviction), on a SourceBuffer of AAC in place of the
-  // file's (in the runs of the H.264 files only): the AAC file's media segments,
+  // file's (in h264_aac.mp4's run only): the AAC file's media segments,
   // repeated, in "sequence" mode and 1 MiB appends at position 0 until one is
   // QuotaExceededError (an audio stream's
   // limit is 12 MiB; what a frame is charged decides which append it is), then one
@@ -381,7 +381,7 @@ export const SCENARIOS = {
   // mode adds up microseconds truncated, one a frame.
   "eviction: a full buffer, then an append larger than the limit": [
     async (c) => {
-      if (!c.type.includes("avc1")) return "n/a";
+      if (!c.url.endsWith("/h264_aac.mp4")) return "n/a";
       const aac = await c.bytes(AAC_MP4_URL);
       const media = aac.subarray(segmentStart({ data: aac, type: AAC_MP4 }, 8));
       c.ms.removeSourceBuffer(c.sb);  // (the element plays the AAC alone)
@@ -438,6 +438,28 @@ export const SCENARIOS = {
       return out.join(" ");
     },
   ],
+  // A full muxed buffer (in h264_aac.mp4's run only): the 720p H.264+AAC benchmark
+  // file appended again and again in "sequence" mode at position 0, until one append
+  // is QuotaExceededError (the 112th in both: its audio, charged its share of each
+  // append in proportion to what it holds, cannot free room).
+  "eviction: a full muxed buffer": [
+    async (c) => {
+      if (!c.url.endsWith("/h264_aac.mp4")) return "n/a";
+      const data = await c.bytes("/tests/fixtures/mp4/bench_720p.mp4");
+      c.ms.removeSourceBuffer(c.sb);
+      const sb = c.sb3 = c.ms.addSourceBuffer('video/mp4; codecs="avc1.64001f,mp4a.40.2"');
+      sb.mode = "sequence";
+      for (let i = 0; i < 200; i++) {
+        try {
+          sb.appendBuffer(data);
+        } catch (e) {
+          return `${e.name} at append ${i + 1}: ${tenths(sb.buffered)}`;
+        }
+        await once(sb, "updateend");
+      }
+      return `no error: ${tenths(sb.buffered)}`;
+    },
+  ],
   "removeSourceBuffer and detach": [
     (c) => c.sb.appendBuffer(c.data),
     (c) => c.ms.removeSourceBuffer(c.sb),
@@ -459,7 +481,7 @@ export async function run(impl, MS, tag, url, type, steps, { bytes, record }) {
   const opened = once(ms, "sourceopen");
   video.src = URL.createObjectURL(ms);
   await opened;
-  const c = { ms, video, type, data: await bytes(url), bytes };
+  const c = { ms, video, type, url, data: await bytes(url), bytes };
   c.sb = ms.addSourceBuffer(type);
   record(log, "sb", c.sb, ["updatestart", "update", "updateend", "error", "abort"]);
   // The element's events, over the whole sequence (Chromium's come from its media
