@@ -38,7 +38,8 @@ from . import bytestream
 from .element import HTMLMediaElement
 from .errors import DOMException, NotFoundError, exception_name
 from .events import Event, EventTarget, TaskQueue, TrackEvent
-from .eviction import _current_position, freeable_bytes, memory_usage, pending_seek_at
+from .eviction import (_current_position, _parser_backlog, freeable_bytes, memory_usage,
+                       pending_seek_at)
 from .feed import FeedBatch, FrameFeed
 from .managed import ManagedMediaSource
 from .mediasource import MediaSource, SourceBufferList
@@ -782,17 +783,17 @@ def append_quota(sb: SourceBuffer) -> float:
     a share fits if it is within the track's limit and what eviction could free at the
     current position makes room for it.  Nothing held: any size fits (as Chromium);
     -1: none does."""
-    backlog = getattr(sb._parser, "buffered_bytes", 0) or 0
-    shares = sb._shares(0)
-    usage = [memory_usage(tb) for tb, _, _ in shares]
+    tbs = list(sb._track_buffers.values())
+    usage = [memory_usage(tb) for tb in tbs]
     total = sum(usage)
     if not total:
         return math.inf
     position = _current_position(sb)
     quota = math.inf
-    for (tb, _, limit), used in zip(shares, usage):
+    for tb, used in zip(tbs, usage):
         if not used:
             continue  # charged nothing
+        limit = sb._limit(tb)
         room = limit - used
         if used > limit // 2:
             # What eviction could free counts (exactly) once the track holds more than
@@ -806,7 +807,7 @@ def append_quota(sb: SourceBuffer) -> float:
         quota = min(quota, -(-(cap + 1) * total // used) - 1)
     # (Below 0: every append throws, an empty one too - a track over its limit that
     # eviction cannot bring back under it.)
-    return max(-1, quota - backlog)
+    return max(-1, quota - _parser_backlog(sb))
 
 
 # -- Pyodide ------------------------------------------------------------------------------

@@ -419,7 +419,7 @@ class HTMLMediaElement(EventTarget):
         if not announce and self.ready_state == HAVE_NOTHING:
             return
         self._queue.fire(self, "durationchange")
-        if self.ready_state >= HAVE_METADATA and not math.isnan(float(new)) and self._position > new:
+        if self.ready_state >= HAVE_METADATA and not math.isnan(after) and self._position > new:
             self._seek(new)  # type: ignore[arg-type]
 
     def _ms_active_track_added(self) -> None:

@@ -85,15 +85,21 @@ def coded_frame_eviction(sb: "SourceBuffer", new_bytes: int) -> None:
     # new data fits its limit, and what it could free makes room for it - decided on
     # the buffer as it is (what removing another track's spans frees here too does not
     # count: the append quota the page throws by is this same answer).
-    shares = sb._shares(pending)
-    fits = all(share <= limit and memory_usage(tb) + share - limit
-               <= freeable_bytes(tb, position, pending_seek_at(sb, tb, position))
-               for tb, share, limit in shares)
-    for tb, share, limit in shares:
-        excess = memory_usage(tb) + share - limit
-        if share > limit or excess <= 0:  # (the new data alone overflows: nothing freed)
+    fits, evicting = True, []
+    for tb, share, limit in sb._shares(pending):
+        if share > limit:  # the new data alone overflows: nothing is freed for it
+            fits = False
             continue
-        pending_seek = pending_seek_at(sb, tb, position)
+        excess = memory_usage(tb) + share - limit
+        if excess > 0:
+            pending_seek = pending_seek_at(sb, tb, position)
+            fits = fits and excess <= freeable_bytes(tb, position, pending_seek)
+            evicting.append((tb, share, limit, pending_seek))
+    for tb, share, limit, pending_seek in evicting:
+        # (What is left to free: removing an earlier track's spans may have freed some.)
+        excess = memory_usage(tb) + share - limit
+        if excess <= 0:
+            continue
         ts = tb.timescale
         for start, end in _joined(_removal_spans(tb, position, excess, pending_seek)):  # 3.
             coded_frame_removal(sb, Fraction(start, ts), Fraction(end, ts))  # 4.
@@ -112,11 +118,12 @@ def freeable_bytes(tb: "TrackBuffer", position: Fraction, seek_pending: bool = F
         return 0
     n = len(frames)
     pos = floor_ticks(position, tb.timescale)
-    last = _last_appended_gop(tb, frames)
+    appended = _last_appended_index(tb, frames)
+    last = None if appended is None else _gop_at(frames, appended)
     if seek_pending:
         return memory_usage(tb) - (_gop_usage(tb, last) if last is not None else 0)
     playing = _playing_gop(tb, frames, pos)
-    between, front_limit = _after_last_appended(tb, frames, pos, last, float("inf"))
+    between, front_limit = _after_last_appended(tb, frames, pos, appended, last, float("inf"))
     front_end = playing[0] if playing is not None else n
     if front_limit is not None:  # the front stops before the appends' range
         a = 0
@@ -198,10 +205,11 @@ def _chosen_gops(tb: "TrackBuffer", position: Fraction, excess: int | float,
         return []
     n = len(frames)
     pos = floor_ticks(position, tb.timescale)
-    last = _last_appended_gop(tb, frames)
+    appended = _last_appended_index(tb, frames)
+    last = None if appended is None else _gop_at(frames, appended)
     playing = None if seek_pending else _playing_gop(tb, frames, pos)
     # 1. Between the GOP last appended and a position past the appends' end.
-    chosen, front_limit = _after_last_appended(tb, frames, pos, last, excess)
+    chosen, front_limit = _after_last_appended(tb, frames, pos, appended, last, excess)
     freed = sum(_gop_usage(tb, gop) for gop in chosen)
     if front_limit is None:
         front_limit = pos
@@ -251,16 +259,17 @@ def _chosen_gops(tb: "TrackBuffer", position: Fraction, excess: int | float,
 
 
 def _after_last_appended(tb: "TrackBuffer", frames: list["CodedFrame"], pos: int,
-                         last: _Gop | None, excess: int | float
+                         appended: int | None, last: _Gop | None, excess: int | float
                          ) -> tuple[list[_Gop], int | None]:
     """Chromium's ``FreeBuffersAfterLastAppended``: with the position past the end of
     the appends (their highest end timestamp), the GOPs from the first random access
     point after that end up to the position, until ``excess`` is freed; and then the
-    front may only go up to the start of the range the appends go to (else None)."""
+    front may only go up to the start of the range the appends go to (else None).
+    (``appended``: the index of the frame appended last, ``last`` its GOP.)"""
     het = tb.highest_end_timestamp
-    if last is None or het is None or pos <= het:
+    if appended is None or last is None or het is None or pos <= het:
         return [], None
-    start = het + (tb.max_distance if frames[_last_appended_index(tb, frames)].is_rap else 0)
+    start = het + (tb.max_distance if frames[appended].is_rap else 0)
     chosen: list[_Gop] = []
     freed = 0
     a = last[1]
@@ -276,14 +285,9 @@ def _after_last_appended(tb: "TrackBuffer", frames: list["CodedFrame"], pos: int
     return chosen, _range_start(tb, frames[last[0]].pts)
 
 
-def _last_appended_gop(tb: "TrackBuffer", frames: list["CodedFrame"]) -> _Gop | None:
-    """The GOP of the frame appended last (the track's last decode timestamp), or None
-    when coded frame processing has none (a new coded frame group starts)."""
-    i = _last_appended_index(tb, frames)
-    return None if i is None else _gop_at(frames, i)
-
-
 def _last_appended_index(tb: "TrackBuffer", frames: list["CodedFrame"]) -> int | None:
+    """The frame appended last (the track's last decode timestamp), or None when coded
+    frame processing has none (a new coded frame group starts)."""
     dts = tb.last_decode_timestamp
     if dts is None:
         return None

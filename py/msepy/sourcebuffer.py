@@ -581,9 +581,12 @@ class SourceBuffer(EventTarget):
         tbs = list(self._track_buffers.values())
         usage = [memory_usage(tb) for tb in tbs]
         total = sum(usage)
-        return [(tb, new_bytes * used // total if total else 0,
-                 self._limits.get(tb.kind, DEFAULT_LIMITS["video"]))
+        return [(tb, new_bytes * used // total if total else 0, self._limit(tb))
                 for tb, used in zip(tbs, usage)]
+
+    def _limit(self, tb: TrackBuffer) -> int:
+        """What ``tb`` may be charged (its kind's memory limit)."""
+        return self._limits.get(tb.kind, DEFAULT_LIMITS["video"])
 
     @property
     def memory_used(self) -> int:
