@@ -20,6 +20,8 @@ const useSnapshot = params.get("snapshot") !== "off";
 const MICROPIP = "micropip-0.11.1-py3-none-any.whl";
 const WARM_UP_SECONDS = 0.3;
 const IDLE_WARM_MS = 600;     // after a boot snapshot: warmWhileIdle
+const PRIME_MS = 800;         // after a cold boot: primeCodeCache, the warm-up's rounds
+const BALLAST_MS = 800;       // ... then the ballast's
 const IDLE_SLICE_MS = 4;
 const IDLE_QUIET_MS = 50;
 const SNAPSHOT_DELAY_MS = 3000;
@@ -82,38 +84,76 @@ async function boot() {
   // Stored a while later, not among the page's first appends (a 30 MB copy and write).
   if (snapshot?.taken) setTimeout(() => snapshot.store(), SNAPSHOT_DELAY_MS);
   if (fromSnapshot) warmWhileIdle(bridge);
+  else primeCodeCache(bridge);
 }
 
-// A restored engine has Python's state but none of V8's compiled code: its first calls
-// run cold, and V8 optimizes them in the background as they get hot.  Warming it for
-// 0.5 s before `ready` put the first frame of a page that plays at once at 1.1 s after
-// navigation; so the warm-up runs after `ready`, a round (3-6 ms) at a time while the
-// page has been quiet for IDLE_QUIET_MS, until IDLE_WARM_MS of rounds ran.  A page that
-// appends at once appends cold (as it would have waited for the warm-up before); one
-// that first fetches its media appends warm.
+// A restored engine has Python's state, and V8's code cache for Pyodide's WebAssembly
+// holds the code optimized before it was written (primeCodeCache); the rest runs cold
+// until V8 optimizes it as it gets hot.  Warming for 0.5 s before `ready` put the first
+// frame of a page that plays at once at 1.1 s after navigation, so the warm-up runs
+// after `ready`, a round (3-6 ms) at a time while the page has been quiet for
+// IDLE_QUIET_MS, until IDLE_WARM_MS of rounds ran.  A page that appends at once appends
+// as warm as the code cache makes it; one that first fetches its media, warmer still.
 function warmWhileIdle(bridge) {
-  let left = IDLE_WARM_MS;
-  const step = () => {
-    if (left <= 0) {
-      bridge.warm_idle_end();
-      return;
-    }
-    const wait = lastBatchAt + IDLE_QUIET_MS - performance.now();
-    if (wait > 0 || waiting.size) {
-      setTimeout(step, Math.max(wait, 1));
-      return;
-    }
-    const start = performance.now();
-    let going = false;
-    try {
-      going = bridge.warm_idle(IDLE_SLICE_MS / 1000);
-    } catch (e) {  // warming is best effort: the engine does not need it
-      console.warn("msepy: warm-up stopped:", e.message || e);
-    }
-    left = going ? left - (performance.now() - start) : 0;
-    setTimeout(step, 0);
-  };
-  setTimeout(step, 0);
+  inSlices((s) => bridge.warm_idle(s), IDLE_WARM_MS, true).then(() => bridge.warm_idle_end());
+}
+
+// After a cold boot (a first visit): make V8's code cache for Pyodide's WebAssembly hold
+// the append path, for every later visit.  Chromium writes that cache only during the
+// page that compiled the module, at V8's "chunks" of new optimized code: 1 MB of it, or
+// 2 s without any - and in a page that plays, the code the page's own appends and
+// frame pulls make hot comes in a trickle, so the last chunk came at about `ready`:
+// later visits restored a cache without the append path and ran their first appends
+// half cold (Python's part of a 512 KiB append 1.5-2.0 ms, against 1.0 ms).  So the
+// warm-up's rounds run at once (PRIME_MS, not waiting for the page to be quiet: a batch
+// waits for one round at most), making the append path hot, and then the ballast
+// (msepy.warmup.code_cache_ballast) makes the next megabyte of optimized code, whose
+// chunk takes the append path along.  Measured with Chromium's traces
+// (e2e/diag-code-cache.mjs): a chunk after `ready` in 5 first visits out of 6 (0 of 3
+// without the ballast); the visits after them appended at p50 1.7-2.0 ms with the
+// renderer stopped (2.2 ms after the sixth; 3.0-4.5 ms with no priming at all).  Only
+// the first visit pays: about 1.6 s of one core, in rounds the page's batches pass.
+function primeCodeCache(bridge) {
+  inSlices((s) => bridge.warm_idle(s), PRIME_MS, false)
+    .then(() => { bridge.warm_idle_end(); return inSlices((s) => bridge.code_cache_ballast(s), BALLAST_MS, false); })
+    .catch((e) => console.warn("msepy: code cache priming stopped:", e.message || e));
+}
+
+// Runs `slice(seconds)` (true: go on) IDLE_SLICE_MS at a time until `budgetMs` of them
+// ran, each in a task of its own, so the page's batches run between two; with `quiet`,
+// only while no batch came for IDLE_QUIET_MS.  Best effort: an error ends it.
+function inSlices(slice, budgetMs, quiet) {
+  return new Promise((resolve) => {
+    let left = budgetMs;
+    const step = () => {
+      if (left <= 0) return resolve();
+      const wait = quiet ? lastBatchAt + IDLE_QUIET_MS - performance.now() : 0;
+      if (wait > 0 || waiting.size) {
+        setTimeout(step, Math.max(wait, 1));
+        return;
+      }
+      const start = performance.now();
+      let going = false;
+      try {
+        going = slice(IDLE_SLICE_MS / 1000);
+      } catch (e) {  // warming is best effort: the engine does not need it
+        console.warn("msepy: warm-up stopped:", e.message || e);
+      }
+      left = going ? left - (performance.now() - start) : 0;
+      yieldThen(step);
+    };
+    yieldThen(step);
+  });
+}
+
+// Run `fn` in a task of its own, after what is queued now (the page's batches): a
+// message to ourselves, as a setTimeout(0) chain is held to 4 ms a step once nested.
+const yieldChannel = new MessageChannel();
+const yielded = [];
+yieldChannel.port1.onmessage = () => yielded.shift()();
+function yieldThen(fn) {
+  yielded.push(fn);
+  yieldChannel.port2.postMessage(null);
 }
 
 async function fetchWheel() {

@@ -914,6 +914,14 @@ def warm_idle_end() -> None:
     gc.collect()
 
 
+def code_cache_ballast(seconds: float) -> bool:
+    """``msepy.warmup.code_cache_ballast``, for the worker after a cold boot (True: it
+    ran, as ``warm_idle`` reports)."""
+    from .warmup import code_cache_ballast as run
+    run(seconds)
+    return True
+
+
 def support_js() -> Any:
     from js import Object  # type: ignore[import-not-found]
     from pyodide.ffi import to_js  # type: ignore[import-not-found]

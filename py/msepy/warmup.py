@@ -189,3 +189,73 @@ class Session:
             if self.rounds % 16 == 0:
                 run([{"op": "feedSeek", "target": "el", "time": 0.0}])
                 self._position = 0.0
+
+
+
+# -- the code cache's ballast (Pyodide in Chromium, after a cold boot) --------------------
+
+def code_cache_ballast(seconds: float) -> None:
+    """Run a broad sample of CPython's C code (the compiler, re, json, zlib, hashlib,
+    decimal, big integers, unicode, pickle, ...) for about ``seconds``.
+
+    What it is for: after a cold boot the worker runs the warm-up session until the
+    append path is optimized, and then this.  Chromium stores V8's optimized code for
+    Pyodide's WebAssembly when V8 reports a "chunk": once 1 MB of new optimized code has
+    built up, or (early in a page's life only, as measured) 2 s after the last new
+    code.  A page that plays makes new code in a trickle, so the last chunk of a first
+    visit came at about `ready`, before the warm-up's code, and every later visit
+    restored a cache without it.  The ballast is new code in bulk: its megabyte sends
+    a chunk with the append path in it (web/worker.js, primeCodeCache)."""
+    start = time.perf_counter()
+    i = 0
+    while True:
+        _ballast_round(i)
+        i += 1
+        if time.perf_counter() - start >= seconds:
+            break
+
+
+def _ballast_round(i: int) -> None:
+    import base64, binascii, bisect, collections, csv, datetime, decimal, fractions
+    import hashlib, heapq, io, json, math, pickle, random, re, struct, unicodedata, zlib
+    from array import array
+    source = (f"def f{i}(a, b=2, *c, **d):\n"
+              f"    x = [j * {i} for j in range(a) if j % 3]\n"
+              f"    return {{k: v for k, v in zip(x, x)}}, (lambda y: y + {i})(b)\n"
+              f"class K{i}:\n    def m(self): return f'{{self!r}}'\n")
+    namespace: dict[str, Any] = {}
+    exec(compile(source, f"<ballast {i}>", "exec"), namespace)
+    namespace[f"f{i}"](50)
+    text = ("Grüße, мир! " * 20 + str(i)) * 5
+    re.findall(r"(\w+)[,!]\s*(\d*)", text)
+    re.sub(r"\s+", " ", text).upper().lower().split()
+    json.loads(json.dumps({"a": [1.5, i, "x" * 10, None, True], "b": {"c": text[:50]}}))
+    packed = zlib.compress(text.encode("utf-8") * 4, 6)
+    zlib.decompress(packed)
+    for digest in (hashlib.sha256, hashlib.md5, hashlib.sha1, hashlib.blake2b):
+        digest(packed).hexdigest()
+    d = decimal.Decimal(i) / decimal.Decimal(7)
+    str(d.sqrt()), str(d.quantize(decimal.Decimal("0.001")))
+    datetime.datetime(2024, 1, 1 + i % 28).isoformat()
+    datetime.date.fromisoformat("2024-02-03").strftime("%A %d %B %Y")
+    base64.b64encode(packed), binascii.hexlify(packed[:64])
+    pickle.loads(pickle.dumps({"t": (1, 2.5, "s"), "l": list(range(20)), "s": {1, 2}}))
+    [unicodedata.category(ch) for ch in text[:40]], unicodedata.normalize("NFKD", text[:40])
+    text.encode("utf-16"), text.encode("latin-1", "replace"), text.encode().decode()
+    n = 3 ** (200 + i % 50) * 12345678901234567890
+    str(n), n // 987654321, n % 97, pow(n, 3, 1000000007), math.isqrt(n), math.gcd(n, 123456)
+    repr(1 / 3 + i), float("1.2345e-7"), format(i * 1.1, ".3f"), "%s %d %.2f" % ("a", i, 3.14159)
+    h = list(range(100, 0, -1))
+    heapq.heapify(h)
+    [heapq.heappop(h) for _ in range(10)]
+    sorted(text.split(), key=str.lower)
+    bisect.insort(h, 50)
+    rng = random.Random(i)
+    [rng.random() for _ in range(20)]
+    rng.shuffle(h)
+    fractions.Fraction(i, 7) + fractions.Fraction(3, 11), math.log(i + 1)
+    array("d", range(50)).tobytes(), collections.Counter(text).most_common(3)
+    collections.deque(h, 20).rotate(3)
+    list(csv.reader(io.StringIO("a,b,c\n1,2,3\n")))
+    struct.pack("<IdhB", i, 1.5, -3, 7), struct.unpack(">Q", bytes(8))
+    set(text) & set("abcdef"), frozenset(h) | {1, 2}, dict.fromkeys(text.split(), 0)
