@@ -105,17 +105,22 @@ function warmWhileIdle(bridge) {
 // frame pulls make hot comes in a trickle, so the last chunk came at about `ready`:
 // later visits restored a cache without the append path and ran their first appends
 // half cold (Python's part of a 512 KiB append 1.5-2.0 ms, against 1.0 ms).  So the
-// warm-up's rounds run at once (PRIME_MS, not waiting for the page to be quiet: a batch
-// waits for one round at most), making the append path hot, and then the ballast
+// warm-up's rounds run (PRIME_MS, while the page is quiet, as warmWhileIdle's), making
+// the append path hot, and then the ballast
 // (msepy.warmup.code_cache_ballast) makes the next megabyte of optimized code, whose
 // chunk takes the append path along.  Measured with Chromium's traces
-// (e2e/diag-code-cache.mjs): a chunk after `ready` in 5 first visits out of 6 (0 of 3
-// without the ballast); the visits after them appended at p50 1.7-2.0 ms with the
-// renderer stopped (2.2 ms after the sixth; 3.0-4.5 ms with no priming at all).  Only
-// the first visit pays: about 1.6 s of one core, in rounds the page's batches pass.
+// (e2e/diag-code-cache.mjs), first visits that play at once: run without waiting for
+// quiet, the ballast sent a chunk after `ready` in 5 first visits of 6 (none in 3
+// without the ballast), and the next visits appended at p50 1.7-2.0 ms, renderer
+// stopped (3.0-4.5 ms with no priming).  But the first visit's batches then waited
+// behind the rounds, and dash.js at 4x (e2e/players.test.mjs) ended at 40 s with the
+// duration at 40.008 in 2 runs of 8.  Waiting for quiet: the chunk after `ready` in 1
+// first visit of 3, the next visits at p50 1.8-2.0 ms all the same (the chunk at about
+// `ready` held the boot's warm-up), and dash.js passed 6 runs of 6.  Only a first
+// visit pays: 1.6 s of one core, while its page is quiet.
 function primeCodeCache(bridge) {
-  inSlices((s) => bridge.warm_idle(s), PRIME_MS, false)
-    .then(() => { bridge.warm_idle_end(); return inSlices((s) => bridge.code_cache_ballast(s), BALLAST_MS, false); })
+  inSlices((s) => bridge.warm_idle(s), PRIME_MS, true)
+    .then(() => { bridge.warm_idle_end(); return inSlices((s) => bridge.code_cache_ballast(s), BALLAST_MS, true); })
     .catch((e) => console.warn("msepy: code cache priming stopped:", e.message || e));
 }
 

@@ -205,20 +205,24 @@ def code_cache_ballast(seconds: float) -> None:
     code.  A page that plays makes new code in a trickle, so the last chunk of a first
     visit came at about `ready`, before the warm-up's code, and every later visit
     restored a cache without it.  The ballast is new code in bulk: its megabyte sends
-    a chunk with the append path in it (web/worker.js, primeCodeCache)."""
+    a chunk with the append path in it (web/worker.js, primeCodeCache).
+
+    In parts of well under a millisecond in CPython (each first one imports its
+    modules), so that a page's batch waits little behind a slice of it."""
     start = time.perf_counter()
-    i = 0
     while True:
-        _ballast_round(i)
-        i += 1
+        global _ballast_next
+        part = _BALLAST_PARTS[_ballast_next % len(_BALLAST_PARTS)]
+        part(_ballast_next)
+        _ballast_next += 1
         if time.perf_counter() - start >= seconds:
             break
 
 
-def _ballast_round(i: int) -> None:
-    import base64, binascii, bisect, collections, csv, datetime, decimal, fractions
-    import hashlib, heapq, io, json, math, pickle, random, re, struct, unicodedata, zlib
-    from array import array
+_ballast_next = 0
+
+
+def _code(i: int) -> None:
     source = (f"def f{i}(a, b=2, *c, **d):\n"
               f"    x = [j * {i} for j in range(a) if j % 3]\n"
               f"    return {{k: v for k, v in zip(x, x)}}, (lambda y: y + {i})(b)\n"
@@ -226,36 +230,83 @@ def _ballast_round(i: int) -> None:
     namespace: dict[str, Any] = {}
     exec(compile(source, f"<ballast {i}>", "exec"), namespace)
     namespace[f"f{i}"](50)
-    text = ("Grüße, мир! " * 20 + str(i)) * 5
+
+
+def _text(i: int) -> str:
+    return ("Grüße, мир! " * 20 + str(i)) * 5
+
+
+def _regex(i: int) -> None:
+    import re
+    text = _text(i)
     re.findall(r"(\w+)[,!]\s*(\d*)", text)
     re.sub(r"\s+", " ", text).upper().lower().split()
-    json.loads(json.dumps({"a": [1.5, i, "x" * 10, None, True], "b": {"c": text[:50]}}))
-    packed = zlib.compress(text.encode("utf-8") * 4, 6)
+
+
+def _json(i: int) -> None:
+    import json
+    json.loads(json.dumps({"a": [1.5, i, "x" * 10, None, True], "b": {"c": _text(i)[:50]}}))
+
+
+def _bytes(i: int) -> None:
+    import base64, binascii, hashlib, zlib
+    packed = zlib.compress(_text(i).encode("utf-8") * 4, 6)
     zlib.decompress(packed)
     for digest in (hashlib.sha256, hashlib.md5, hashlib.sha1, hashlib.blake2b):
         digest(packed).hexdigest()
+    base64.b64encode(packed), binascii.hexlify(packed[:64])
+
+
+def _numbers(i: int) -> None:
+    import decimal, fractions, math
     d = decimal.Decimal(i) / decimal.Decimal(7)
     str(d.sqrt()), str(d.quantize(decimal.Decimal("0.001")))
-    datetime.datetime(2024, 1, 1 + i % 28).isoformat()
-    datetime.date.fromisoformat("2024-02-03").strftime("%A %d %B %Y")
-    base64.b64encode(packed), binascii.hexlify(packed[:64])
-    pickle.loads(pickle.dumps({"t": (1, 2.5, "s"), "l": list(range(20)), "s": {1, 2}}))
-    [unicodedata.category(ch) for ch in text[:40]], unicodedata.normalize("NFKD", text[:40])
-    text.encode("utf-16"), text.encode("latin-1", "replace"), text.encode().decode()
     n = 3 ** (200 + i % 50) * 12345678901234567890
     str(n), n // 987654321, n % 97, pow(n, 3, 1000000007), math.isqrt(n), math.gcd(n, 123456)
     repr(1 / 3 + i), float("1.2345e-7"), format(i * 1.1, ".3f"), "%s %d %.2f" % ("a", i, 3.14159)
+    fractions.Fraction(i, 7) + fractions.Fraction(3, 11), math.log(i + 1)
+
+
+def _dates(i: int) -> None:
+    import datetime
+    datetime.datetime(2024, 1, 1 + i % 28).isoformat()
+    datetime.date.fromisoformat("2024-02-03").strftime("%A %d %B %Y")
+
+
+def _pickle(i: int) -> None:
+    import pickle
+    pickle.loads(pickle.dumps({"t": (1, 2.5, "s"), "l": list(range(20)), "s": {1, i}}))
+
+
+def _unicode(i: int) -> None:
+    import unicodedata
+    text = _text(i)
+    [unicodedata.category(ch) for ch in text[:40]], unicodedata.normalize("NFKD", text[:40])
+    text.encode("utf-16"), text.encode("latin-1", "replace"), text.encode().decode()
+
+
+def _sequences(i: int) -> None:
+    import bisect, heapq, random
     h = list(range(100, 0, -1))
     heapq.heapify(h)
     [heapq.heappop(h) for _ in range(10)]
-    sorted(text.split(), key=str.lower)
+    sorted(_text(i).split(), key=str.lower)
     bisect.insort(h, 50)
     rng = random.Random(i)
     [rng.random() for _ in range(20)]
     rng.shuffle(h)
-    fractions.Fraction(i, 7) + fractions.Fraction(3, 11), math.log(i + 1)
+
+
+def _containers(i: int) -> None:
+    import collections, csv, io, struct
+    from array import array
+    text = _text(i)
     array("d", range(50)).tobytes(), collections.Counter(text).most_common(3)
-    collections.deque(h, 20).rotate(3)
+    collections.deque(range(100), 20).rotate(3)
     list(csv.reader(io.StringIO("a,b,c\n1,2,3\n")))
     struct.pack("<IdhB", i, 1.5, -3, 7), struct.unpack(">Q", bytes(8))
-    set(text) & set("abcdef"), frozenset(h) | {1, 2}, dict.fromkeys(text.split(), 0)
+    set(text) & set("abcdef"), frozenset(range(i % 50)) | {1, 2}, dict.fromkeys(text.split(), 0)
+
+
+_BALLAST_PARTS = (_code, _regex, _json, _bytes, _numbers, _dates, _pickle, _unicode,
+                  _sequences, _containers)
