@@ -12,32 +12,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { setup } from "./lib.mjs";
+import { rendererlessAppends, setup } from "./lib.mjs";
 
 const TRIALS = Number(process.env.TRIALS || 3);
 const LINGER = Number(process.env.LINGER || 5000);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
-
-const restoredAppends = (page) => page.evaluate(async () => {
-  const data = await h.bytes("/tests/fixtures/mp4/bench_720p.mp4");
-  const { video, ms } = h.make("msepy");
-  video._renderer.tick = () => {};
-  video._renderer.update = () => {};
-  video.muted = true;
-  await h.open(video, ms);
-  const sb = ms.addSourceBuffer('video/mp4; codecs="avc1.64001f,mp4a.40.2"');
-  sb.mode = "sequence";
-  const out = [];
-  for (let c = 0; c < 6; c++) {
-    for (let i = 0; i < data.length; i += 512 * 1024) {
-      const a = performance.now();
-      await h.append(sb, data.subarray(i, i + 512 * 1024));
-      const t = msepy.engine.timings.filter((x) => x.ops?.endsWith("appendBuffer")).at(-1);
-      out.push([performance.now() - a, t?.py?.handle ?? NaN]);
-    }
-  }
-  return { rows: out, restored: msepy.engine.info.fromSnapshot };
-});
 
 for (let trial = 1; trial <= TRIALS; trial++) {
   const trace = path.join(os.tmpdir(), `msepy-code-cache-${process.pid}.json`);
@@ -55,7 +34,8 @@ for (let trial = 1; trial <= TRIALS; trial++) {
     await new Promise((r) => setTimeout(r, LINGER));
     await cold.close();
     const page = await env.page();
-    const { rows, restored } = await restoredAppends(page);
+    const rows = await rendererlessAppends(page);
+    const restored = await page.evaluate(() => msepy.engine.info.fromSnapshot);
     await page.close();
     line = `cold page: ready ${marks.ready.toFixed(0)} ms, first frame ${marks.firstFrame.toFixed(0)} ms; ` +
       `next visit (${restored ? "restored" : "cold!"}): append p50 ${median(rows.map((r) => r[0])).toFixed(2)} ms, ` +

@@ -14,7 +14,7 @@
 //   LONG=0 node e2e/diag-later-pages.mjs            (no long page)
 //   MSEPY_CHROMIUM_FLAGS=--js-flags=--no-wasm-inlining node e2e/diag-later-pages.mjs
 
-import { setup } from "./lib.mjs";
+import { rendererlessAppends, setup } from "./lib.mjs";
 
 const PAGES = Number(process.env.PAGES || 4);
 const LONG = Number(process.env.LONG ?? 20);
@@ -22,31 +22,7 @@ const WAIT_MS = Number(process.env.WAIT_MS || 0);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 
-// `sessions` players in turn, each appending the 18 pieces: [latency, Python] per append.
-const appendIn = (page, sessions) => page.evaluate(async ([sessions, wait]) => {
-  const data = await h.bytes("/tests/fixtures/mp4/bench_720p.mp4");
-  await new Promise((r) => setTimeout(r, wait));
-  const out = [];
-  for (let s = 0; s < sessions; s++) {
-    const { video, ms } = h.make("msepy");
-    video._renderer.tick = () => {};    // the renderer stopped: the appends alone
-    video._renderer.update = () => {};
-    video.muted = true;
-    await h.open(video, ms);
-    const sb = ms.addSourceBuffer('video/mp4; codecs="avc1.64001f,mp4a.40.2"');
-    sb.mode = "sequence";
-    for (let c = 0; c < 6; c++) {
-      for (let i = 0; i < data.length; i += 512 * 1024) {
-        const a = performance.now();
-        await h.append(sb, data.subarray(i, i + 512 * 1024));
-        const timing = msepy.engine.timings.filter((t) => t.ops === "appendBuffer").at(-1);
-        out.push([performance.now() - a, timing?.py?.handle ?? NaN]);
-      }
-    }
-    video.remove();
-  }
-  return out;
-}, [sessions, WAIT_MS]);
+const appendIn = (page, sessions) => rendererlessAppends(page, sessions, WAIT_MS);
 
 const booted = (page) => page.evaluate(() => (msepy.engine.info.fromSnapshot ? "S" : "C"));
 

@@ -108,3 +108,35 @@ export function expectedIndex(times, t) {
   for (let i = 0; i < times.length; i++) if (times[i] <= t + 1e-9) n = i;
   return n;
 }
+
+// The browser benchmark's appends (e2e/bench.mjs: the 10 s 720p file six times in
+// 512 KiB pieces, "sequence" mode) in `sessions` msepy players in turn, after `waitMs`,
+// each with its renderer stopped (the appends alone): [latency, the worker's Python
+// (handle)] per append, in ms.  For the diagnosis scripts (diag-*.mjs).
+export function rendererlessAppends(page, sessions = 1, waitMs = 0) {
+  return page.evaluate(async ([sessions, wait]) => {
+    const data = await h.bytes("/tests/fixtures/mp4/bench_720p.mp4");
+    await new Promise((r) => setTimeout(r, wait));
+    const out = [];
+    for (let s = 0; s < sessions; s++) {
+      const { video, ms } = h.make("msepy");
+      video._renderer.tick = () => {};
+      video._renderer.update = () => {};
+      video.muted = true;
+      await h.open(video, ms);
+      const sb = ms.addSourceBuffer('video/mp4; codecs="avc1.64001f,mp4a.40.2"');
+      sb.mode = "sequence";
+      for (let c = 0; c < 6; c++) {
+        for (let i = 0; i < data.length; i += 512 * 1024) {
+          const a = performance.now();
+          await h.append(sb, data.subarray(i, i + 512 * 1024));
+          // (The first append shares its batch with addSourceBuffer() and the mode.)
+          const timing = msepy.engine.timings.filter((t) => t.ops?.endsWith("appendBuffer")).at(-1);
+          out.push([performance.now() - a, timing?.py?.handle ?? NaN]);
+        }
+      }
+      video.remove();
+    }
+    return out;
+  }, [sessions, waitMs]);
+}

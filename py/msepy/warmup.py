@@ -209,9 +209,9 @@ def code_cache_ballast(seconds: float) -> None:
 
     In parts of well under a millisecond in CPython (each first one imports its
     modules), so that a page's batch waits little behind a slice of it."""
+    global _ballast_next
     start = time.perf_counter()
     while True:
-        global _ballast_next
         part = _BALLAST_PARTS[_ballast_next % len(_BALLAST_PARTS)]
         part(_ballast_next)
         _ballast_next += 1
