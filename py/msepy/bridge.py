@@ -794,14 +794,7 @@ def append_quota(sb: SourceBuffer) -> float:
         if not used:
             continue  # charged nothing
         limit = sb._limit(tb)
-        room = limit - used
-        if used > limit // 2:
-            # What eviction could free counts (exactly) once the track holds more than
-            # half its limit.  Below that only an append whose share exceeds the room
-            # left - more than half the limit - would need it, and the page throws for
-            # those (stricter than Chromium there): counting it walks the buffer, at
-            # every record.
-            room += freeable_bytes(tb, position, pending_seek_at(sb, tb, position))
+        room = limit - used + freeable_bytes(tb, position, pending_seek_at(sb, tb, position))
         cap = min(limit, room)
         # The share n * used // total fits while it is at most cap.
         quota = min(quota, -(-(cap + 1) * total // used) - 1)

@@ -111,18 +111,34 @@ def freeable_bytes(tb: "TrackBuffer", position: Fraction, seek_pending: bool = F
     """What eviction could free at ``position`` with no bound on the excess (the
     verdict, and the append quota, msepy.bridge): everything but what the walks keep -
     with a seek pending, the GOP last appended; else the span from the GOP played to
-    the GOP last appended - counted over that span, not over the front, which a player
-    keeping its back buffer makes the most of the buffer."""
-    frames = tb.frames
-    if not frames:
+    the GOP last appended."""
+    if not tb.frame_count:
         return 0
-    n = len(frames)
     pos = floor_ticks(position, tb.timescale)
+    dts, het = tb.last_decode_timestamp, tb.highest_end_timestamp
+    if not seek_pending and dts is not None and dts == tb.last_dts() \
+            and (het is None or pos <= het):
+        # The usual case, asked at every state record (the page's appendQuota): the
+        # frame appended last ends decode order and the position is not past the
+        # appends.  The GOP last appended is then the last one: the walks keep from the
+        # GOP played to the end, and free the front - counted without making the
+        # pending runs' frames (TrackBuffer.bytes_before), so an append's runs stay
+        # unmade.
+        playing = _playing_gop(tb, pos)
+        if playing is not None:
+            return tb.bytes_before(playing[0]) + frame_charge(tb) * playing[0]
+    return _freeable_walked(tb, pos, seek_pending)
+
+
+def _freeable_walked(tb: "TrackBuffer", pos: int, seek_pending: bool) -> int:
+    """``freeable_bytes`` in every case, on the frames made (``pos`` in ticks)."""
+    frames = tb.frames
+    n = len(frames)
     appended = _last_appended_index(tb, frames)
     last = None if appended is None else _gop_at(frames, appended)
     if seek_pending:
         return memory_usage(tb) - (_gop_usage(tb, last) if last is not None else 0)
-    playing = _playing_gop(tb, frames, pos)
+    playing = _playing_gop(tb, pos)
     between, front_limit = _after_last_appended(tb, frames, pos, appended, last, float("inf"))
     front_end = playing[0] if playing is not None else n
     if front_limit is not None:  # the front stops before the appends' range
@@ -207,7 +223,7 @@ def _chosen_gops(tb: "TrackBuffer", position: Fraction, excess: int | float,
     pos = floor_ticks(position, tb.timescale)
     appended = _last_appended_index(tb, frames)
     last = None if appended is None else _gop_at(frames, appended)
-    playing = None if seek_pending else _playing_gop(tb, frames, pos)
+    playing = None if seek_pending else _playing_gop(tb, pos)
     # 1. Between the GOP last appended and a position past the appends' end.
     chosen, front_limit = _after_last_appended(tb, frames, pos, appended, last, excess)
     freed = sum(_gop_usage(tb, gop) for gop in chosen)
@@ -316,17 +332,24 @@ def _usage(tb: "TrackBuffer", a: int, b: int) -> int:
     return data + frame_charge(tb) * (b - a)
 
 
-def _playing_gop(tb: "TrackBuffer", frames: list["CodedFrame"], pos: int) -> _Gop | None:
+def _playing_gop(tb: "TrackBuffer", pos: int) -> _Gop | None:
     """The GOP whose presentation span holds ``pos`` (ticks), else the first one after
-    it; None when every GOP ends at or before it."""
+    it; None when every GOP ends at or before it.  (Pending runs are made only as far
+    as the GOPs looked at.)"""
     rap = tb.rap_index_for(pos)
-    gop = _gop_at(frames, rap if rap is not None else 0)
+    a = rap if rap is not None else 0
+    frames = tb.frames_upto(a + 1)
+    while a > 0 and not frames[a].is_rap:  # (a leading run without one: from the first)
+        a -= 1
+    n = tb.frame_count
     while True:
-        if pos < _pts_span(frames, *gop)[1]:  # holds it, or starts after it
-            return gop
-        if gop[1] == len(frames):
+        b = tb.next_rap(a + 1)
+        frames = tb.frames_upto(b)
+        if pos < _pts_span(frames, a, b)[1]:  # holds it, or starts after it
+            return a, b
+        if b == n:
             return None
-        gop = (gop[1], _next_rap(frames, gop[1] + 1))
+        a = b
 
 
 def _gop_at(frames: list["CodedFrame"], i: int) -> _Gop:

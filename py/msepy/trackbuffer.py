@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import count, islice
 from math import gcd
-from operator import sub
+from operator import attrgetter, sub
 from typing import Iterable, Iterator
 
 from .bytestream import CodedFrame, FrameRun, TrackInfo
@@ -53,6 +53,7 @@ from .bytestream import CodedFrame, FrameRun, TrackInfo
 __all__ = ["TrackBuffer", "SpliceFrame"]
 
 _DTS = lambda f: f.dts  # noqa: E731  (bisect key)
+_DATA = attrgetter("data")
 _generations = count()
 
 
@@ -113,6 +114,9 @@ class _PendingRun:
     def make_frames(self) -> list[CodedFrame]:
         return self.run.frames(self.factor, self.shift, self.group, self.info)
 
+    def payload_bytes(self) -> int:
+        return sum(self.run.sizes)
+
 
 @dataclass(slots=True)
 class _AddedFrames:
@@ -142,6 +146,13 @@ class _AddedFrames:
 
     def make_frames(self) -> list[CodedFrame]:
         return self.frames
+
+    def payload_bytes(self) -> int:
+        return _payload_bytes(self.frames)
+
+
+def _payload_bytes(frames: list[CodedFrame]) -> int:
+    return sum(map(len, map(_DATA, frames)))
 
 
 def _rescale_frames(frames: list[CodedFrame], factor: int) -> None:
@@ -174,6 +185,9 @@ class TrackBuffer:
         # Bookkeeping.
         self.size = 0
         """Bytes of coded frame payload held."""
+        self._bytes_memo = (0, 0)
+        """(k, the payload bytes of the first k frames): ``bytes_before``'s last answer,
+        kept while no insertion or removal reaches before frame k (``_rewritten``)."""
         self.max_lead = 0
         self.min_lead = 0
         self.max_distance = 0
@@ -223,6 +237,40 @@ class TrackBuffer:
         if runs:
             self._make_pending(runs)
         return self._frames
+
+    def next_rap(self, i: int) -> int:
+        """The index of the first random access point at or after frame ``i`` in decode
+        order (the frame count if none), making pending runs only as far as it looks."""
+        while True:
+            frames = self._frames
+            while i < len(frames) and not frames[i].is_rap:
+                i += 1
+            if i < len(frames) or not self._pending:
+                return i
+            self._make_pending(1)
+
+    def bytes_before(self, k: int) -> int:
+        """The payload bytes of the first ``k`` frames in decode order (made already).
+        Incremental: from the last answer, while no insertion or removal reached before
+        it (appends at the end do not), only the frames between the two are counted;
+        else the shorter side of frame ``k`` is (a long back buffer, or what is ahead)."""
+        at, total = self._bytes_memo
+        frames = self._frames
+        if at and k >= at:
+            total += _payload_bytes(frames[at:k])
+        elif at and at - k < k:
+            total -= _payload_bytes(frames[k:at])
+        elif k <= self.frame_count - k:
+            total = _payload_bytes(frames[:k])
+        else:
+            total = self.size - _payload_bytes(frames[k:]) - sum(p.payload_bytes() for p in self._pending)
+        self._bytes_memo = (k, total)
+        return total
+
+    def _rewritten(self, index: int) -> None:
+        """Frames were inserted or removed from ``index`` on (decode order)."""
+        if self._bytes_memo[0] > index:
+            self._bytes_memo = (0, 0)
 
     def _make_pending(self, runs: int) -> None:
         for p in self._pending[:runs]:
@@ -332,7 +380,9 @@ class TrackBuffer:
             self._append_made([frame])
         else:
             frames = self.frames
-            frames.insert(bisect_right(frames, frame.dts, key=_DTS), frame)
+            at = bisect_right(frames, frame.dts, key=_DTS)
+            frames.insert(at, frame)
+            self._rewritten(at)
             if frame.dts < self.modified_from_dts:
                 self.modified_from_dts = frame.dts
         self.size += len(frame.data)
@@ -585,6 +635,7 @@ class TrackBuffer:
         if removed:
             self.generation = next(_generations)
             frames[first:i] = keep
+            self._rewritten(first)
             self.size -= sum(len(f.data) for f in removed)
             dropped = self._unanchor(removed) if split and self.anchors else set()
             clean, self._ranges_dirty = not self._ranges_dirty, True
@@ -708,6 +759,7 @@ class TrackBuffer:
             if self.frames[i] is frame:
                 self.generation = next(_generations)
                 del self.frames[i]
+                self._rewritten(i)
                 self.size -= len(frame.data)
                 self._ranges_dirty = True
                 self._forget_extent([frame])
@@ -723,6 +775,7 @@ class TrackBuffer:
         self._frames.clear()
         self._pending.clear()
         self._pending_count = 0
+        self._rewritten(0)
         self.anchors = {}
         self._max_pts = self._max_end = None
         self.size = 0
