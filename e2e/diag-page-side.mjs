@@ -1,5 +1,7 @@
-// Where an append's time goes, page side: per 512 KiB append of the benchmark's
-// session (playing), the latency the page sees against the worker's round trip.
+// Where an append's time goes: per 512 KiB append of the benchmark's session (playing,
+// the renderer on), the latency the page sees beside the worker's round trip, the two
+// hops, the worker's run and Python's handle; the median of each page's large appends.
+//   PAGES=3 node e2e/diag-page-side.mjs   (the first page boots cold: no snapshot yet)
 import { setup } from "./lib.mjs";
 
 const env = await setup();
@@ -27,8 +29,7 @@ try {
           const done = performance.now();
           const t = msepy.engine.timings.at(-1);
           out.push({ size: piece.length, lat: done - a, call: called - a, rt: t.roundTrip,
-            toWorker: t.toWorker, toPage: t.toPage, run: t.run, handle: t.py?.handle, end: done - endAt,
-            afterReply: endAt - (t.arrived) });
+            toWorker: t.toWorker, toPage: t.toPage, run: t.run, handle: t.py?.handle, end: done - endAt });
         }
       }
       video.remove();
@@ -36,7 +37,7 @@ try {
     });
     const big = rows.filter((r) => r.size > 400000);
     const med = (k) => { const v = big.map((r) => r[k]).sort((a, b) => a - b); return v[Math.floor(v.length / 2)].toFixed(3); };
-    console.log(`page ${p}: median of ${big.length} large: ` + ["lat", "call", "rt", "toWorker", "run", "handle", "toPage", "afterReply", "end"].map((k) => `${k} ${med(k)}`).join(", "));
+    console.log(`page ${p}: median of ${big.length} large: ` + ["lat", "call", "rt", "toWorker", "run", "handle", "toPage", "end"].map((k) => `${k} ${med(k)}`).join(", "));
     for (const r of rows) console.log(Object.entries(r).map(([k, v]) => `${k}=${typeof v === "number" ? v.toFixed(2) : v}`).join(" "));
   }
 } finally {

@@ -174,6 +174,8 @@ class Bridge:
         self._sizes: dict[str, tuple[int, int] | None] = {}
         """Element id -> the video size last announced by ``resize`` (None: no metadata)."""
         self._resize_pending: dict[str, None] = {}
+        self._quotas: dict[str, tuple[Any, float]] = {}
+        """SourceBuffer id -> (what its appendQuota depends on, the quota)."""
         self._clean = True
         """Nothing that could change state ran since the last state step."""
         self._only: set[str] | None = None
@@ -407,7 +409,7 @@ class Bridge:
         if self._names.get(id(obj)) == oid:
             del self._names[id(obj)]
         for table in (self._state_of, self._sent, self._feeds, self._track_state,
-                      self._sizes, self._resize_pending):
+                      self._sizes, self._resize_pending, self._quotas):
             table.pop(oid, None)  # type: ignore[attr-defined]
         self._track_lists.pop(oid, None)
         self._children.pop(oid, None)
@@ -575,7 +577,7 @@ class Bridge:
         if isinstance(obj, MediaSource):
             return lambda oid, ms: self._ms_dict(ms)
         if isinstance(obj, SourceBuffer):
-            return lambda oid, sb: self._sb_dict(sb)
+            return self._sb_dict
         if isinstance(obj, HTMLMediaElement):
             return self._element_dict
         if isinstance(obj, _Track):
@@ -595,7 +597,7 @@ class Bridge:
                 if len(sbs) > 1 else None,
                 "liveSeekableRange": ms._live_seekable_range.doubles(), **extras.ms_state(ms)}
 
-    def _sb_dict(self, sb: SourceBuffer) -> dict[str, Any]:
+    def _sb_dict(self, oid: str, sb: SourceBuffer) -> dict[str, Any]:
         removed = sb._source is None
         return {"removed": removed, "updating": sb.updating, "mode": sb.mode,
                 "timestampOffset": sb.timestamp_offset,
@@ -606,8 +608,22 @@ class Bridge:
                     sb._source, sb._buffered_ranges),
                 "parsingMediaSegment": sb._append_state == PARSING_MEDIA_SEGMENT,
                 "generateTimestamps": sb._generate_timestamps,
-                "appendQuota": None if removed else append_quota(sb),
+                "appendQuota": None if removed else self._append_quota(oid, sb),
                 "type": sb._type, "lastError": sb.last_error}
+
+    def _append_quota(self, oid: str, sb: SourceBuffer) -> float:
+        """``append_quota``, again only when the buffer, the position, a seek or the
+        parser's backlog changed (an append's records: one before updatestart, with
+        the last batch's buffer; one before update)."""
+        element = sb._source._element if sb._source is not None else None
+        key = (*[tb.generation for tb in sb._track_buffers.values()], _parser_backlog(sb),
+               getattr(element, "_position", None), getattr(element, "seeking", None))
+        memo = self._quotas.get(oid)
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        quota = append_quota(sb)
+        self._quotas[oid] = (key, quota)
+        return quota
 
     def _element_dict(self, oid: str, el: HTMLMediaElement) -> dict[str, Any]:
         error = el.error
