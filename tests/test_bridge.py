@@ -79,9 +79,11 @@ def test_append_steps_state_before_each_event_and_internal_messages():
     data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
     reply = b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}])
     kinds = [s[0] for s in reply["steps"]]
-    # updatestart is seen with updating=true: a state step comes first.
+    # The page set `updating` itself (every object is "touched" here): no state step
+    # before updatestart - the first one, whole, is the finished append's.
+    assert reply["steps"][0] == ["event", "sb1", "updatestart", {}]
     first_state = reply["steps"][kinds.index("state")][1]
-    assert first_state["sb1"]["updating"] is True
+    assert first_state["sb1"]["updating"] is False and "mode" in first_state["sb1"]
     assert events(reply)[0] == "sb1:updatestart"
     assert events(reply)[-2:] == ["sb1:update", "sb1:updateend"]
     assert "el1:loadedmetadata" in events(reply)
@@ -97,6 +99,16 @@ def test_append_steps_state_before_each_event_and_internal_messages():
     assert snap["sb1"]["buffered"] and snap["el1"]["readyState"] == 4
     assert snap["el1.audioTracks"]["items"] == ["track" + snap[snap["el1.audioTracks"]["items"][0]]["id"]]
     assert snap["el1"]["videoWidth"] == 160 and snap["el1"]["videoHeight"] == 120
+
+
+def test_an_append_the_page_did_not_mirror_steps_its_state_before_updatestart():
+    """A batch whose SourceBuffer the page did not mark touched (no pending field of its
+    own): updatestart is seen with updating=true from a state step before it."""
+    b = with_buffer()
+    data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
+    reply = b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}], [])
+    assert reply["steps"][0][0] == "state" and reply["steps"][0][1]["sb1"]["updating"] is True
+    assert reply["steps"][1] == ["event", "sb1", "updatestart", {}]
 
 
 def test_ops_of_one_batch_run_before_queued_tasks():
@@ -315,17 +327,26 @@ def states_before(reply, event):
 
 def test_the_state_step_before_updatestart_is_the_source_buffers_own():
     """appendBuffer()'s synchronous steps change only the SourceBuffer's record, so the
-    step before updatestart computes only that one - unless coded frame eviction (the
-    prepare append algorithm) removed frames: then the element's buffered changed too.
-    Either way, what the page holds after the batch is the whole state."""
+    step before updatestart computes only that one - or none, when the page marked the
+    SourceBuffer touched (its mirror set `updating` itself) - unless coded frame
+    eviction (the prepare append algorithm) removed frames: then the element's
+    buffered changed too.  Either way, what the page holds after the batch is the whole
+    state."""
     b = with_limited_buffer(60_000)
     data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
     append = [{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [data]}]
-    reply = b.handle(append)
+    reply = b.handle(append, [])
     before = states_before(reply, "sb1:updatestart")
     assert list(before) == ["sb1"] and before["sb1"]["updating"] is True
-    assert reply["snapshot"]["sb1"]["updating"] is False
+    assert reply["snapshot"] == {}
     assert b.handle([], None)["snapshot"] == b.snapshot()  # nothing stale
+    b.handle([{"op": "call", "target": "sb1", "method": "remove", "args": [0, 100]}])
+    reply = b.handle(append, ["sb1"])
+    assert states_before(reply, "sb1:updatestart") == {}
+    # The first record after it is whole (it settles the page's pending fields).
+    whole = states_before(reply, "sb1:update")["sb1"]
+    assert whole["updating"] is False and set(whole) == set(b.snapshot()["sb1"])
+    assert b.handle([], None)["snapshot"] == b.snapshot()
     # The second copy does not fit beside the first: eviction before updatestart.
     b.handle([{"op": "set", "target": "sb1", "name": "timestampOffset", "value": 10},
               {"op": "set", "target": "el1", "name": "currentTime", "value": 1.5}])

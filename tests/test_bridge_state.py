@@ -82,7 +82,7 @@ def test_snapshot_holds_the_touched_objects_no_whole_record_settled():
     reply = append(b, FRAMES.read_bytes(), touched=["sb1"])
     first = next(step[1]["sb1"] for step in reply["steps"]
                  if step[0] == "state" and "sb1" in step[1])
-    assert set(first) == set(b.snapshot()["sb1"]) and first["updating"] is True
+    assert set(first) == set(b.snapshot()["sb1"]) and first["updating"] is False  # (none before updatestart)
     assert reply["snapshot"] == {}
     assert append(b, b"", touched=[])["snapshot"] == {}
     assert set(append(b, b"")["snapshot"]) == set(b.snapshot())   # None: all

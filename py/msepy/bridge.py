@@ -325,12 +325,20 @@ class Bridge:
         state record - unless coded frame eviction removed frames or an ended
         MediaSource reopened: then any record may have changed.  So the state step
         before ``updatestart`` computes that one record (the buffer append algorithm
-        runs in a later task, and the step before ``update`` computes them all)."""
+        runs in a later task, and the step before ``update`` computes them all) - or
+        none, when the page changed that SourceBuffer itself (its mirror set
+        `updating`: the usual case)."""
         sb = self._objects.get(op.get("target"))  # type: ignore[arg-type]
         before = _media_state(sb)
         result = self._run(op)
         if before is not None and _media_state(sb) == before:
-            self._only = {op["target"]}
+            if op["target"] in self._diverged:
+                # What changed is `updating`, which the page's mirror set itself: no
+                # state step before updatestart.  The SourceBuffer's next record is
+                # whole (it is in _diverged), before update, in this batch.
+                self._clean = True
+            else:
+                self._only = {op["target"]}
         return result
 
     def _run(self, op: dict[str, Any]) -> dict[str, Any]:
