@@ -15,7 +15,7 @@ const VIDEO_AHEAD = 12;       // decoded + decoding video frames to keep
 const AUDIO_AHEAD = 0.6;      // seconds of audio queued ahead of the clock
 const VIDEO_LOW = 4;          // ... while appends are in flight
 const AUDIO_LOW = 0.25;
-const REPORT_MS = 250;        // wall ms between position reports (timeupdate), as Chromium
+const REPORT_MS = 240;        // wall ms between position reports (timeupdate): about 250, as Chromium
 const PREROLL_FRAMES = 2;     // decoded video frames before the clock starts
 const PREROLL_AUDIO = 0.1;    // seconds of decoded audio before the clock starts
 const PREROLL_MAX_MS = 1000;  // start anyway after this long
@@ -227,12 +227,13 @@ export class Renderer {
         let t = this.clockNow();
         if (Number.isFinite(this.playableUntil)) t = Math.min(t, this.playableUntil);
         if (t > this.position) this.position = t;
-        // The model fires timeupdate at each report that moves the position: at most
-        // every 250 ms of wall time, as Chromium's periodic timeupdate (not per media
-        // time: at 4x, 0.1 s of media made one every 25 ms, and dash.js, which checks
-        // at each timeupdate for a position past the MPD's end (40.0) that did not end
-        // - the audio runs to 40.008 - seeked back and paused, in about 1 run of 10);
-        // at once at the end of what is playable and at a cue boundary.
+        // The model fires timeupdate at each report that moves the position: about
+        // every 250 ms of wall time (the first tick after 240 ms), as Chromium's
+        // periodic timeupdate - not per media time: at 4x, 0.1 s of media made one
+        // every 25 ms, and dash.js, which checks at each timeupdate for a position past
+        // the MPD's end (40.0) that did not end (the audio runs to 40.008), seeked back
+        // and paused in about 1 run of 10.  At once at the end of what is playable and
+        // at a cue boundary.
         const now = performance.now();
         if (now - this.lastReportAt >= REPORT_MS ||
             this.position >= this.playableUntil ||
