@@ -45,7 +45,7 @@ from .managed import ManagedMediaSource
 from .mediasource import MediaSource, SourceBufferList
 from .sourcebuffer import PARSING_MEDIA_SEGMENT, SourceBuffer
 from .timeranges import TimeRanges
-from .tracks import AudioTrack, TextTrack, VideoTrack, _Track, _TrackList
+from .tracks import AudioTrack, TextTrack, VideoTrack, _Track, _TrackList, change_count
 from .webvtt import VTTCue, cue_list_of
 
 __all__ = ["Bridge", "support_table", "handle_js"]
@@ -277,11 +277,18 @@ class Bridge:
             if not fire:
                 self._task_scope = self._family(owner)
                 self._dirty(self._task_scope)
+                tracks_before = change_count()
             self._in_fire = fire
             try:
                 task()
             finally:
                 self._in_fire, self._task_scope = False, None
+            if not fire and change_count() != tracks_before:
+                # A track changed (added, removed, enabled, its SourceBuffer gone): the
+                # lists and every track too.  (No state step runs inside a task:
+                # events fire in tasks of their own.)
+                family = self._family(owner, lists=True)
+                self._dirty(None if family is None else family | self._track_ids)
             n += 1
 
     def _dirty(self, scope: set[str] | None) -> None:
@@ -292,12 +299,14 @@ class Bridge:
         elif self._only is not None:
             self._only = None if scope is None else self._only | scope
 
-    def _family(self, owner: Any) -> set[str] | None:
+    def _family(self, owner: Any, lists: bool = False) -> set[str] | None:
         """The objects whose state a task of ``owner``'s algorithm can change: for a
         SourceBuffer's (buffer append, range removal), its MediaSource, every
         SourceBuffer of it (an append error ends the stream, and an ended MediaSource's
         buffers report other ranges) and the element it is attached to, with their
-        lists (their tracks are added by ``_states``).  None (any object) for any other
+        SourceBufferLists - and with ``lists``, or for a SourceBuffer with text tracks
+        (its cues come with appends), their track lists and tracks: a task that
+        changes a track gets those too (``_drain``).  None (any object) for any other
         task: an element's promise reactions run the page's script."""
         if not isinstance(owner, SourceBuffer):
             return None
@@ -310,13 +319,15 @@ class Bridge:
                 element = element._element
             if element is not None:
                 family.append(element)
+        lists = lists or any(owner.text_tracks)
         ids = set()
         for obj in family:
             oid = self._names.get(id(obj))
             if oid is not None:
                 ids.add(oid)
-                ids.update(self._children.get(oid, ()))
-        # The page's only session (the usual case): every object is in it.
+                ids.update(c for c in self._children.get(oid, ())
+                           if lists or c not in self._track_lists)
+        # The page's only session, with its lists: every object is in it.
         return None if len(ids) + len(self._track_ids) >= len(self._state_of) else ids
 
     def _run_append(self, op: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,20 @@ __all__ = ["AudioTrack", "VideoTrack", "TextTrack", "AudioTrackList", "VideoTrac
            "TextTrackList"]
 
 _ids = itertools.count(1)
+_changes = 0
+"""Track changes so far, anywhere: a track added to or removed from a list, its
+enabled/selected/mode changed, or its SourceBuffer removed (``change_count``)."""
+
+
+def change_count() -> int:
+    """A number that every track change makes new (msepy.bridge: a state step after one
+    records every track list and track, whatever the running task's scope)."""
+    return _changes
+
+
+def note_track_change() -> None:
+    global _changes
+    _changes += 1
 
 
 def new_track_id() -> str:
@@ -50,6 +64,7 @@ class _Track:
         return sb if sb is not None and sb._source is not None else None
 
     def _changed(self) -> None:
+        note_track_change()
         for lst in self._lists:
             lst._queue.fire(lst, "change")
         if self._on_change is not None:
@@ -167,6 +182,7 @@ class _TrackList(EventTarget):
 
     def _add(self, track: _Track) -> None:
         """Add a track and queue ``addtrack`` (HTML track list logic)."""
+        note_track_change()
         self._tracks.append(track)
         track._lists.append(self)
         self._queue.fire(self, TrackEvent("addtrack", track))
@@ -175,6 +191,7 @@ class _TrackList(EventTarget):
         """Remove a track; queue ``removetrack`` (and ``change`` if it was active)."""
         if track not in self._tracks:
             return
+        note_track_change()
         self._tracks.remove(track)
         track._lists.remove(self)
         self._queue.fire(self, TrackEvent("removetrack", track))
