@@ -15,7 +15,7 @@ from msepy import HTMLMediaElement, MediaSource, TaskQueue
 from msepy.bridge import append_quota
 from msepy._time import floor_ticks
 from msepy.errors import QuotaExceededError
-from msepy.eviction import _freeable_walked, freeable_bytes
+from msepy.eviction import _find_playing_gop, _freeable_walked, _playing_gop, freeable_bytes
 
 DATA = (Path(__file__).parent / "fixtures" / "mp4" / "h264_aac.mp4").read_bytes()
 MIME = 'video/mp4; codecs="avc1.64000b,mp4a.40.2"'
@@ -88,6 +88,7 @@ def test_what_eviction_could_free_is_counted_as_the_walk_counts_it(copies, offse
         for tb in sb._track_buffers.values():
             pos = floor_ticks(el._position, tb.timescale)
             assert freeable_bytes(tb, el._position) == _freeable_walked(tb, pos, False)
+            assert _playing_gop(tb, pos) == _find_playing_gop(tb, pos)  # (its memo)
 
     for step, position in enumerate(positions):
         el._position = Fraction(position, 10)

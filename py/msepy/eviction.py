@@ -40,6 +40,7 @@ from bisect import bisect_right
 from fractions import Fraction
 from operator import attrgetter
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from ._time import floor_ticks
 from .processing import coded_frame_removal
@@ -335,7 +336,22 @@ def _usage(tb: "TrackBuffer", a: int, b: int) -> int:
 def _playing_gop(tb: "TrackBuffer", pos: int) -> _Gop | None:
     """The GOP whose presentation span holds ``pos`` (ticks), else the first one after
     it; None when every GOP ends at or before it.  (Pending runs are made only as far
-    as the GOPs looked at.)"""
+    as the GOPs looked at.)  Asked at every record: the last answer holds while the
+    position does and no frame was inserted or removed - appends at the end leave a
+    GOP that ended before them as it was."""
+    memo = _gops.get(tb)
+    if memo is not None and memo[0] == (tb.rewrites, pos):
+        return memo[1]
+    gop = _find_playing_gop(tb, pos)
+    if gop is not None and gop[1] < tb.frame_count:
+        _gops[tb] = ((tb.rewrites, pos), gop)
+    return gop
+
+
+_gops: "WeakKeyDictionary[TrackBuffer, tuple[tuple[int, int], _Gop]]" = WeakKeyDictionary()
+
+
+def _find_playing_gop(tb: "TrackBuffer", pos: int) -> _Gop | None:
     rap = tb.rap_index_for(pos)
     a = rap if rap is not None else 0
     frames = tb.frames_upto(a + 1)

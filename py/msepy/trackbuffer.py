@@ -188,6 +188,9 @@ class TrackBuffer:
         self._bytes_memo = (0, 0)
         """(k, the payload bytes of the first k frames): ``bytes_before``'s last answer,
         kept while no insertion or removal reaches before frame k (``_rewritten``)."""
+        self.rewrites = 0
+        """Counts the insertions and removals of frames (not appends at the end of
+        decode order): while it holds, frame i is the same frame for every i held."""
         self.max_lead = 0
         self.min_lead = 0
         self.max_distance = 0
@@ -269,6 +272,7 @@ class TrackBuffer:
 
     def _rewritten(self, index: int) -> None:
         """Frames were inserted or removed from ``index`` on (decode order)."""
+        self.rewrites += 1
         if self._bytes_memo[0] > index:
             self._bytes_memo = (0, 0)
 
