@@ -632,8 +632,8 @@ class Bridge:
 
     def _append_quota(self, oid: str, sb: SourceBuffer) -> float:
         """``append_quota``, again only when the buffer, the position, a seek or the
-        parser's backlog changed (an append's records: one before updatestart, with
-        the last batch's buffer; one before update)."""
+        parser's backlog changed (a playing element's records come with every
+        position report; the SourceBuffer's, whenever any field changed)."""
         element = sb._source._element if sb._source is not None else None
         key = (*[tb.generation for tb in sb._track_buffers.values()], _parser_backlog(sb),
                getattr(element, "_position", None), getattr(element, "seeking", None))
