@@ -101,6 +101,24 @@ def test_append_steps_state_before_each_event_and_internal_messages():
     assert snap["el1"]["videoWidth"] == 160 and snap["el1"]["videoHeight"] == 120
 
 
+def test_an_append_that_changes_no_field_still_settles_updating_before_update():
+    """An initialization segment alone changes none of the SourceBuffer's fields: its
+    record after the append equals the one before.  The page set `updating` itself, so
+    the step before update must still carry the whole record (updating false) - else
+    update and updateend fire with updating true, and a player waiting for it to be
+    false (dash.js) waits for ever."""
+    b = with_buffer()
+    data = (FIXTURES / "mp4" / "h264_aac.mp4").read_bytes()
+    init = data[:data.index(b"moof") - 4]
+    reply = b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [init]}],
+                     ["sb1"])
+    at_update = states_before(reply, "sb1:update")
+    assert at_update["sb1"]["updating"] is False and set(at_update["sb1"]) == set(b.snapshot()["sb1"])
+    reply = b.handle([{"op": "call", "target": "sb1", "method": "appendBuffer", "args": [init]}],
+                     ["sb1"])
+    assert states_before(reply, "sb1:update")["sb1"]["updating"] is False
+
+
 def test_an_append_the_page_did_not_mirror_steps_its_state_before_updatestart():
     """A batch whose SourceBuffer the page did not mark touched (no pending field of its
     own): updatestart is seen with updating=true from a state step before it."""

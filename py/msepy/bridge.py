@@ -180,6 +180,11 @@ class Bridge:
         """Nothing that could change state ran since the last state step."""
         self._only: set[str] | None = None
         """When not clean: the only objects whose state may have changed (None: any)."""
+        self._unsettled: set[str] = set()
+        """Objects whose whole record the next state step sends even if unchanged: an
+        append's SourceBuffer, whose step before updatestart was left out (its record
+        then equals the last one sent - `updating` is back to false - but the page's
+        pending `updating` must be settled before update and updateend)."""
         self._diverged: set[str] = set()
         """Objects the page changed itself in this batch: their next state record is
         whole (a delta against the last one sent may leave a pending field unsettled)."""
@@ -345,9 +350,10 @@ class Bridge:
         if before is not None and _media_state(sb) == before:
             if op["target"] in self._diverged:
                 # What changed is `updating`, which the page's mirror set itself: no
-                # state step before updatestart.  The SourceBuffer's next record is
-                # whole (it is in _diverged), before update, in this batch.
+                # state step before updatestart.  The next one sends the SourceBuffer's
+                # whole record (before update, in this batch), changed or not.
                 self._clean = True
+                self._unsettled.add(op["target"])
             else:
                 self._only = {op["target"]}
         return result
@@ -521,9 +527,10 @@ class Bridge:
         fields: dict[str, dict[str, Any]] = {}
         only, self._only = self._only, None
         sent = self._sent
+        unsettled, self._unsettled = self._unsettled, set()
         for oid, state in self._states(only).items():
             old = sent.get(oid)
-            if old != state:
+            if old != state or oid in unsettled:
                 sent[oid] = state
                 changed[oid] = state
                 # Only the fields that changed (the mirrors merge them) - but the whole
