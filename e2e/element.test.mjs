@@ -331,6 +331,29 @@ describe("<msepy-video>", () => {
     }
   });
 
+  test("timeupdate while playing comes about every 250 ms of wall time, as Chromium's, whatever the rate", async () => {
+    // HTML: every 15 to 250 ms.  Per 0.1 s of media instead, a 4x player got one every
+    // 25 ms, and dash.js caught a position past its MPD's end that had not ended yet.
+    const r = await page.evaluate(async ({ url, type }) => {
+      const p = await h.load("msepy", url, type);
+      p.video.muted = true;
+      p.video.playbackRate = 2;
+      const times = [];
+      const playing = h.once(p.video, "playing", 10000);
+      await p.video.play();
+      await playing;
+      p.video.addEventListener("timeupdate", () => { if (!p.video.paused) times.push(performance.now()); });
+      await h.once(p.video, "ended", 20000);
+      p.video.remove();
+      return times.slice(1).map((t, i) => t - times[i]);
+    }, H264);
+    const gaps = r.slice(0, -1).sort((a, b) => a - b);  // (the last: at the end, at once)
+    assert.ok(gaps.length >= 4, JSON.stringify(r));
+    const median = gaps[gaps.length >> 1];
+    assert.ok(median > 200 && median < 300, `median gap ${median} ms: ${JSON.stringify(r)}`);
+    assert.ok(gaps[0] > 100, `gaps ${JSON.stringify(r)}`);
+  });
+
   test("removed from its document, a playing element pauses (HTML removal steps) and keeps its data; moved, it plays on", async () => {
     const r = await page.evaluate(async ({ url, type }) => {
       const p = await h.load("msepy", url, type);
