@@ -38,12 +38,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from fractions import Fraction
-from operator import attrgetter
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
 
 from ._time import floor_ticks
 from .processing import coded_frame_removal
+from .trackbuffer import payload_bytes
 
 if TYPE_CHECKING:
     from .bytestream import CodedFrame
@@ -61,7 +61,6 @@ out raw AAC frames)."""
 _AAC = frozenset(("mp4a.40", "mp4a.66", "mp4a.67", "mp4a.68"))  # MPEG-4 and MPEG-2 AAC
 
 _Gop = tuple[int, int]  # a GOP as decode order indices [a, b)
-_DATA = attrgetter("data")
 
 
 def memory_usage(tb: "TrackBuffer") -> int:
@@ -329,7 +328,7 @@ def _usage(tb: "TrackBuffer", a: int, b: int) -> int:
     if b <= a:
         return 0
     frames = tb.frames
-    data = len(frames[a].data) if b == a + 1 else sum(map(len, map(_DATA, frames[a:b])))
+    data = len(frames[a].data) if b == a + 1 else payload_bytes(frames[a:b])
     return data + frame_charge(tb) * (b - a)
 
 
@@ -353,10 +352,7 @@ _gops: "WeakKeyDictionary[TrackBuffer, tuple[tuple[int, int], _Gop]]" = WeakKeyD
 
 def _find_playing_gop(tb: "TrackBuffer", pos: int) -> _Gop | None:
     rap = tb.rap_index_for(pos)
-    a = rap if rap is not None else 0
-    frames = tb.frames_upto(a + 1)
-    while a > 0 and not frames[a].is_rap:  # (a leading run without one: from the first)
-        a -= 1
+    a = rap if rap is not None else 0  # (none: a leading run without one is a GOP)
     n = tb.frame_count
     while True:
         b = tb.next_rap(a + 1)

@@ -32,8 +32,7 @@ from .initsegment import initialization_segment_received
 from .processing import AppendError, coded_frame_processing, coded_frame_removal
 from .timeranges import TimeRanges
 from .trackbuffer import TrackBuffer
-from .tracks import note_track_change
-from .tracks import AudioTrackList, TextTrackList, VideoTrackList
+from .tracks import AudioTrackList, TextTrackList, VideoTrackList, note_track_change
 
 if TYPE_CHECKING:
     from .mediasource import MediaSource
@@ -545,8 +544,8 @@ class SourceBuffer(EventTarget):
         coded frames, the parser's state, the pending input.  Detaching runs it too (as
         Chromium frees a detached source's buffers): no attribute or method of a
         SourceBuffer out of its sourceBuffers can reach them again."""
-        self._source = None  # its tracks' sourceBuffer is null from now on:
-        note_track_change()
+        self._source = None
+        note_track_change()  # its tracks' sourceBuffer is null from now on
         self._track_buffers = {}
         self._group_firsts = []
         self._input_chunks = []

@@ -50,7 +50,7 @@ from typing import Iterable, Iterator
 
 from .bytestream import CodedFrame, FrameRun, TrackInfo
 
-__all__ = ["TrackBuffer", "SpliceFrame"]
+__all__ = ["TrackBuffer", "SpliceFrame", "payload_bytes"]
 
 _DTS = lambda f: f.dts  # noqa: E731  (bisect key)
 _DATA = attrgetter("data")
@@ -148,10 +148,11 @@ class _AddedFrames:
         return self.frames
 
     def payload_bytes(self) -> int:
-        return _payload_bytes(self.frames)
+        return payload_bytes(self.frames)
 
 
-def _payload_bytes(frames: list[CodedFrame]) -> int:
+def payload_bytes(frames: list[CodedFrame]) -> int:
+    """The payload bytes of ``frames``."""
     return sum(map(len, map(_DATA, frames)))
 
 
@@ -260,13 +261,13 @@ class TrackBuffer:
         at, total = self._bytes_memo
         frames = self._frames
         if at and k >= at:
-            total += _payload_bytes(frames[at:k])
+            total += payload_bytes(frames[at:k])
         elif at and at - k < k:
-            total -= _payload_bytes(frames[k:at])
+            total -= payload_bytes(frames[k:at])
         elif k <= self.frame_count - k:
-            total = _payload_bytes(frames[:k])
+            total = payload_bytes(frames[:k])
         else:
-            total = self.size - _payload_bytes(frames[k:]) - sum(p.payload_bytes() for p in self._pending)
+            total = self.size - payload_bytes(frames[k:]) - sum(p.payload_bytes() for p in self._pending)
         self._bytes_memo = (k, total)
         return total
 
@@ -640,7 +641,7 @@ class TrackBuffer:
             self.generation = next(_generations)
             frames[first:i] = keep
             self._rewritten(first)
-            self.size -= sum(len(f.data) for f in removed)
+            self.size -= payload_bytes(removed)
             dropped = self._unanchor(removed) if split and self.anchors else set()
             clean, self._ranges_dirty = not self._ranges_dirty, True
             if clean and block:

@@ -27,8 +27,8 @@ enabled/selected/mode changed, or its SourceBuffer removed (``change_count``).""
 
 
 def change_count() -> int:
-    """A number that every track change makes new (msepy.bridge: a state step after one
-    records every track list and track, whatever the running task's scope)."""
+    """A number that every track change makes new (msepy.bridge: a task that changed a
+    track has every track list and track in its state steps' scope)."""
     return _changes
 
 
