@@ -110,33 +110,44 @@ export function expectedIndex(times, t) {
 }
 
 // The browser benchmark's appends (e2e/bench.mjs: the 10 s 720p file six times in
-// 512 KiB pieces, "sequence" mode) in `sessions` msepy players in turn, after `waitMs`,
-// each with its renderer stopped (the appends alone): [latency, the worker's Python
-// (handle)] per append, in ms.  For the diagnosis scripts (diag-*.mjs).
-export function rendererlessAppends(page, sessions = 1, waitMs = 0) {
-  return page.evaluate(async ([sessions, wait]) => {
+// 512 KiB pieces, "sequence" mode) in `sessions` msepy players in turn, after `waitMs`:
+// with `playing`, play() first and the renderer on, as the benchmark's; else the
+// renderer stopped (the appends alone).  Per append: its size, the latency the page saw
+// and the worker's timing record (web/worker.js; ms).  For the diag-*.mjs scripts.
+export function benchmarkAppends(page, { sessions = 1, waitMs = 0, playing = false } = {}) {
+  return page.evaluate(async ([sessions, wait, playing]) => {
     const data = await h.bytes("/tests/fixtures/mp4/bench_720p.mp4");
     await new Promise((r) => setTimeout(r, wait));
     const out = [];
     for (let s = 0; s < sessions; s++) {
       const { video, ms } = h.make("msepy");
-      video._renderer.tick = () => {};
-      video._renderer.update = () => {};
+      if (!playing) {
+        video._renderer.tick = () => {};
+        video._renderer.update = () => {};
+      }
       video.muted = true;
       await h.open(video, ms);
       const sb = ms.addSourceBuffer('video/mp4; codecs="avc1.64001f,mp4a.40.2"');
       sb.mode = "sequence";
+      if (playing) video.play().catch(() => {});
       for (let c = 0; c < 6; c++) {
         for (let i = 0; i < data.length; i += 512 * 1024) {
+          const piece = data.subarray(i, i + 512 * 1024);
           const a = performance.now();
-          await h.append(sb, data.subarray(i, i + 512 * 1024));
+          await h.append(sb, piece);
           // (The first append shares its batch with addSourceBuffer() and the mode.)
           const timing = msepy.engine.timings.filter((t) => t.ops?.endsWith("appendBuffer")).at(-1);
-          out.push([performance.now() - a, timing?.py?.handle ?? NaN]);
+          out.push({ size: piece.length, lat: performance.now() - a, timing: timing ?? {} });
         }
       }
       video.remove();
     }
     return out;
-  }, [sessions, waitMs]);
+  }, [sessions, waitMs, playing]);
+}
+
+// `benchmarkAppends` with the renderer stopped: [latency, the worker's Python (handle)].
+export async function rendererlessAppends(page, sessions = 1, waitMs = 0) {
+  const rows = await benchmarkAppends(page, { sessions, waitMs });
+  return rows.map((r) => [r.lat, r.timing.py?.handle ?? NaN]);
 }

@@ -112,12 +112,13 @@ function warmWhileIdle(bridge) {
 // (e2e/diag-code-cache.mjs), first visits that play at once: run without waiting for
 // quiet, the ballast sent a chunk after `ready` in 5 first visits of 6 (none in 3
 // without the ballast), and the next visits appended at p50 1.7-2.0 ms, renderer
-// stopped (3.0-4.5 ms with no priming).  But the first visit's batches then waited
-// behind the rounds, and dash.js at 4x (e2e/players.test.mjs) ended at 40 s with the
-// duration at 40.008 in 2 runs of 8.  Waiting for quiet: the chunk after `ready` in 1
-// first visit of 3, the next visits at p50 1.8-2.0 ms all the same (the chunk at about
-// `ready` held the boot's warm-up), and dash.js passed 6 runs of 6.  Only a first
-// visit pays: 1.6 s of one core, while its page is quiet.
+// stopped (3.0-4.5 ms with no priming); but the first visit's batches then waited
+// behind the rounds.  Waiting for quiet: the chunk after `ready` in 1 first visit of 3,
+// the next visits at p50 1.8-2.0 ms all the same (the chunk at about `ready` held the
+// boot's warm-up); six benchmark runs, three each way, told the two apart no better
+// than their noise.  (A dash.js failure once put on the rounds was the timeupdate
+// cadence: web/src/renderer.js.)  Only a first visit pays: 1.6 s of one core, while
+// its page is quiet.
 function primeCodeCache(bridge) {
   inSlices((s) => bridge.warm_idle(s), PRIME_MS, true)
     .then(() => { bridge.warm_idle_end(); return inSlices((s) => bridge.code_cache_ballast(s), BALLAST_MS, true); })
