@@ -67,7 +67,12 @@ class Reader:
         return (v[pos] << 16) | (v[pos + 1] << 8) | v[pos + 2]
 
     def u32(self) -> int:
-        return self._unpack(_U32)
+        # (The read of nearly every field: `need` and `_unpack` inlined.)
+        pos = self.pos
+        if pos + 4 > self.end:
+            self.need(4)  # raises
+        self.pos = pos + 4
+        return _U32_FROM(self.view, pos)[0]
 
     def u64(self) -> int:
         return self._unpack(_U64)
@@ -104,6 +109,7 @@ class Reader:
 
 
 _U16, _U32, _U64 = struct.Struct(">H"), struct.Struct(">I"), struct.Struct(">Q")
+_U32_FROM = _U32.unpack_from
 _I16, _I32, _I64 = struct.Struct(">h"), struct.Struct(">i"), struct.Struct(">q")
 
 
@@ -381,11 +387,15 @@ def children(r: Reader, table: dict[str, tuple[bool, Parser]] | None = None) -> 
         entry = table.get(type_)
         if entry is not None:
             full, parse = entry
-            child = Reader(view, type_, depth, pos + header_size, pos + size)
             version = flags = 0
-            if full:
-                head32 = child.u32()
+            start = pos + header_size
+            if full and size - header_size >= 4:
+                head32 = _U32_FROM(view, start)[0]
                 version, flags = head32 >> 24, head32 & 0xFFFFFF
+                start += 4
+            child = Reader(view, type_, depth, start, pos + size)
+            if full and start == pos + header_size:
+                child.need(4)  # raises: no room for the FullBox header
             box = parse(child, version, flags)
             if type_ in found:
                 found[type_].append(box)

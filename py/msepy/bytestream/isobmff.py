@@ -429,7 +429,9 @@ class IsoBmffParser(StreamingParser):
         # byte appended after it.)
         kinds = {t.kind for t in self._tracks.values()}
         if "audio" in kinds and "video" in kinds and frag.offsets:
-            whole = max(map(add, frag.offsets, frag.sizes))
+            # (In the usual layout a trun's samples lie end to end: its data's end.)
+            whole = max(end for _, end, _ in frag.spans) if frag.ends is not None \
+                else max(map(add, frag.offsets, frag.sizes))
             if whole - moof_start <= MAX_WHOLE:
                 frag.whole = whole
         return frag
@@ -461,10 +463,7 @@ def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
             offset = base + run.data_offset     # else: right after the previous run
         durations = run.sample_duration or (duration_default,) * n
         sizes = run.sample_size or (size_default,) * n
-        flags = list(run.sample_flags or (flags_default,) * n)
-        if n and run.first_sample_flags is not None:
-            flags[0] = run.first_sample_flags
-        raps = _random_access_points(flags, depends[index:index + n], video)
+        raps = _random_access_points(run, flags_default, depends[index:index + n], video)
         starts = list(accumulate(sizes, initial=offset))
         decode = list(accumulate(durations, initial=dts))
         offset, dts = starts.pop(), decode.pop()
@@ -492,9 +491,22 @@ def _traf_samples(traf: B.Boxes, tfhd: B.Tfhd, tfdt: B.Tfdt, track: MovieTrack,
     return offset
 
 
-def _random_access_points(flags: list[int], depends: bytes, video: bool) -> list[bool]:
-    """Each sample's ``_sample_is_rap``; ``depends``: the sdtp's sample_depends_on of
-    these samples, which counts where sample_flags leaves it 0."""
+def _random_access_points(run: B.Trun, flags_default: int, depends: bytes, video: bool
+                          ) -> list[bool]:
+    """Each sample of ``run``'s ``_sample_is_rap``; ``depends``: the sdtp's
+    sample_depends_on of these samples, which counts where sample_flags leaves it 0."""
+    n, first = run.sample_count, run.first_sample_flags
+    if not n:
+        return []
+    if run.sample_flags is None and not depends and (n > 1 or first is None):
+        # The usual: every sample has the default flags but the first.
+        raps = [_sample_is_rap(flags_default, _depends_on(flags_default, 0), video)] * n
+        if first is not None:
+            raps[0] = _sample_is_rap(first, _depends_on(first, 0), video)
+        return raps
+    flags = list(run.sample_flags or (flags_default,) * n)
+    if first is not None:
+        flags[0] = first
     if not depends:  # the verdict depends on the flags only: once per distinct value
         verdicts = {f: _sample_is_rap(f, _depends_on(f, 0), video) for f in set(flags)}
         return list(map(verdicts.__getitem__, flags))
