@@ -64,6 +64,11 @@ export const SCENARIOS = {
     (c) => c.sb.appendBuffer(c.data),
     (c) => c.ms.endOfStream(),
   ],
+  "endOfStream with nothing buffered": [
+    // End of stream 3.1 with no track buffer range: the duration stays NaN - read in the
+    // page's own task, from the mirror (whose record then held no highest end time).
+    (c) => { c.ms.endOfStream(); return `${c.ms.duration} ${c.ms.readyState}`; },
+  ],
   "append in 7919-byte pieces": [
     async (c) => {
       for (let i = 0; i < c.data.length; i += 7919) {

@@ -130,12 +130,12 @@ export class MediaSource extends ListenedTarget {
     this.#checkOpenIdle(call);
     if (value === this._state.duration) return call();
     const hp = this._state.highestPresentationTimestamp;
-    if (hp !== null && value < hp) {
+    if (hp != null && value < hp) {  // (null or undefined: none)
       call("InvalidStateError");
       throw domError("InvalidStateError", "the new duration would truncate buffered media; remove() it first");
     }
     const he = this._state.highestEndTime;
-    this._local({ duration: he !== null && value < he ? he : value });
+    this._local({ duration: he != null && value < he ? he : value });
     this.#elementAfter();
     call();
   }
@@ -215,7 +215,7 @@ export class MediaSource extends ListenedTarget {
     const local = { readyState: "ended" };
     if (error === undefined) {  // 3.1 (no track buffer range: the duration stays)
       const he = this._state.highestEndTime;
-      if (he !== null && he !== this._state.duration) local.duration = he;
+      if (he != null && he !== this._state.duration) local.duration = he;
     }
     this._local(local);
     this.#swapBuffered();
