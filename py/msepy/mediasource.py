@@ -387,9 +387,10 @@ class MediaSource(EventTarget):
         ends = [r.highest_end for r in source_ranges if r]
         if not ends:
             return TimeRanges()
-        if len(source_ranges) == 1 and not ended \
-                and source_ranges[0].ranges[0][0] >= 0:
-            return source_ranges[0]  # [0, its highest end] ∩ its ranges: itself
+        if len(source_ranges) == 1 and source_ranges[0].ranges[0][0] >= 0:
+            # [0, its highest end] ∩ its ranges: itself - ended too (its last range
+            # already ends at the highest end time, the only source's own).
+            return source_ranges[0]
         highest = max(ends)
         result = TimeRanges([(Fraction(0), highest)])
         for ranges in source_ranges:
