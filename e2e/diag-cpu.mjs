@@ -12,25 +12,7 @@
 // update and tick do nothing: no decoders, no frame loop), noPull (the renderer runs
 // but never gets frames: no decoding), noTick (no frame loop: no pulls either), noPaint
 // (frames are decoded, not drawn).
-import fs from "node:fs";
-import { setup } from "./lib.mjs";
-
-function cpuTimes() {
-  const out = new Map();
-  for (const pid of fs.readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      if (!/chrom/.test(cmd.split("\0")[0])) continue;
-      const type = (cmd.match(/--type=([a-z-]+)/) || [null, "browser"])[1];
-      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-        const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-        const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
-        out.set(`${pid}/${tid}`, { name: `${type} ${name}`, ns });
-      }
-    } catch (e) { /* the process or thread ended */ }
-  }
-  return out;
-}
+import { cpuSpent, cpuTimes, setup } from "./lib.mjs";
 
 const VARIANTS = JSON.parse(process.env.VARIANTS ||
   '[{"name":"playing","play":1},{"name":"playing, renderer stubbed","play":1,"stub":1},{"name":"playing, no pulls","play":1,"noPull":1}]');
@@ -71,10 +53,7 @@ try {
       const out = results.get(v.name);
       out.wall += r.wall;
       out.p50s.push(r.p50);
-      for (const [key, { name, ns }] of after) {
-        const d = ns - (before.get(key)?.ns || 0);
-        if (d > 0) out.cpu.set(name, (out.cpu.get(name) || 0) + d);
-      }
+      cpuSpent(before, after, out.cpu);
       await page.close();
     }
   }

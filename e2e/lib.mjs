@@ -1,5 +1,5 @@
-// Shared e2e helpers: the demo server on a free port, Chromium via playwright-core, and
-// frame times read by msepy's own parser.
+// Shared e2e helpers: the demo server on a free port, Chromium via playwright-core,
+// frame times read by msepy's own parser, and Chromium's per-thread CPU time.
 
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -150,4 +150,35 @@ export function benchmarkAppends(page, { sessions = 1, waitMs = 0, playing = fal
 export async function rendererlessAppends(page, sessions = 1, waitMs = 0) {
   const rows = await benchmarkAppends(page, { sessions, waitMs });
   return rows.map((r) => [r.lat, r.timing.py?.handle ?? NaN]);
+}
+
+// CPU time per thread of the browser's processes (Linux: /proc/<pid>/task/<tid>/schedstat,
+// ns on a core), keyed "pid/tid": a trace's durations are wall time, and on 2 busy cores
+// a thread is often waiting for one.  Empty where there is no /proc.
+export function cpuTimes() {
+  const out = new Map();
+  if (!fs.existsSync("/proc/self/task")) return out;
+  for (const pid of fs.readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (!/chrom/.test(cmd.split("\0")[0])) continue;
+      const type = (cmd.match(/--type=([a-z-]+)/) || [null, "browser"])[1];
+      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+        const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+        const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+        out.set(`${pid}/${tid}`, { name: `${type} ${name}`, ns });
+      }
+    } catch (e) { /* the process or thread ended */ }
+  }
+  return out;
+}
+
+// The CPU time (ns) each thread name got between two `cpuTimes()` samples, added into
+// `into` (a Map: name -> ns), which is returned.
+export function cpuSpent(before, after, into = new Map()) {
+  for (const [key, { name, ns }] of after) {
+    const d = ns - (before.get(key)?.ns || 0);
+    if (d > 0) into.set(name, (into.get(name) || 0) + d);
+  }
+  return into;
 }

@@ -14,7 +14,7 @@
 // shows the page's layout phases and V8's collections inside an append).
 
 import fs from "node:fs";
-import { setup } from "./lib.mjs";
+import { cpuSpent, cpuTimes, setup } from "./lib.mjs";
 
 const args = process.argv.slice(2);
 const outAt = args.indexOf("--out");
@@ -23,26 +23,6 @@ const COPIES = Number(args[0] || 3);
 const CATEGORIES = ["devtools.timeline", "toplevel", "blink.user_timing", "v8.execute", "v8.wasm",
   ...(process.env.TRACE_CATEGORIES ? process.env.TRACE_CATEGORIES.split(",") : [])];
 
-// CPU time per thread of the browser's processes (Linux: /proc/<pid>/task/<tid>/schedstat,
-// ns on a core), keyed "pid/tid": a trace's durations are wall time, and on 2 busy cores
-// a thread is often waiting for one.
-function cpuTimes() {
-  const out = new Map();
-  if (!fs.existsSync("/proc/self/task")) return out;
-  for (const pid of fs.readdirSync("/proc").filter((x) => /^\d+$/.test(x))) {
-    try {
-      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      if (!/chrom/.test(cmd.split("\0")[0])) continue;
-      const type = (cmd.match(/--type=([a-z-]+)/) || [null, "browser"])[1];
-      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
-        const name = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-        const ns = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
-        out.set(`${pid}/${tid}`, { name: `${type} ${name}`, ns });
-      }
-    } catch (e) { /* the process or thread ended */ }
-  }
-  return out;
-}
 let cpuBefore = null, cpuAfter = null;
 
 async function record(page, cdp) {
@@ -116,11 +96,7 @@ function report(trace) {
   for (const [name, us] of [...busy].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`${ms(us)}  ${name}`);
   if (cpuBefore?.size && cpuAfter?.size) {
     // (the window here runs from before the first append's mark to after the last one)
-    const cpu = new Map();
-    for (const [key, { name, ns }] of cpuAfter) {
-      const d = ns - (cpuBefore.get(key)?.ns || 0);
-      if (d > 0) cpu.set(name, (cpu.get(name) || 0) + d);
-    }
+    const cpu = cpuSpent(cpuBefore, cpuAfter);
     const total = [...cpu.values()].reduce((a, b) => a + b, 0);
     console.log(`\nCPU time on a core during the appends (all threads ${ms(total / 1000).trim()} ms; 2 cores):`);
     for (const [name, ns] of [...cpu].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(`${ms(ns / 1000)}  ${name}`);
