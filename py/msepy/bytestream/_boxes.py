@@ -115,7 +115,7 @@ _I16, _I32, _I64 = struct.Struct(">h"), struct.Struct(">i"), struct.Struct(">q")
 
 # -- Box headers ------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BoxHeader:
     type: str
     header_size: int
@@ -149,8 +149,12 @@ def parse_header(view: memoryview, context: str = "") -> BoxHeader | None:
 
 
 # -- Records ----------------------------------------------------------------------
+# Immutable by convention.  The ones every media segment makes (its box headers, the
+# containers, mfhd, tfhd, tfdt, trun, sdtp) are plain slotted classes, not frozen:
+# a frozen dataclass's __init__ sets each field through object.__setattr__, 1.9 us
+# in Pyodide against 0.3 us (a 720p moof parsed in 88 us instead of 98).
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Boxes:
     """A container's parsed children, by type, in file order."""
 
@@ -312,12 +316,12 @@ class Trex:
     default_sample_flags: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Mfhd:
     sequence_number: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Tfhd:
     flags: int
     track_ID: int
@@ -332,12 +336,12 @@ class Tfhd:
         return bool(self.flags & 0x020000)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Tfdt:
     baseMediaDecodeTime: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Trun:
     version: int
     sample_count: int
@@ -349,7 +353,7 @@ class Trun:
     sample_composition_time_offset: tuple[int, ...] | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Sdtp:
     sample_depends_on: bytes
     """One ``sample_depends_on`` value (0..3) per sample."""
