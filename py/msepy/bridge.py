@@ -134,6 +134,16 @@ class _ElementLink:
         self._element = element
         self._post = post
 
+    # What every append reads or calls (the position, a pending seek, an error, the
+    # frames processed), found directly: through __getattr__ each is a failed lookup
+    # first, 8 an append (a few us each in Pyodide).
+    seeking = property(lambda self: self._element.seeking)
+    _position = property(lambda self: self._element._position)
+    error = property(lambda self: self._element.error)
+
+    def _ms_frames_processed(self, *args: Any) -> Any:
+        return self._element._ms_frames_processed(*args)
+
     def __getattr__(self, name: str) -> Any:
         target = getattr(self._element, name)
         message = self._MESSAGES.get(name)
