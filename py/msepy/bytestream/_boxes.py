@@ -391,15 +391,11 @@ def children(r: Reader, table: dict[str, tuple[bool, Parser]] | None = None) -> 
         entry = table.get(type_)
         if entry is not None:
             full, parse = entry
+            child = Reader(view, type_, depth, pos + header_size, pos + size)
             version = flags = 0
-            start = pos + header_size
-            if full and size - header_size >= 4:
-                head32 = _U32_FROM(view, start)[0]
+            if full:
+                head32 = child.u32()
                 version, flags = head32 >> 24, head32 & 0xFFFFFF
-                start += 4
-            child = Reader(view, type_, depth, start, pos + size)
-            if full and start == pos + header_size:
-                child.need(4)  # raises: no room for the FullBox header
             box = parse(child, version, flags)
             if type_ in found:
                 found[type_].append(box)

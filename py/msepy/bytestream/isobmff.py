@@ -498,7 +498,7 @@ def _random_access_points(run: B.Trun, flags_default: int, depends: bytes, video
     n, first = run.sample_count, run.first_sample_flags
     if not n:
         return []
-    if run.sample_flags is None and not depends and (n > 1 or first is None):
+    if run.sample_flags is None and not depends:
         # The usual: every sample has the default flags but the first.
         raps = [_sample_is_rap(flags_default, _depends_on(flags_default, 0), video)] * n
         if first is not None:
