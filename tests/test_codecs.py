@@ -329,26 +329,34 @@ def test_keyframes_of_a_batch_match_one_by_one():
 
 def test_keyframes_of_a_run_back_to_back_match_one_by_one():
     """``keyframes_in_chunk`` on a trun's samples, back to back in one chunk, with NAL
-    unit lengths of 1, 2 and 4 bytes: the single-sample verdicts, for runs of plain
-    slices and runs with one odd sample (no slice first, a bad length)."""
+    unit lengths of 1, 2 and 4 bytes, H.264 and HEVC: the single-sample verdicts, for
+    runs of plain slices and runs with one odd sample (no slice first, a bad length,
+    too short, empty), with flags that agree with the bitstream and flags at random."""
     rng = random.Random(7)
     aud, sei, idr, p = b"\x09\xF0", b"\x06\x05\x01\x00", b"\x65\x88\x80", b"\x41\x9A\x00"
-    for size in (1, 2, 4):
-        odd = [nals(aud, idr, size=size), nals(sei, p, size=size), nals(b"\x0C\xFF", size=size),
-               b"\x00" * size + b"\x65", b"\x7F" * size + b"\x65\x00"]  # no slice first, bad lengths
-        for trial in range(60):
-            plain = [nals(rng.choice([idr, p]) + bytes(rng.randrange(4)), size=size)
-                     for _ in range(rng.randrange(2, 9))]
-            samples = plain if trial % 2 else [*plain, rng.choice(odd), *plain]
+    h_aud, h_idr, h_cra, h_trail = b"\x46\x01\x50", b"\x26\x01\xAF", b"\x2A\x01\xAF", b"\x02\x01\xD0"
+    for size, hevc in [(1, False), (2, False), (4, False), (4, True), (2, True)]:
+        slices, lead_nal = ([h_idr, h_cra, h_trail], h_aud) if hevc else ([idr, p], aud)
+        odd = [nals(lead_nal, slices[0], size=size), nals(sei, slices[-1], size=size),
+               nals(b"\x0C\xFF", size=size), b"\x00" * size + slices[0][:1],
+               b"\x7F" * size + slices[0][:2], b"\x00" * size,   # bad lengths, no NAL unit
+               b""]                                               # an empty sample
+        for trial in range(90):
+            plain = [nals(rng.choice(slices) + bytes(rng.randrange(4)), size=size)
+                     for _ in range(rng.randrange(1, 9))]
+            samples = plain if trial % 3 == 0 else [*plain, rng.choice(odd), *plain]
             rng.shuffle(samples)
             lead = bytes(rng.randrange(5))
             chunk = memoryview(lead + b"".join(samples) + bytes(3))
             base = 1000
             offsets = [base + len(lead) + sum(map(len, samples[:k])) for k in range(len(samples))]
             flags = [rng.random() < 0.5 for _ in samples]
+            # (Flags that agree with the slices, as a muxer sets them, half the time.)
+            flags = [f if trial % 2 else C.keyframe_from_nal_units(x, size, hevc) or False
+                     for x, f in zip(samples, flags)]
             got = list(flags)
-            C.keyframes_in_chunk(chunk, base, offsets, [len(x) for x in samples], (size, False), got)
-            want = [flag if (v := C.keyframe_from_nal_units(x, size, False)) is None else v
+            C.keyframes_in_chunk(chunk, base, offsets, [len(x) for x in samples], (size, hevc), got)
+            want = [flag if (v := C.keyframe_from_nal_units(x, size, hevc)) is None else v
                     for x, flag in zip(samples, flags)]
             assert got == want
 

@@ -26,8 +26,10 @@ sample flags).
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, repeat
+from operator import add, itemgetter
 
 from ._types import ParseError
 
@@ -378,14 +380,27 @@ def keyframes_in_chunk(chunk: Bytes, base: int, offsets: list[int], sizes: list[
                        nal_format: tuple[int, bool], keyframes: list[bool]) -> None:
     """``keyframe_from_nal_units`` for samples of one track that ``chunk`` holds (sample
     k at stream offset ``offsets[k]``, chunk[0] at ``base``), overriding its
-    ``keyframes`` entry where there is a verdict.  One pass for a whole batch, with a
-    fast path for the usual access unit of H.264, one that starts with its coded slice
-    (no AUD, SEI or parameter sets before it): the first NAL unit's header decides,
-    once its length is checked, read in place; any other sample is sliced and walked."""
+    ``keyframes`` entry where there is a verdict.
+
+    A whole run is judged first by the header byte of each sample's first NAL unit, at
+    C speed (``_FIRST_NAL``): a slice (H.264) or any VCL NAL unit (HEVC) decides, and
+    where every such verdict is the container's flag already, nothing changes - nor
+    would it if a first length were bad (no verdict: the flag stays), so those lengths
+    need no reading.  The usual run of a GOP, all of whose samples start with their
+    slice, is then done; the samples that disagree or start otherwise (the GOP's first,
+    led by parameter sets or SEI) are judged one at a time."""
     length_size, hevc = nal_format
+    todo: Iterable[int] = range(len(offsets))
+    if len(offsets) > 1 and min(sizes) > length_size:
+        firsts = itemgetter(*map(add, offsets, repeat(length_size - base)))(chunk)
+        verdicts = bytes(firsts).translate(_FIRST_NAL[hevc])
+        flags = bytes(keyframes)
+        if verdicts == flags:
+            return
+        todo = [k for k, (v, f) in enumerate(zip(verdicts, flags)) if v != f]
     length = _LENGTH[length_size]
-    for k, (offset, n) in enumerate(zip(offsets, sizes)):
-        at = offset - base
+    for k in todo:
+        at, n = offsets[k] - base, sizes[k]
         if n > length_size and not hevc:
             nal_type = chunk[at + length_size] & 0x1F
             if 1 <= nal_type <= 5 and 0 < length(chunk, at)[0] <= n - length_size:
@@ -395,6 +410,16 @@ def keyframes_in_chunk(chunk: Bytes, base: int, offsets: list[int], sizes: list[
             verdict = keyframe_from_nal_units(chunk[at:at + n], length_size, hevc)
             if verdict is not None:
                 keyframes[k] = verdict
+
+
+_FIRST_NAL = {
+    False: bytes(0 if 1 <= b & 0x1F <= 4 else 1 if b & 0x1F == 5 else 2 for b in range(256)),
+    True: bytes(2 if (b >> 1) & 0x3F >= 32 else 1 if 16 <= (b >> 1) & 0x3F <= 23 else 0
+                for b in range(256)),
+}
+"""``bytes.translate`` tables from the header byte of a sample's first NAL unit to its
+verdict, by HEVC or not: 0 not a keyframe, 1 a keyframe (H.264 slice types 1-5, IDR 5;
+HEVC VCL types 0-31, IRAP 16-23), 2 no verdict from that byte (look further)."""
 
 
 _LENGTH = {size: struct.Struct(code).unpack_from for size, code in
