@@ -229,11 +229,8 @@ export class Renderer {
         if (t > this.position) this.position = t;
         // The model fires timeupdate at each report that moves the position: about
         // every 250 ms of wall time (the first tick after 240 ms), as Chromium's
-        // periodic timeupdate - not per media time: at 4x, 0.1 s of media made one
-        // every 25 ms, and dash.js, which checks at each timeupdate for a position past
-        // the MPD's end (40.0) that did not end (the audio runs to 40.008), seeked back
-        // and paused in about 1 run of 10.  At once at the end of what is playable and
-        // at a cue boundary.
+        // periodic timeupdate - not per media time (at 4x, 0.1 s of media made one
+        // every 25 ms).  At once at the end of what is playable and at a cue boundary.
         const now = performance.now();
         if (now - this.lastReportAt >= REPORT_MS ||
             this.position >= this.playableUntil ||
@@ -251,6 +248,28 @@ export class Renderer {
       console.error("msepy renderer", e);
     }
     this.#schedule(this.#idle());
+    this.#tickAtEnd();
+  }
+
+  // The end of what is playable (the end of the stream, or of the buffered range) comes
+  // between two frames: a tick just after it (1 ms: a timer may fire a little early on
+  // the media clock), not at the next frame, so that the model hears of it (ended,
+  // waiting) at once, as a native element's pipeline reports its end.  Ticking at frames
+  // only, the page read a position at the end for up to a frame before `ended` came.
+  // dash.js checks every 200 ms for a position past its MPD's end (40.0; the audio runs
+  // to 40.008) and, if the element has not fired `ended` yet, ends playback itself
+  // (seeks to the period's end and pauses): in 5 runs of 25 before this tick, 2 of 25
+  // with it - what is left is the report's round trip to the worker, as a native
+  // element's `ended` also comes a task after its position (e2e/players.test.mjs takes
+  // either end).
+  #tickAtEnd() {
+    if (!this.playing || this.prerolling || !Number.isFinite(this.playableUntil)) return;
+    const rate = this.element._state.playbackRate ?? 1;
+    if (!(rate > 0) || this.position >= this.playableUntil) return;
+    const wait = (this.playableUntil - this.position) / rate * 1000;
+    if (wait + 1 >= TICK_TIMER_MS) return;
+    clearTimeout(this.tickTimer);
+    this.tickTimer = setTimeout(this.tick, wait + 1);
   }
 
   // -- pipelines ---------------------------------------------------------------------------
