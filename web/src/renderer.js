@@ -188,11 +188,30 @@ export class Renderer {
     if (idle) {
       this.tickTimer = setTimeout(this.tick, IDLE_TICK_MS);
     } else if (document.hidden) {
-      this.tickTimer = setTimeout(this.tick, HIDDEN_TICK_MS);
+      this.tickTimer = setTimeout(this.tick, Math.min(HIDDEN_TICK_MS, this.#untilEnd()));
     } else {
       this.frameRequest = requestAnimationFrame(this.tick);
-      this.tickTimer = setTimeout(this.tick, TICK_TIMER_MS);
+      this.tickTimer = setTimeout(this.tick, Math.min(TICK_TIMER_MS, this.#untilEnd()));
     }
+  }
+
+  // The end of what is playable (the end of the stream, or of the buffered range) comes
+  // between two frames: the next tick just after it (1 ms: a timer may fire a little
+  // early on the media clock) when that is sooner than a frame, so that the model hears
+  // of it (ended, waiting) at once, as a native element's pipeline reports its end
+  // (Infinity: not that close).  Ticking at frames only, the page read a position at the
+  // end for up to a frame before `ended` came.  dash.js checks every 200 ms for a
+  // position past its MPD's end (40.0; the audio runs to 40.008) and, if the element has
+  // not fired `ended` yet, ends playback itself (seeks to the period's end and pauses):
+  // in 5 runs of 25 before this tick, 2 of 25 with it - what is left is the report's
+  // round trip to the worker, as a native element's `ended` also comes a task after its
+  // position (e2e/players.test.mjs takes either end).
+  #untilEnd() {
+    if (!this.playing || this.prerolling || !Number.isFinite(this.playableUntil)) return Infinity;
+    const rate = this.element._state.playbackRate ?? 1;
+    if (!(rate > 0) || this.position >= this.playableUntil) return Infinity;
+    const wait = (this.playableUntil - this.position) / rate * 1000 + 1;
+    return wait < TICK_TIMER_MS ? wait : Infinity;
   }
 
   #cancelTick() {
@@ -248,28 +267,6 @@ export class Renderer {
       console.error("msepy renderer", e);
     }
     this.#schedule(this.#idle());
-    this.#tickAtEnd();
-  }
-
-  // The end of what is playable (the end of the stream, or of the buffered range) comes
-  // between two frames: a tick just after it (1 ms: a timer may fire a little early on
-  // the media clock), not at the next frame, so that the model hears of it (ended,
-  // waiting) at once, as a native element's pipeline reports its end.  Ticking at frames
-  // only, the page read a position at the end for up to a frame before `ended` came.
-  // dash.js checks every 200 ms for a position past its MPD's end (40.0; the audio runs
-  // to 40.008) and, if the element has not fired `ended` yet, ends playback itself
-  // (seeks to the period's end and pauses): in 5 runs of 25 before this tick, 2 of 25
-  // with it - what is left is the report's round trip to the worker, as a native
-  // element's `ended` also comes a task after its position (e2e/players.test.mjs takes
-  // either end).
-  #tickAtEnd() {
-    if (!this.playing || this.prerolling || !Number.isFinite(this.playableUntil)) return;
-    const rate = this.element._state.playbackRate ?? 1;
-    if (!(rate > 0) || this.position >= this.playableUntil) return;
-    const wait = (this.playableUntil - this.position) / rate * 1000;
-    if (wait + 1 >= TICK_TIMER_MS) return;
-    clearTimeout(this.tickTimer);
-    this.tickTimer = setTimeout(this.tick, wait + 1);
   }
 
   // -- pipelines ---------------------------------------------------------------------------

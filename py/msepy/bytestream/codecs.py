@@ -25,7 +25,6 @@ sample flags).
 
 from __future__ import annotations
 
-import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import compress, repeat
@@ -371,9 +370,10 @@ def keyframes_from_nal_units(samples: list[Bytes], formats: list[tuple[int, bool
     HEVC) is given, overriding its ``keyframes`` entry where there is a verdict (as
     ``keyframes_in_chunk``, one sample at a time)."""
     for k in compress(range(len(formats)), formats):
-        sample, verdict = samples[k], keyframes[k:k + 1]
-        keyframes_in_chunk(sample, 0, [0], [len(sample)], formats[k], verdict)  # type: ignore[arg-type]
-        keyframes[k] = verdict[0]
+        if samples[k]:
+            verdict = keyframe_from_nal_units(samples[k], *formats[k])  # type: ignore[misc]
+            if verdict is not None:
+                keyframes[k] = verdict
 
 
 def keyframes_in_chunk(chunk: Bytes, base: int, offsets: list[int], sizes: list[int],
@@ -398,14 +398,8 @@ def keyframes_in_chunk(chunk: Bytes, base: int, offsets: list[int], sizes: list[
         if verdicts == flags:
             return
         todo = [k for k, (v, f) in enumerate(zip(verdicts, flags)) if v != f]
-    length = _LENGTH[length_size]
     for k in todo:
         at, n = offsets[k] - base, sizes[k]
-        if n > length_size and not hevc:
-            nal_type = chunk[at + length_size] & 0x1F
-            if 1 <= nal_type <= 5 and 0 < length(chunk, at)[0] <= n - length_size:
-                keyframes[k] = nal_type == 5
-                continue
         if n:
             verdict = keyframe_from_nal_units(chunk[at:at + n], length_size, hevc)
             if verdict is not None:
@@ -420,13 +414,6 @@ _FIRST_NAL = {
 """``bytes.translate`` tables from the header byte of a sample's first NAL unit to its
 verdict, by HEVC or not: 0 not a keyframe, 1 a keyframe (H.264 slice types 1-5, IDR 5;
 HEVC VCL types 0-31, IRAP 16-23), 2 no verdict from that byte (look further)."""
-
-
-_LENGTH = {size: struct.Struct(code).unpack_from for size, code in
-           ((1, ">B"), (2, ">H"), (4, ">I"))}
-_LENGTH[3] = lambda b, at=0: (int.from_bytes(b[at:at + 3], "big"),)
-"""A NAL unit length field's reader (a 1-tuple; at an offset), by its size: avcC/hvcC
-lengthSizeMinusOne + 1, 1 to 4."""
 
 
 def keyframe_from_nal_units(sample: Bytes, length_size: int, hevc: bool) -> bool | None:
