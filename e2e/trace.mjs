@@ -8,7 +8,10 @@
 //   * the thread pool's biggest jobs (V8 compiling WebAssembly, the video decoder ...).
 // The benchmark says how long appends take; this says why.
 //
-//   node e2e/trace.mjs [copies=3] [--out trace.json]   (npm run trace:browser)
+//   node e2e/trace.mjs [copies=3] [--out trace.json] [--cold]   (npm run trace:browser)
+//
+// The traced page restores the boot snapshot and V8's code cache a first page left, as
+// the benchmark's pages do (--cold: the first page, a first visit, is traced).
 //
 // TRACE_CATEGORIES=a,b adds trace categories (e.g. "blink,disabled-by-default-v8.gc"
 // shows the page's layout phases and V8's collections inside an append).
@@ -19,6 +22,8 @@ import { cpuSpent, cpuTimes, setup } from "./lib.mjs";
 const args = process.argv.slice(2);
 const outAt = args.indexOf("--out");
 const out = outAt >= 0 ? args.splice(outAt, 2)[1] : null;
+const coldAt = args.indexOf("--cold");
+const cold = coldAt >= 0 && args.splice(coldAt, 1).length > 0;
 const COPIES = Number(args[0] || 3);
 const CATEGORIES = ["devtools.timeline", "toplevel", "blink.user_timing", "v8.execute", "v8.wasm",
   ...(process.env.TRACE_CATEGORIES ? process.env.TRACE_CATEGORIES.split(",") : [])];
@@ -109,6 +114,12 @@ function report(trace) {
 
 const env = await setup();
 try {
+  if (!cold) {
+    // A first visit: it boots cold and stores the boot snapshot 3 s after `ready`.
+    const first = await env.page();
+    await new Promise((r) => setTimeout(r, 4500));
+    await first.close();
+  }
   const page = await env.page();
   const cdp = await env.browser.context.newCDPSession(page);
   const trace = await record(page, cdp);
