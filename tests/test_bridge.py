@@ -15,7 +15,8 @@ from typing import Any, Callable
 
 import pytest
 
-from msepy.bridge import Bridge, append_quota, pack_batch, support_table
+from msepy.bridge import Bridge, pack_batch, support_table
+from msepy.bridge_state import append_quota
 from msepy.errors import NotFoundError, QuotaExceededError
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -8,7 +8,7 @@ from fractions import Fraction
 
 from hypothesis import given, settings, strategies as st
 
-from msepy.bridge import append_quota
+from msepy.bridge_state import append_quota
 from msepy.bytestream import CodedFrame, TrackInfo
 from msepy.eviction import ADTS_HEADER, FRAME_OVERHEAD, _removal_ranges, freeable_bytes
 from msepy.trackbuffer import TrackBuffer

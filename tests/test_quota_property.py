@@ -12,7 +12,7 @@ from pathlib import Path
 from hypothesis import given, settings, strategies as st
 
 from msepy import HTMLMediaElement, MediaSource, TaskQueue
-from msepy.bridge import append_quota
+from msepy.bridge_state import append_quota
 from msepy._time import floor_ticks
 from msepy.errors import QuotaExceededError
 from msepy.eviction import _find_playing_gop, _freeable_walked, _playing_gop, freeable_bytes
