@@ -24,7 +24,7 @@ from . import bridge_extras as extras
 from .element import HTMLMediaElement
 from .eviction import (_current_position, _parser_backlog, freeable_bytes, memory_usage,
                        pending_seek_at)
-from .feed import FrameFeed
+from .feed import FrameFeed, active_track_buffers
 from .mediasource import MediaSource, SourceBufferList
 from .sourcebuffer import PARSING_MEDIA_SEGMENT, SourceBuffer
 from .timeranges import TimeRanges
@@ -121,24 +121,25 @@ class StateRecords:
                 if cfg is not None:
                     width = cfg.display_width or cfg.coded_width or 0
                     height = cfg.display_height or cfg.coded_height or 0
-        feed = self._feeds.get(oid)
+        ms = el._ms
+        source = ms if isinstance(ms, MediaSource) else None
+        buffered = el.buffered
         return {
             "readyState": el.ready_state, "networkState": el.network_state,
             "currentTime": el.current_time, "seeking": el.seeking, "paused": el.paused,
             "ended": el.ended, "duration": el.duration,
             "error": None if error is None else {"code": error.code, "message": error.message},
-            "buffered": el.buffered.doubles(), "seekable": el.seekable.doubles(),
-            "bufferedOther": _other_state_ranges(el._ms, el._ms._element_buffered)
-            if isinstance(el._ms, MediaSource) else None,
-            "bufferedWithout": self._buffered_without(el._ms)
-            if isinstance(el._ms, MediaSource) else None,
+            "buffered": buffered.doubles(), "seekable": el.seekable.doubles(),
+            "bufferedOther": None if source is None
+            else _other_state_ranges(source, source._element_buffered),
+            "bufferedWithout": None if source is None else self._buffered_without(source),
             "played": el.played.doubles(), "playbackRate": el.playback_rate,
             "volume": el.volume, "muted": el.muted, "autoplay": el.autoplay, "loop": el.loop,
             "potentiallyPlaying": el.potentially_playing(),
-            "playableUntil": float(el._playable_until()) if el.ready_state else 0.0,
+            "playableUntil": float(el._playable_until(buffered)) if el.ready_state else 0.0,
             "videoWidth": width, "videoHeight": height,
-            "feedTracks": [{"key": t.key, "kind": t.kind} for t in
-                           (feed or FrameFeed(el)).tracks()] if el._ms else [],
+            "feedTracks": [{"key": track.id, "kind": tb.kind}
+                           for _, tb, track in active_track_buffers(el)],
         }
 
     def _buffered_without(self, ms: MediaSource) -> dict[str, list[list[float]]] | None:

@@ -277,8 +277,11 @@ class HTMLMediaElement(EventTarget):
         elif self._ended_playback() and self.loop and not self.paused:
             self._seek(Fraction(0))
 
-    def _playable_until(self) -> Fraction | float:
-        buffered = self.buffered
+    def _playable_until(self, buffered: TimeRanges | None = None) -> Fraction | float:
+        """The end of the buffered range the playback position is in (or the position:
+        none), within the duration; ``buffered``: the element's, if already at hand."""
+        if buffered is None:
+            buffered = self.buffered
         pos = self._effective_position(buffered)
         rng = buffered.range_containing(pos)
         end = rng[1] if rng else self._position

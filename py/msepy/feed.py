@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ._time import floor_ticks
 from .bytestream import CodedFrame, DecoderConfig
@@ -72,6 +72,23 @@ class _Cursor:
     """Where to restart when ``last`` is None (None: the element's position)."""
 
 
+def active_track_buffers(element: "HTMLMediaElement"
+                         ) -> list[tuple["SourceBuffer", TrackBuffer, Any]]:
+    """``(SourceBuffer, track buffer, track)`` of each active track of ``element``'s
+    MediaSource: enabled audio, selected video, showing/hidden text."""
+    ms = element._ms
+    if ms is None:
+        return []
+    out = []
+    for sb in ms.active_source_buffers:
+        for tid, tb in sb._track_buffers.items():
+            for track in sb._tracks.get(tid, ()):
+                if is_active(track):
+                    out.append((sb, tb, track))
+                    break
+    return out
+
+
 class FrameFeed:
     def __init__(self, element: "HTMLMediaElement") -> None:
         self._element = element
@@ -84,19 +101,9 @@ class FrameFeed:
 
     def tracks(self) -> list[FeedTrack]:
         """The active track buffers: enabled audio, selected video, showing/hidden text."""
-        ms = self._element._ms
-        if ms is None:
-            return []
-        out = []
-        for sb in ms.active_source_buffers:
-            for tid, tb in sb._track_buffers.items():
-                for track in sb._tracks.get(tid, ()):
-                    if is_active(track):
-                        out.append(FeedTrack(key=track.id, kind=tb.kind, config=tb.info.config,
-                                             timescale=tb.timescale, track_buffer=tb,
-                                             source_buffer=sb))
-                        break
-        return out
+        return [FeedTrack(key=track.id, kind=tb.kind, config=tb.info.config,
+                          timescale=tb.timescale, track_buffer=tb, source_buffer=sb)
+                for sb, tb, track in active_track_buffers(self._element)]
 
     def seek(self, t: float | Fraction | None = None) -> None:
         """Restart every track from the random access point for ``t`` (default: the

@@ -95,7 +95,7 @@ class SourceBuffer(EventTarget):
         self._limits = dict(DEFAULT_LIMITS, **(limits or {}))
         self._buffered = TimeRanges()
         self._ranges_memo: dict[bool, tuple[Any, TimeRanges]] = {
-            False: ((), TimeRanges()), True: ((), TimeRanges())}
+            False: ([], TimeRanges()), True: ([], TimeRanges())}
         """Per ended state: (the track buffers' generations it was computed from,
         ``_buffered_ranges()``)."""
         self.audio_tracks = AudioTrackList(queue)
@@ -152,7 +152,7 @@ class SourceBuffer(EventTarget):
         tbs = list(self._track_buffers.values())
         if ended is None:
             ended = self._source is not None and self._source._ready_state == "ended"
-        key = tuple(tb.generation for tb in tbs)
+        key = [tb.generation for tb in tbs]
         memo = self._ranges_memo[ended]
         if key == memo[0]:
             return memo[1]
