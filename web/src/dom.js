@@ -68,6 +68,29 @@ export function syncIndices(list, items, previous) {
   });
 }
 
+// A list of engine objects, mirrored (SourceBufferList, the track lists): the engine's
+// record names its items by id (`items`); indexed like an array, iterable.
+export class MirrorList extends ListenedTarget {
+  constructor(engine, oid) {
+    super();
+    this._engine = engine;
+    this._oid = oid;
+    this._items = [];
+    this._pending = new Map();
+    engine.register(oid, this);
+  }
+  get length() { return this._items.length; }
+  [Symbol.iterator]() { return this._items[Symbol.iterator](); }
+  _apply(state) {
+    if (state.items) this._set(state.items.map((id) => this._engine.mirror(id)).filter(Boolean));
+  }
+  _set(items) {
+    const previous = this._items.length;
+    this._items = items;
+    syncIndices(this, items, previous);
+  }
+}
+
 export class TimeRanges {
   #ranges;
   constructor(ranges = []) {

@@ -8,7 +8,7 @@
 // then send the call to the engine, which runs the whole algorithm, including the
 // same checks (a disagreement is logged: it would be a front-end bug).
 
-import { defineHandlers, domError, ListenedTarget, syncIndices, TimeRanges, sameRanges } from "./dom.js";
+import { defineHandlers, domError, ListenedTarget, MirrorList, TimeRanges, sameRanges } from "./dom.js";
 import { AudioTrackList, TextTrackList, VideoTrackList } from "./tracks.js";
 import { createHandle } from "./handle.js";
 
@@ -61,26 +61,7 @@ export function supportedEssence(engine, type) {
 }
 
 // -- SourceBufferList ---------------------------------------------------------------
-export class SourceBufferList extends ListenedTarget {
-  constructor(engine, oid) {
-    super();
-    this._engine = engine;
-    this._oid = oid;
-    this._items = [];
-    this._pending = new Map();
-    engine.register(oid, this);
-  }
-  get length() { return this._items.length; }
-  [Symbol.iterator]() { return this._items[Symbol.iterator](); }
-  _apply(state) {
-    if (state.items) this._set(state.items.map((id) => this._engine.mirror(id)).filter(Boolean));
-  }
-  _set(items) {
-    const previous = this._items.length;
-    this._items = items;
-    syncIndices(this, items, previous);
-  }
-}
+export class SourceBufferList extends MirrorList {}
 defineHandlers(SourceBufferList, ["addsourcebuffer", "removesourcebuffer"]);
 
 // MSE "HTMLMediaElement.seekable" (HTMLMediaElement Extensions), for a duration, a live

@@ -4,7 +4,7 @@
 // state" message to the worker, whose engine runs "Changes to selected/enabled track
 // state" and fires the change events.
 
-import { defineHandlers, ListenedTarget, syncIndices } from "./dom.js";
+import { defineHandlers, ListenedTarget, MirrorList, syncIndices } from "./dom.js";
 
 class TrackBase {
   constructor(engine, oid, state) {
@@ -181,34 +181,15 @@ export function trackFactory(engine) {
   };
 }
 
-export class TrackListBase extends ListenedTarget {
-  constructor(engine, oid) {
-    super();
-    this._engine = engine;
-    this._oid = oid;
-    this._items = [];
-    this._pending = new Map();
-    engine.register(oid, this);
-  }
-  get length() { return this._items.length; }
+export class TrackListBase extends MirrorList {
   getTrackById(id) { return this._items.find((t) => t.id === String(id)) ?? null; }
-  [Symbol.iterator]() { return this._items[Symbol.iterator](); }
-  _apply(state) {
-    if (!state.items) return;
-    this.#set(state.items.map((id) => this._engine.mirror(id)).filter(Boolean));
-  }
   // Tracks a page call removed (removeSourceBuffer() steps 3-8), until the engine's
   // record settles the list.
   _remove(tracks) {
     const kept = this._items.filter((t) => !tracks.includes(t));
     if (kept.length === this._items.length) return;
     this._engine.pend(this, "items");
-    this.#set(kept);
-  }
-  #set(items) {
-    const previous = this._items.length;
-    this._items = items;
-    syncIndices(this, this._items, previous);
+    this._set(kept);
   }
 }
 defineHandlers(TrackListBase, ["change", "addtrack", "removetrack"]);
