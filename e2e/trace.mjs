@@ -22,9 +22,8 @@ import { cpuSpent, cpuTimes, setup } from "./lib.mjs";
 const args = process.argv.slice(2);
 const outAt = args.indexOf("--out");
 const out = outAt >= 0 ? args.splice(outAt, 2)[1] : null;
-const coldAt = args.indexOf("--cold");
-const cold = coldAt >= 0 && args.splice(coldAt, 1).length > 0;
-const COPIES = Number(args[0] || 3);
+const cold = args.includes("--cold");
+const COPIES = Number(args.find((a) => a !== "--cold") || 3);
 const CATEGORIES = ["devtools.timeline", "toplevel", "blink.user_timing", "v8.execute", "v8.wasm",
   ...(process.env.TRACE_CATEGORIES ? process.env.TRACE_CATEGORIES.split(",") : [])];
 

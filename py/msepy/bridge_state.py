@@ -24,7 +24,7 @@ from . import bridge_extras as extras
 from .element import HTMLMediaElement
 from .eviction import (_current_position, _parser_backlog, freeable_bytes, memory_usage,
                        pending_seek_at)
-from .feed import FrameFeed, active_track_buffers
+from .feed import active_track_buffers
 from .mediasource import MediaSource, SourceBufferList
 from .sourcebuffer import PARSING_MEDIA_SEGMENT, SourceBuffer
 from .timeranges import TimeRanges
@@ -38,13 +38,12 @@ _TRACK_STATE = {AudioTrack: "enabled", VideoTrack: "selected", TextTrack: "mode"
 
 class StateRecords:
     """The record makers of ``msepy.bridge.Bridge`` (a mixin): they read the bridge's
-    ``_objects``, ``_state_of``, ``_track_lists``, ``_feeds`` and ``name_of``, and
+    ``_objects``, ``_state_of``, ``_track_lists`` and ``name_of``, and
     keep their memos in ``_quotas`` and ``_cue_records``."""
 
     _objects: dict[str, Any]
     _state_of: dict[str, Callable[[str, Any], dict[str, Any]]]
     _track_lists: dict[str, None]
-    _feeds: dict[str, FrameFeed]
     _quotas: dict[str, tuple[Any, float]]
     _cue_records: dict[int, tuple[Any, list[list[Any]]]]
     name_of: Callable[[Any], str | None]

@@ -22,12 +22,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._time import floor_ticks
 from .bytestream import CodedFrame, DecoderConfig
 from .trackbuffer import TrackBuffer
-from .tracks import is_active
+from .tracks import _Track, is_active
 
 if TYPE_CHECKING:
     from .element import HTMLMediaElement
@@ -73,7 +73,7 @@ class _Cursor:
 
 
 def active_track_buffers(element: "HTMLMediaElement"
-                         ) -> list[tuple["SourceBuffer", TrackBuffer, Any]]:
+                         ) -> list[tuple["SourceBuffer", TrackBuffer, _Track]]:
     """``(SourceBuffer, track buffer, track)`` of each active track of ``element``'s
     MediaSource: enabled audio, selected video, showing/hidden text."""
     ms = element._ms
