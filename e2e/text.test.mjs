@@ -225,3 +225,58 @@ describe("timed text", () => {
     assert.ok(Math.abs(r.lr.height - 0.5 * H) < 1, `lr box height ${r.lr.height}px (size 50%)`);
   });
 });
+
+// HTML addTextTrack(): what hls.js does for ID3 timed metadata, CEA-608 captions and
+// subtitle playlists (renderTextTracksNatively) - a track of the page's own whose cues
+// it adds.  The same calls on a native <video> and on <msepy-video>, compared.
+describe("addTextTrack(): the page's own text tracks, as a native <video>", () => {
+  test("kind, mode, cue order, addCue/removeCue, activeCues and cuechange", async () => {
+    const out = await page.evaluate(async () => {
+      const data = await h.bytes("/tests/fixtures/mp4/h264_aac.mp4");
+      const res = {};
+      for (const impl of ["native", "msepy"]) {
+        const r = res[impl] = {};
+        const { video, ms } = h.make(impl);
+        video.muted = true;
+        const log = [];
+        const error = (f) => { try { f(); return "ok"; } catch (e) { return e.name; } };
+        video.textTracks.addEventListener("addtrack", (e) => log.push(`addtrack ${e.track.kind}`));
+        const t = video.addTextTrack("metadata", "id3", "en");
+        r.made = [video.textTracks.length, video.textTracks[0] === t, t.mode, t.kind, t.label, t.language, t.id, t.cues.length];
+        t.addEventListener("cuechange", () => log.push(`cuechange ${[...t.activeCues].map((c) => c.text)}`));
+        const one = new VTTCue(0.5, 1.5, "one"), two = new VTTCue(0, 3, "two"), three = new VTTCue(0.5, 2.5, "three");
+        for (const c of [one, two, three]) t.addCue(c);
+        r.order = [...t.cues].map((c) => c.text);
+        r.cueTrack = one.track === t;
+        r.errors = [error(() => t.removeCue(new VTTCue(0, 1, "x"))), error(() => t.addCue({})),
+          error(() => video.addTextTrack("lyrics")), error(() => video.addTextTrack())];
+        const t2 = video.addTextTrack("subtitles");
+        t2.addCue(one);  // moves it (HTML addCue 1)
+        r.moved = [video.textTracks.length, t.cues.length, t2.cues.length, one.track === t2];
+        await h.open(video, ms);
+        const sb = ms.addSourceBuffer('video/mp4; codecs="avc1.64000b,mp4a.40.2"');
+        await h.append(sb, data);
+        ms.endOfStream();
+        await new Promise((done) => setTimeout(done, 300));
+        r.beforePlaying = [...t.activeCues].map((c) => c.text);  // the show poster flag
+        video.currentTime = 1.0;
+        await h.once(video, "seeked");
+        await new Promise((done) => setTimeout(done, 300));
+        r.at1 = [[...t.activeCues].map((c) => c.text), [...t2.activeCues].map((c) => c.text)];
+        t.removeCue(three);
+        await new Promise((done) => setTimeout(done, 300));
+        r.removed = [t.cues.length, [...t.activeCues].map((c) => c.text), three.track];
+        t.mode = "disabled";
+        r.disabled = [t.cues, t.activeCues];
+        await new Promise((done) => setTimeout(done, 100));
+        r.log = log;
+        video.remove();
+      }
+      return res;
+    });
+    assert.deepEqual(out.native.made, [1, true, "hidden", "metadata", "id3", "en", "", 0]);
+    assert.deepEqual(out.native.order, ["two", "three", "one"]);
+    assert.deepEqual(out.native.at1, [["two", "three"], ["one"]]);
+    assert.deepEqual(out.msepy, out.native);
+  });
+});

@@ -440,3 +440,85 @@ def test_parser_frames_of_the_matroska_fixture_are_in_the_webm_layout():
     frames = [f for ev in parser.parse() for f in getattr(ev, "frames", [])]
     assert bytes(frames[0].data) == b"intro\nline:10% align:start\nHello <b>world</b>"
     assert bytes(frames[1].data) == b"\n\nOverlapping\nsecond line"
+
+
+# -- addTextTrack(): the page's own text tracks ----------------------------------------------
+
+class TestAddTextTrack:
+    """HTML ``addTextTrack()``: a track of the page's own, whose cues the page adds and
+    removes (``TextTrack.add_cue`` / ``remove_cue``) and whose active cues "time marches
+    on" keeps - as Chromium does (e2e/text.test.mjs compares the two)."""
+
+    def element(self):
+        from msepy.element import HTMLMediaElement
+        from msepy.events import TaskQueue
+        queue = TaskQueue()
+        el = HTMLMediaElement(queue=queue)
+        log = []
+        el.text_tracks.add_event_listener("addtrack", lambda e: log.append(("addtrack", e.track.kind)))
+        return el, queue, log
+
+    def cue(self, start, end, text, key):
+        return VTTCue("", F(start), F(end), text, key=key)
+
+    def test_a_hidden_track_with_no_cues_and_addtrack_queued(self):
+        el, queue, log = self.element()
+        track = el.add_text_track("metadata", "id3", "en")
+        assert (track.kind, track.label, track.language, track.id, track.mode) == \
+            ("metadata", "id3", "en", "", "hidden")
+        assert list(el.text_tracks) == [track] and list(track.cues) == []
+        assert not track.media_resource_specific and track.source_buffer is None
+        assert log == []                  # queued, not fired in the call
+        queue.run_until_idle()
+        assert log == [("addtrack", "metadata")]
+        with pytest.raises(TypeError):
+            el.add_text_track("lyrics")
+
+    def test_cues_in_text_track_cue_order_and_remove(self):
+        from msepy.errors import NotFoundError
+        el, _, _ = self.element()
+        track = el.add_text_track("subtitles")
+        a, b, c = self.cue(1, 3, "a", 1), self.cue(0, 2, "b", 2), self.cue(1, 5, "c", 3)
+        for cue in (a, b, c):
+            track.add_cue(cue)
+        assert [x.text for x in track.cues] == ["b", "c", "a"]   # start, then end latest first
+        track.add_cue(a)                                           # again: not twice
+        assert [x.text for x in track.cues] == ["b", "c", "a"]
+        with pytest.raises(NotFoundError):
+            track.remove_cue(self.cue(1, 3, "a", 9))               # another cue, same times
+        track.remove_cue(VTTCue("", F(7), F(8), "a moved", key=1))  # the page's cue 1
+        assert [x.text for x in track.cues] == ["b", "c"]
+
+    def test_time_marches_on_once_playback_or_a_seek_cleared_the_poster_flag(self):
+        el, queue, _ = self.element()
+        track = el.add_text_track("metadata")
+        changes = []
+        track.add_event_listener("cuechange", lambda e: changes.append([x.text for x in track.active_cues]))
+        track.add_cue(self.cue(0, 2, "early", 1))
+        queue.run_until_idle()
+        assert list(track.active_cues) == [] and changes == []     # show poster flag set
+        el._show_poster = False                                    # (playback started)
+        track.add_cue(self.cue(1, 3, "later", 2))
+        queue.run_until_idle()
+        assert changes == [["early"]]
+        el._position = F(3, 2)
+        el._monitor()
+        queue.run_until_idle()
+        assert changes == [["early"], ["early", "later"]]
+        # An active cue removed leaves the active cues with no cuechange of its own
+        # (Chromium's CueTimeline::RemoveCueInternal).
+        track.remove_cue(self.cue(1, 3, "later", 2))
+        queue.run_until_idle()
+        assert [x.text for x in track.active_cues] == ["early"] and len(changes) == 2
+
+    def test_listed_before_the_media_tracks_and_kept_by_load(self):
+        from msepy.tracks import TextTrack
+        el, _, _ = self.element()
+        media = TextTrack(id="7", kind="subtitles", label="", language="", source_buffer=None,
+                          byte_stream_track_id=3)
+        el._ms_add_track(media)
+        own = el.add_text_track("captions")
+        assert list(el.text_tracks) == [own, media]   # HTML: addTextTrack()'s, then the media's
+        el.network_state = 1                          # (a resource was loading)
+        el.load()
+        assert list(el.text_tracks) == [own]           # the media-resource-specific one goes

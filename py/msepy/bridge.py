@@ -35,6 +35,7 @@ import time
 from typing import Any, Callable
 
 from . import bridge_extras as extras
+from ._time import from_double
 from . import bytestream
 from .bridge_state import _TRACK_STATE, StateRecords
 from .element import HTMLMediaElement
@@ -45,6 +46,7 @@ from .managed import ManagedMediaSource
 from .mediasource import MediaSource
 from .sourcebuffer import SourceBuffer
 from .tracks import AudioTrack, TextTrack, VideoTrack, _Track, _TrackList, change_count
+from .webvtt import VTTCue
 
 __all__ = ["Bridge", "support_table", "handle_js"]
 
@@ -60,7 +62,9 @@ _METHODS: dict[type, dict[str, str]] = {
                    "appendEncodedChunks": "append_encoded_chunks"},
     HTMLMediaElement: {"play": "play", "pause": "pause", "load": "load",
                        "internalPause": "internal_pause",
-                       "setPlaybackPosition": "set_playback_position"},
+                       "setPlaybackPosition": "set_playback_position",
+                       "addTextTrack": "add_text_track"},
+    TextTrack: {"addCue": "add_cue", "removeCue": "remove_cue"},
 }
 # IDL attribute name -> Python attribute, for setters.
 _SETTERS: dict[type, dict[str, str]] = {
@@ -471,8 +475,10 @@ class Bridge(StateRecords):
             return None
         if name == "appendEncodedChunks":
             return extras.append_encoded_chunks(self, op, target, args)
+        if name in ("addCue", "removeCue"):
+            args = [page_cue(args[0])]
         result = getattr(target, method)(*args)
-        if name == "addSourceBuffer":
+        if name in ("addSourceBuffer", "addTextTrack"):
             self._register(op["as"], result)
             return op["as"]
         return None
@@ -707,6 +713,14 @@ def _from_js(value: Any) -> Any:
     if type(value).__name__ == "JsNull":
         return None
     return value
+
+
+def page_cue(record: list[Any]) -> VTTCue:
+    """A cue the page added to a track of its own, from its record ``[id, startTime,
+    endTime, text, key]`` (times exact from the doubles; ``key`` the page's handle)."""
+    cue_id, start, end, text, key = record
+    return VTTCue(str(cue_id), from_double(float(start)), from_double(float(end)),
+                  str(text), "", int(key))
 
 
 def handle_js(js_ops: Any, js_touched: Any = None) -> Any:

@@ -171,7 +171,7 @@ class StateRecords:
         return state
 
     def _cue_list(self, cues: tuple[VTTCue, ...]) -> list[list[Any]]:
-        """Cue records ``[id, startTime, endTime, text, settings]``: the same list
+        """Cue records ``[id, startTime, endTime, text, settings(, key)]``: the same list
         object while the cue tuple is the same (the cue lists are memoized)."""
         if not cues:
             return []
@@ -180,7 +180,9 @@ class StateRecords:
             return hit[1]
         if len(self._cue_records) > 64:
             self._cue_records.clear()
-        records = [[c.id, c.start_time, c.end_time, c.text, c.settings] for c in cues]
+        # (A cue the page added has its handle there too: the page's own cue object.)
+        records = [[c.id, c.start_time, c.end_time, c.text, c.settings,
+                    *(() if c.key is None else (c.key,))] for c in cues]
         self._cue_records[id(cues)] = (cues, records)
         return records
 

@@ -36,6 +36,8 @@ __all__ = ["HTMLMediaElement", "MediaError"]
 HAVE_NOTHING, HAVE_METADATA, HAVE_CURRENT_DATA, HAVE_FUTURE_DATA, HAVE_ENOUGH_DATA = range(5)
 NETWORK_EMPTY, NETWORK_IDLE, NETWORK_LOADING, NETWORK_NO_SOURCE = range(4)
 
+TEXT_TRACK_KINDS = ("subtitles", "captions", "descriptions", "chapters", "metadata")
+"""HTML's TextTrackKind."""
 START_FUDGE = Fraction(1)
 """Chromium's kSeekToStartFudgeRoom (byte-streams.md, "Seeking to the very start")."""
 
@@ -95,6 +97,9 @@ class HTMLMediaElement(EventTarget):
         self._loadeddata_fired = False
         self._all_data = False
         self._played = TimeRanges()
+        self._show_poster = True
+        """HTML's show poster flag: until playback starts or a seek (a page's cue
+        changes run "time marches on" only once it is cleared, as in Chromium)."""
 
     def __repr__(self) -> str:
         return (f"<HTMLMediaElement readyState={self.ready_state} "
@@ -118,9 +123,12 @@ class HTMLMediaElement(EventTarget):
         if self.network_state != NETWORK_EMPTY:
             self._detach()  # MSE "Detaching from a media element", before emptied
             self._queue.fire(self, "emptied")
+            # "Forget the media element's media-resource-specific tracks" (those of
+            # addTextTrack() stay).
             for lst in (self.audio_tracks, self.video_tracks, self.text_tracks):
                 for track in list(lst):
-                    lst._remove(track)
+                    if getattr(track, "media_resource_specific", True):
+                        lst._remove(track)
             self.network_state = NETWORK_EMPTY
             self._reset_media_state()  # readyState returns to HAVE_NOTHING silently
         if self._src_object is None:
@@ -222,6 +230,7 @@ class HTMLMediaElement(EventTarget):
             self._seek(Fraction(0))
         if self.paused:
             self.paused = False
+            self._show_poster = False  # (the position report runs time marches on)
             self._queue.fire(self, "play")
             if self.ready_state <= HAVE_CURRENT_DATA:
                 self._queue.fire(self, "waiting")
@@ -300,6 +309,7 @@ class HTMLMediaElement(EventTarget):
         if self.ready_state == HAVE_NOTHING:  # 2.
             return
         self.seeking = True  # 4.
+        self._show_poster = False  # 5.
         d = self._duration
         if not math.isnan(float(d)) and new > d:  # 6.
             new = d  # type: ignore[assignment]
@@ -369,6 +379,7 @@ class HTMLMediaElement(EventTarget):
             elif level == HAVE_ENOUGH_DATA:
                 if self.autoplay and self.paused:
                     self.paused = False
+                    self._show_poster = False
                     fire(self, "play")
                     fire(self, "playing")
                 fire(self, "canplaythrough")
@@ -503,6 +514,23 @@ class HTMLMediaElement(EventTarget):
         self.network_state = NETWORK_NO_SOURCE
         self._queue.fire(self, "error")
         self._detach()
+
+    def add_text_track(self, kind: str, label: str = "", language: str = "") -> Any:
+        """HTML ``addTextTrack()``: a new text track of the page's own (mode "hidden",
+        no cues; ``TextTrack.add_cue`` fills it), listed after the other tracks
+        addTextTrack() made and before the media resource's, and ``addtrack`` queued."""
+        from .tracks import TextTrack
+        if kind not in TEXT_TRACK_KINDS:  # 1. (WebIDL: TextTrackKind)
+            raise TypeError(f"{kind!r} is not a valid TextTrackKind")
+        track = TextTrack(id="", kind=kind, label=label, language=language,  # 2-4.
+                          source_buffer=None, byte_stream_track_id=0)
+        track._mode = "hidden"
+        track._own_cues = ()
+        track._element = self
+        tracks = self.text_tracks
+        at = next((i for i, t in enumerate(tracks) if t.media_resource_specific), None)
+        tracks._add(track, at)  # 5. (queues addtrack)
+        return track
 
     def _ms_add_track(self, track: Any) -> None:
         from .tracks import AudioTrack, VideoTrack

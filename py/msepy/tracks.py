@@ -12,7 +12,8 @@ import itertools
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .events import EventTarget, TaskQueue, TrackEvent
-from .webvtt import TextTrackCueList, VTTCue, cue_list_of
+from .errors import NotFoundError, NotSupportedError
+from .webvtt import TextTrackCueList, VTTCue, cue_list_of, cue_order, update_active_cues
 
 if TYPE_CHECKING:
     from .sourcebuffer import SourceBuffer
@@ -129,6 +130,47 @@ class TextTrack(_Track, EventTarget):
         """Set by "time marches on" (``msepy.webvtt.update_active_cues``)."""
         self._cue_list = TextTrackCueList(lambda: cue_list_of(self))
         self._active_cue_list = TextTrackCueList(lambda: self._active_cues)
+        self._own_cues: tuple[VTTCue, ...] | None = None
+        """The cues of a track made by ``addTextTrack()`` (``HTMLMediaElement.
+        add_text_track``), in text track cue order; None for a SourceBuffer's, whose
+        cues come from its track buffer."""
+        self._element: Any = None
+        """The element of an ``addTextTrack()`` track (its cue changes run "time
+        marches on" there)."""
+
+    @property
+    def media_resource_specific(self) -> bool:
+        """A track of the media resource (a SourceBuffer's), which the media element
+        load algorithm forgets; False for one made by ``addTextTrack()``."""
+        return self._own_cues is None
+
+    def add_cue(self, cue: VTTCue) -> None:
+        """HTML ``addCue()``: the cue joins the text track list of cues (a track made
+        by ``addTextTrack()``; a SourceBuffer's cues come from its media).  A cue
+        already in the list is moved to the end of its place in cue order (HTML:
+        "remove it ... then add")."""
+        if self._own_cues is None:
+            raise NotSupportedError("the cues of a SourceBuffer's text track come from its media")
+        self._set_cues([*(c for c in self._own_cues if not _same_cue(c, cue)), cue])
+
+    def remove_cue(self, cue: VTTCue) -> None:
+        """HTML ``removeCue()``: NotFoundError unless the cue is in the list."""
+        if self._own_cues is None:
+            raise NotSupportedError("the cues of a SourceBuffer's text track come from its media")
+        kept = [c for c in self._own_cues if not _same_cue(c, cue)]
+        if len(kept) == len(self._own_cues):
+            raise NotFoundError("the cue is not in this TextTrack's list of cues")
+        # An active cue removed is no longer active, with no cuechange of its own
+        # (Chromium's CueTimeline::RemoveCueInternal).
+        self._active_cues = tuple(c for c in self._active_cues if not _same_cue(c, cue))
+        self._set_cues(kept)
+
+    def _set_cues(self, cues: list[VTTCue]) -> None:
+        # Text track cue order; a stable sort keeps the order they were added in ties.
+        self._own_cues = tuple(sorted(cues, key=cue_order))
+        element = self._element
+        if element is not None and not element._show_poster:
+            update_active_cues(element)  # HTML: a changed cue list - time marches on
 
     @property
     def cues(self) -> TextTrackCueList | None:
@@ -156,6 +198,12 @@ class TextTrack(_Track, EventTarget):
             self._changed()
 
 
+def _same_cue(a: VTTCue, b: VTTCue) -> bool:
+    """The same cue: a page's by its handle (its times may have changed since), else
+    by value."""
+    return a.key == b.key if b.key is not None else a == b
+
+
 class _TrackList(EventTarget):
     _event_types = ("change", "addtrack", "removetrack")
 
@@ -180,10 +228,11 @@ class _TrackList(EventTarget):
     def get_track_by_id(self, id: str) -> _Track | None:
         return next((t for t in self._tracks if t.id == id), None)
 
-    def _add(self, track: _Track) -> None:
-        """Add a track and queue ``addtrack`` (HTML track list logic)."""
+    def _add(self, track: _Track, at: int | None = None) -> None:
+        """Add a track (at the end, or at index ``at``) and queue ``addtrack`` (HTML
+        track list logic)."""
         note_track_change()
-        self._tracks.append(track)
+        self._tracks.insert(len(self._tracks) if at is None else at, track)
         track._lists.append(self)
         self._queue.fire(self, TrackEvent("addtrack", track))
 

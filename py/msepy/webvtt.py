@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     from .trackbuffer import TrackBuffer
 
 __all__ = ["VTTCue", "CueText", "TextTrackCueList", "decode_wvtt_sample",
-           "decode_webm_block", "decode_frame", "track_cues", "cues_at", "cue_list_of",
+           "decode_webm_block", "decode_frame", "track_cues", "cues_at", "cue_list_of", "cue_order",
            "update_active_cues"]
 
 
@@ -80,6 +80,9 @@ class VTTCue:
     """End time in seconds (the frame's presentation end)."""
     text: str
     settings: str = ""
+    key: int | None = None
+    """A cue the page added (``TextTrack.add_cue``): its handle there, so that two
+    cues with the same times and text stay two cues; None for a cue of the media."""
 
     @property
     def start_time(self) -> float:
@@ -214,9 +217,13 @@ def decode_frame(codec: str, data: memoryview | bytes) -> tuple[CueText, ...]:
 
 # -- cues of a track buffer -----------------------------------------------------------------
 
-def _order(cue: VTTCue) -> tuple[Fraction, Fraction]:
-    """Text track cue order: by start time, then by end time, latest first."""
+def cue_order(cue: VTTCue) -> tuple[Fraction, Fraction]:
+    """Text track cue order: by start time, then by end time, latest first (a stable
+    sort keeps ties in the order they were added)."""
     return cue.start, -cue.end
+
+
+_order = cue_order
 
 
 @dataclass(slots=True)
@@ -361,7 +368,10 @@ def _track_buffer(track: Any) -> "TrackBuffer | None":
 
 
 def cue_list_of(track: Any) -> tuple[VTTCue, ...]:
-    """A TextTrack's text track list of cues (empty without a track buffer)."""
+    """A TextTrack's text track list of cues: the page's own for a track made by
+    ``addTextTrack()``, else its track buffer's (empty without one)."""
+    if track._own_cues is not None:
+        return track._own_cues
     tb = _track_buffer(track)
     return track_cues(tb) if tb is not None else ()
 
@@ -377,8 +387,17 @@ def update_active_cues(element: Any) -> None:
         if track.mode == "disabled":
             track._active_cues = ()     # no active flags, no event (HTML: null lists)
             continue
-        tb = _track_buffer(track)
-        active = cues_at(tb, position) if tb is not None else ()
+        if track._own_cues is not None:
+            # The page's cues: not before playback starts or a seek (HTML's show
+            # poster flag; Chromium runs no "time marches on" until then).  (A
+            # SourceBuffer's cues show at 0 at once: Chromium has no in-band WebVTT in
+            # MSE to follow.)
+            if element._show_poster:
+                continue
+            active = tuple(c for c in track._own_cues if c.start <= position < c.end)
+        else:
+            tb = _track_buffer(track)
+            active = cues_at(tb, position) if tb is not None else ()
         if active != track._active_cues:
             track._active_cues = active
             element._queue.fire(track, "cuechange")

@@ -48,7 +48,8 @@ export class CueOverlay {
   cuesAt(t) {
     const out = [];
     for (const track of this.element.textTracks) {
-      if (track.mode !== "showing") continue;
+      // (HTML renders showing subtitles and captions; a metadata track's cues are data.)
+      if (track.mode !== "showing" || (track.kind !== "subtitles" && track.kind !== "captions")) continue;
       for (const cue of track._cueList) {
         if (cue.startTime > t) break;   // the list is in start time order
         if (t < cue.endTime) out.push(cue);

@@ -9,7 +9,9 @@
 // on port1.
 
 import { domError, TimeRanges, sameRanges } from "./dom.js";
-import { AudioTrackList, TextTrackList, VideoTrackList } from "./tracks.js";
+import { AudioTrackList, TextTrack, TextTrackList, VideoTrackList } from "./tracks.js";
+
+const TEXT_TRACK_KINDS = ["subtitles", "captions", "descriptions", "chapters", "metadata"];
 import { Renderer } from "./renderer.js";
 import { warmUpAudio } from "./audio.js";
 import { warmUpPainter } from "./painter.js";
@@ -309,6 +311,28 @@ export function defineElement(engine, registry, { mediaSources }) {
     #setModel(name, value) {
       this._local({ [name]: value });
       this._engine.op({ op: "set", target: this._oid, name, value });
+    }
+
+    // HTML addTextTrack(): a text track of the page's own (mode "hidden"), in
+    // textTracks at once - after the others addTextTrack() made, before the media's -
+    // with addtrack from the engine, which runs "time marches on" over its cues.
+    addTextTrack(kind, label = "", language = "") {
+      if (arguments.length < 1) throw new TypeError("Failed to execute 'addTextTrack' on 'HTMLMediaElement': 1 argument required, but only 0 present.");
+      kind = `${kind}`; label = `${label}`; language = `${language}`;
+      if (!TEXT_TRACK_KINDS.includes(kind)) {
+        throw new TypeError(`Failed to execute 'addTextTrack' on 'HTMLMediaElement': The provided value '${kind}' is not a valid enum value of type TextTrackKind.`);
+      }
+      const engine = this._engine;
+      const oid = engine.newId("trackp");
+      const track = new TextTrack(engine, oid, { type: "text", id: "", kind, label, language, sourceBuffer: null,
+        mode: "hidden" }, true);
+      engine.register(oid, track);
+      const list = this._textTracks, items = list._items;
+      const at = items.findIndex((t) => !t._own);
+      engine.pend(list, "items");
+      list._set(at < 0 ? [...items, track] : [...items.slice(0, at), track, ...items.slice(at)]);
+      engine.op({ op: "call", target: this._oid, method: "addTextTrack", args: [kind, label, language], as: oid });
+      return track;
     }
 
     canPlayType(type) {

@@ -96,6 +96,14 @@ function makeCue(track, [id, start, end, text, settings]) {
   return cue;
 }
 
+// The page's cues in tracks of its own: which track each is in, and its key there.
+const cueTrack = new WeakMap();
+const cueKeys = new WeakMap();
+let lastCueKey = 0;
+const isCue = (x) => (typeof TextTrackCue === "function" && x instanceof TextTrackCue) || x instanceof PlainCue;
+const cueRecord = (cue, key) => [String(cue.id ?? ""), Number(cue.startTime), Number(cue.endTime),
+  typeof cue.text === "string" ? cue.text : "", key];
+
 /** HTML TextTrackCueList: a live list (the same object while its track lives). */
 export class TextTrackCueList {
   constructor() { this._items = []; }
@@ -114,7 +122,7 @@ export class TextTrackCueList {
 
 // TextTrack is an EventTarget (cuechange): TrackBase's members are mixed in below.
 export class TextTrack extends ListenedTarget {
-  constructor(engine, oid, state) {
+  constructor(engine, oid, state, own = false) {
     super();
     this._engine = engine;
     this._oid = oid;
@@ -123,6 +131,8 @@ export class TextTrack extends ListenedTarget {
     this._cueObjects = new Map();   // record key -> cue
     this._cueList = new TextTrackCueList();
     this._activeList = new TextTrackCueList();
+    this._own = !!own;              // made by addTextTrack(): its cues are the page's
+    this._keys = new Map();         // (own) cue key -> the page's cue
     this._apply(state);
   }
   get mode() { return this._state.mode; }
@@ -135,11 +145,50 @@ export class TextTrack extends ListenedTarget {
   /** The cues active at the engine's last "time marches on"; null while disabled. */
   get activeCues() { return this._state.mode === "disabled" ? null : this._activeList; }
   get inBandMetadataTrackDispatchType() { return ""; }
-  addCue() { throw new DOMException("the cues of a SourceBuffer's text track come from its media", "NotSupportedError"); }
-  removeCue() { throw new DOMException("the cues of a SourceBuffer's text track come from its media", "NotSupportedError"); }
+
+  // HTML addCue()/removeCue(), for a track addTextTrack() made (`_own`): the cues are
+  // the page's own objects, listed here at once in text track cue order; the engine
+  // gets their times ([id, startTime, endTime, text, key]) and runs "time marches on"
+  // over them (activeCues, cuechange).  A SourceBuffer's track has its media's cues.
+  addCue(cue) {
+    if (!this._own) throw new DOMException("the cues of a SourceBuffer's text track come from its media", "NotSupportedError");
+    if (!isCue(cue)) throw new TypeError("Failed to execute 'addCue' on 'TextTrack': parameter 1 is not of type 'TextTrackCue'.");
+    const old = cueTrack.get(cue);
+    if (old && old !== this) old._dropCue(cue);  // 1. out of the list it is in
+    const key = cueKeys.get(cue) ?? cueKeys.set(cue, ++lastCueKey).get(cue);
+    this._keys.set(key, cue);
+    this._setOwn([...this._cueList._items.filter((c) => c !== cue), cue]);  // 2.
+    cueTrack.set(cue, this);
+    Object.defineProperty(cue, "track", { value: this, configurable: true });
+    this._engine.op({ op: "call", target: this._oid, method: "addCue", args: [cueRecord(cue, key)] });
+  }
+  removeCue(cue) {
+    if (!this._own) throw new DOMException("the cues of a SourceBuffer's text track come from its media", "NotSupportedError");
+    if (!isCue(cue)) throw new TypeError("Failed to execute 'removeCue' on 'TextTrack': parameter 1 is not of type 'TextTrackCue'.");
+    if (cueTrack.get(cue) !== this) throw new DOMException("Failed to execute 'removeCue' on 'TextTrack': The specified cue is not listed in the TextTrack's list of cues.", "NotFoundError");
+    this._dropCue(cue);
+  }
+  _dropCue(cue) {
+    const key = cueKeys.get(cue);
+    this._keys.delete(key);
+    this._setOwn(this._cueList._items.filter((c) => c !== cue));
+    this._activeList._set(this._activeList._items.filter((c) => c !== cue));
+    cueTrack.delete(cue);
+    delete cue.track;  // back to TextTrackCue's own getter (null: in no track)
+    this._engine.op({ op: "call", target: this._oid, method: "removeCue", args: [cueRecord(cue, key)] });
+  }
+  _setOwn(cues) {
+    // Text track cue order: start time, then end time latest first; a stable sort
+    // keeps the order they were added in ties.
+    this._cueList._set(cues.sort((a, b) => a.startTime - b.startTime || b.endTime - a.endTime));
+  }
 
   _apply(state) {
     this._state = { ...this._state, ...state };
+    if (this._own) {  // the page's cues: the engine's records name them by key
+      if (state.activeCues) this._activeList._set(state.activeCues.map((rec) => this._keys.get(rec[5])).filter(Boolean));
+      return;
+    }
     if (state.cues) {
       const keep = new Map();
       const items = state.cues.map((rec) => {
