@@ -23,7 +23,7 @@ import {
   MediaSource as MirrorSource, SourceBuffer as MirrorBuffer, SourceBufferList as MirrorList,
   ManagedMediaSource as MirrorManaged, ManagedSourceBuffer, BufferedChangeEvent,
 } from "./src/mse.js";
-import { TimeRanges as MirrorRanges } from "./src/dom.js";
+import { requireArgs, TimeRanges as MirrorRanges, toDOMString } from "./src/dom.js";
 import { trackFactory, AudioTrack, VideoTrack, TextTrack, AudioTrackList, VideoTrackList, TextTrackList } from "./src/tracks.js";
 import { defineElement, ELEMENT_TAG as TAG, MediaError } from "./src/element.js";
 
@@ -46,15 +46,21 @@ export function onProgress(fn) {
   return () => engine.listeners.delete(fn);
 }
 
+// WebIDL: isTypeSupported(DOMString type) - one argument, converted to a string.
+function isTypeSupported(args) {
+  requireArgs(args, 1, "isTypeSupported", "MediaSource");
+  return MirrorSource._isTypeSupported(engine, toDOMString(args[0]));
+}
+
 export class MediaSource extends MirrorSource {
   constructor() { super(engine); }
-  static isTypeSupported(type) { return MirrorSource._isTypeSupported(engine, type); }
+  static isTypeSupported(type) { return isTypeSupported(arguments); }
   static get canConstructInDedicatedWorker() { return true; }
 }
 
 export class ManagedMediaSource extends MirrorManaged {
   constructor() { super(engine); }
-  static isTypeSupported(type) { return MirrorSource._isTypeSupported(engine, type); }
+  static isTypeSupported(type) { return isTypeSupported(arguments); }
   static get canConstructInDedicatedWorker() { return true; }
 }
 

@@ -91,6 +91,28 @@ export class MirrorList extends ListenedTarget {
   }
 }
 
+// -- WebIDL: argument conversions, with Chromium's messages --------------------------------
+// `fewer than n arguments` is a TypeError before any step runs.
+export function requireArgs(args, n, method, iface) {
+  if (args.length < n) {
+    throw new TypeError(`Failed to execute '${method}' on '${iface}': ${n} argument${n > 1 ? "s" : ""} required, but only ${args.length} present.`);
+  }
+}
+// `double` (restricted): ToNumber - a Symbol or a BigInt throws - and no NaN or infinity.
+export function toDouble(value, what) {
+  const n = +value;
+  if (!Number.isFinite(n)) throw new TypeError(`${what}: the provided double value is non-finite.`);
+  return n;
+}
+// `unrestricted double`: ToNumber only.
+export const toUnrestrictedDouble = (value) => +value;
+// `DOMString`: ToString (a Symbol throws).
+export const toDOMString = (value) => `${value}`;
+// Object.prototype.toString's name for instances of `cls` ([object MediaSource]).
+export function toStringTag(cls, name) {
+  Object.defineProperty(cls.prototype, Symbol.toStringTag, { value: name, configurable: true });
+}
+
 export class TimeRanges {
   #ranges;
   constructor(ranges = []) {
@@ -98,8 +120,8 @@ export class TimeRanges {
     Object.freeze(this.#ranges);
   }
   get length() { return this.#ranges.length; }
-  start(index) { return this.#at(index, "start")[0]; }
-  end(index) { return this.#at(index, "end")[1]; }
+  start(index) { requireArgs(arguments, 1, "start", "TimeRanges"); return this.#at(index, "start")[0]; }
+  end(index) { requireArgs(arguments, 1, "end", "TimeRanges"); return this.#at(index, "end")[1]; }
   #at(index, what) {
     index = Number(index) >>> 0;
     if (index >= this.#ranges.length) {
@@ -108,8 +130,8 @@ export class TimeRanges {
     return this.#ranges[index];
   }
   toArray() { return this.#ranges.map(([s, e]) => [s, e]); }
-  toString() { return this.#ranges.map(([s, e]) => `[${s.toFixed(3)}, ${e.toFixed(3)})`).join(" "); }
 }
+toStringTag(TimeRanges, "TimeRanges");
 
 export function sameRanges(a, b) {
   if (!a || !b || a.length !== b.length) return false;

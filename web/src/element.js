@@ -8,7 +8,7 @@
 // [[port to main]] (MSE "Attaching to a media element"); its internal messages arrive
 // on port1.
 
-import { domError, TimeRanges, sameRanges } from "./dom.js";
+import { domError, requireArgs, TimeRanges, sameRanges, toDOMString, toDouble, toStringTag } from "./dom.js";
 import { AudioTrackList, TextTrack, TextTrackList, VideoTrackList } from "./tracks.js";
 
 const TEXT_TRACK_KINDS = ["subtitles", "captions", "descriptions", "chapters", "metadata"];
@@ -38,10 +38,41 @@ const TEMPLATE = `
 </style>
 <canvas part="canvas" width="0" height="0"></canvas>`;
 
+// Reflection helpers (HTML "reflect"): a URL attribute resolved against the document's
+// base URL (the attribute as it is if it does not parse; "" when missing), and an
+// unsigned long (0 when missing or not a valid non-negative integer).
+function reflectURL(element, name) {
+  const v = element.getAttribute(name);
+  if (v === null) return "";
+  try { return new URL(v, element.ownerDocument.baseURI).href; } catch (e) { return v; }
+}
+function reflectUnsigned(element, name) {
+  const m = /^[\t\n\f\r ]*\+?(\d+)/.exec(element.getAttribute(name) ?? "");
+  const n = m ? Number(m[1]) : 0;
+  return n <= 2147483647 ? n : 0;
+}
+// WebIDL unsigned long (ToNumber, truncated, modulo 2^32); reflected only up to 2^31 - 1.
+function toUnsigned(v) {
+  const n = +v;
+  const u = Number.isFinite(n) ? Math.trunc(n) >>> 0 : 0;
+  return u <= 2147483647 ? u : 0;
+}
+
+// HTML VideoPlaybackQuality.
+export class VideoPlaybackQuality {
+  #values;
+  constructor(creationTime, total, dropped, corrupted) { this.#values = [creationTime, total, dropped, corrupted]; }
+  get creationTime() { return this.#values[0]; }
+  get totalVideoFrames() { return this.#values[1]; }
+  get droppedVideoFrames() { return this.#values[2]; }
+  get corruptedVideoFrames() { return this.#values[3]; }
+}
+toStringTag(VideoPlaybackQuality, "VideoPlaybackQuality");
+
 export function defineElement(engine, registry, { mediaSources }) {
   setTimeout(() => { warmUpAudio(); warmUpPainter(); }, 0);
   class MsePyVideoElement extends HTMLElement {
-    static observedAttributes = ["src", "controls", "autoplay", "loop", "muted"];
+    static observedAttributes = ["src", "controls", "autoplay", "loop", "muted", "width", "height"];
 
     constructor() {
       super();
@@ -98,6 +129,16 @@ export function defineElement(engine, registry, { mediaSources }) {
       else if (name === "controls") this.#controls(value !== null);
       else if (name === "autoplay" || name === "loop") this.#setModel(name, value !== null);
       else if (name === "muted" && old === null && value !== null && !this._mutedSet) this.muted = true;
+      else if (name === "width" || name === "height") this.#dimensions();
+    }
+
+    // The width and height attributes size the element as a <video>'s do: a rule on
+    // :host, which the page's own CSS overrides (as a presentational hint is).
+    #dimensions() {
+      const rules = ["width", "height"].filter((n) => this.hasAttribute(n))
+        .map((n) => `${n}: ${reflectUnsigned(this, n)}px;`);
+      this._sizeStyle ??= this.shadowRoot.appendChild(document.createElement("style"));
+      this._sizeStyle.textContent = rules.length ? `:host { ${rules.join(" ")} }` : "";
     }
 
     // The name of the element it stands in for: players tell a media element by it
@@ -107,8 +148,9 @@ export function defineElement(engine, registry, { mediaSources }) {
     get tagName() { return "VIDEO"; }
 
     // -- source -------------------------------------------------------------------------
-    get src() { return this.getAttribute("src") || ""; }
-    set src(v) { this.setAttribute("src", String(v)); }
+    // src and poster reflect URLs: the attribute resolved against the document's base.
+    get src() { return reflectURL(this, "src"); }
+    set src(v) { this.setAttribute("src", toDOMString(v)); }
     get currentSrc() { return this._currentSrc || ""; }
     get srcObject() { return this._srcObject; }
     set srcObject(v) {
@@ -235,8 +277,7 @@ export function defineElement(engine, registry, { mediaSources }) {
     get error() { return this._error; }
     get currentTime() { return this._state.potentiallyPlaying && !this._state.seeking ? this._renderer.position : this._state.currentTime; }
     set currentTime(value) {
-      value = Number(value);
-      if (!Number.isFinite(value)) throw new TypeError("currentTime must be a finite number");
+      value = toDouble(value, "currentTime");
       if (this._state.readyState === 0) {
         this._local({ currentTime: value });
       } else {
@@ -245,7 +286,10 @@ export function defineElement(engine, registry, { mediaSources }) {
       }
       this._engine.op({ op: "set", target: this._oid, name: "currentTime", value });
     }
-    fastSeek(t) { this.currentTime = t; }
+    fastSeek(time) {
+      requireArgs(arguments, 1, "fastSeek", "HTMLMediaElement");
+      this.currentTime = toDouble(time, "fastSeek()");
+    }
     get seeking() { return this._state.seeking; }
     get duration() { return this._state.duration; }
     get paused() { return this._state.paused; }
@@ -255,8 +299,7 @@ export function defineElement(engine, registry, { mediaSources }) {
     get played() { return this._ranges.played; }
     get playbackRate() { return this._state.playbackRate; }
     set playbackRate(v) {
-      v = Number(v);
-      if (!Number.isFinite(v)) throw new TypeError("playbackRate must be finite");
+      v = toDouble(v, "playbackRate");
       // Chromium's supported range (the engine checks it too): 0, or 1/16 to 16.
       if (v !== 0 && !(v >= 0.0625 && v <= 16)) {
         throw domError("NotSupportedError", `The provided playback rate (${v}) is not in the supported playback range.`);
@@ -266,7 +309,8 @@ export function defineElement(engine, registry, { mediaSources }) {
     }
     get defaultPlaybackRate() { return this._defaultPlaybackRate; }
     set defaultPlaybackRate(v) {
-      v = Number(v);
+      v = toDouble(v, "defaultPlaybackRate");
+      if (v !== 0 && !(v >= 0.0625 && v <= 16)) return;  // unsupported: kept as it is, as Chromium does
       if (v !== this._defaultPlaybackRate) { this._defaultPlaybackRate = v; this.dispatchEvent(new Event("ratechange")); }
     }
     // HTMLMediaElement.preservesPitch (default true): at a playbackRate other than 1 the
@@ -275,8 +319,8 @@ export function defineElement(engine, registry, { mediaSources }) {
     set preservesPitch(v) { this._renderer.audio.setPreservesPitch(Boolean(v)); }
     get volume() { return this._state.volume; }
     set volume(v) {
-      v = Number(v);
-      if (!(v >= 0 && v <= 1)) throw domError("IndexSizeError", "volume must be in [0, 1]");
+      v = toDouble(v, "volume");
+      if (!(v >= 0 && v <= 1)) throw domError("IndexSizeError", `The volume provided (${v}) is outside the range [0, 1].`);
       this._local({ volume: v });
       this._engine.op({ op: "set", target: this._oid, name: "volume", value: v });
     }
@@ -294,12 +338,30 @@ export function defineElement(engine, registry, { mediaSources }) {
     set loop(v) { this.toggleAttribute("loop", Boolean(v)); }
     get controls() { return this.hasAttribute("controls"); }
     set controls(v) { this.toggleAttribute("controls", Boolean(v)); }
-    get preload() { return this.getAttribute("preload") || "auto"; }
-    set preload(v) { this.setAttribute("preload", v); }
-    get poster() { return this.getAttribute("poster") || ""; }
-    set poster(v) { this.setAttribute("poster", v); }
-    get crossOrigin() { return this.getAttribute("crossorigin"); }
-    set crossOrigin(v) { if (v === null) this.removeAttribute("crossorigin"); else this.setAttribute("crossorigin", v); }
+    // Enumerated attributes: the keyword, whatever its case; missing or invalid,
+    // Chromium's default ("metadata"); the empty string means "auto" (HTML).
+    get preload() {
+      const v = this.getAttribute("preload");
+      if (v === "") return "auto";
+      const k = v?.toLowerCase();
+      return k === "none" || k === "metadata" || k === "auto" ? k : "metadata";
+    }
+    set preload(v) { this.setAttribute("preload", toDOMString(v)); }
+    get poster() { return reflectURL(this, "poster"); }
+    set poster(v) { this.setAttribute("poster", toDOMString(v)); }
+    // Limited to known values, nullable: missing null, "use-credentials", else "anonymous".
+    get crossOrigin() {
+      const v = this.getAttribute("crossorigin");
+      return v === null ? null : v.toLowerCase() === "use-credentials" ? "use-credentials" : "anonymous";
+    }
+    set crossOrigin(v) { if (v == null) this.removeAttribute("crossorigin"); else this.setAttribute("crossorigin", toDOMString(v)); }
+    // HTMLVideoElement's reflected attributes.
+    get width() { return reflectUnsigned(this, "width"); }
+    set width(v) { this.setAttribute("width", String(toUnsigned(v))); }
+    get height() { return reflectUnsigned(this, "height"); }
+    set height(v) { this.setAttribute("height", String(toUnsigned(v))); }
+    get playsInline() { return this.hasAttribute("playsinline"); }
+    set playsInline(v) { this.toggleAttribute("playsinline", Boolean(v)); }
     get disableRemotePlayback() { return this.hasAttribute("disableremoteplayback"); }
     set disableRemotePlayback(v) { this.toggleAttribute("disableremoteplayback", Boolean(v)); }
     get videoWidth() { return this._state.videoWidth; }
@@ -336,13 +398,14 @@ export function defineElement(engine, registry, { mediaSources }) {
     }
 
     canPlayType(type) {
-      return this._engine.support && MsePyVideoElement._mediaSource._isTypeSupported(engine, String(type)) ? "maybe" : "";
+      requireArgs(arguments, 1, "canPlayType", "HTMLMediaElement");
+      type = toDOMString(type);
+      return this._engine.support && MsePyVideoElement._mediaSource._isTypeSupported(engine, type) ? "maybe" : "";
     }
 
     getVideoPlaybackQuality() {
       const q = this._renderer.quality;
-      return { creationTime: performance.now(), totalVideoFrames: q.total + q.dropped,
-        droppedVideoFrames: q.dropped, corruptedVideoFrames: q.corrupted };
+      return new VideoPlaybackQuality(performance.now(), q.total + q.dropped, q.dropped, q.corrupted);
     }
 
     // -- play / pause --------------------------------------------------------------------------

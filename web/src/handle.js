@@ -46,6 +46,8 @@ export class MediaSourceHandle {
   static _state(handle) { return handle.#s; }
 }
 
+Object.defineProperty(MediaSourceHandle.prototype, Symbol.toStringTag, { value: "MediaSourceHandle", configurable: true });
+
 const isHandle = (x) => x instanceof MediaSourceHandle;
 const stateOf = (h) => MediaSourceHandle._state(h);
 

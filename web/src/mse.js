@@ -8,7 +8,8 @@
 // then send the call to the engine, which runs the whole algorithm, including the
 // same checks (a disagreement is logged: it would be a front-end bug).
 
-import { defineHandlers, domError, ListenedTarget, MirrorList, TimeRanges, sameRanges } from "./dom.js";
+import { defineHandlers, domError, ListenedTarget, MirrorList, requireArgs, TimeRanges, sameRanges, toDOMString,
+  toDouble, toStringTag, toUnrestrictedDouble } from "./dom.js";
 import { AudioTrackList, TextTrackList, VideoTrackList } from "./tracks.js";
 import { createHandle } from "./handle.js";
 
@@ -63,6 +64,7 @@ export function supportedEssence(engine, type) {
 // -- SourceBufferList ---------------------------------------------------------------
 export class SourceBufferList extends MirrorList {}
 defineHandlers(SourceBufferList, ["addsourcebuffer", "removesourcebuffer"]);
+toStringTag(SourceBufferList, "SourceBufferList");
 
 // MSE "HTMLMediaElement.seekable" (HTMLMediaElement Extensions), for a duration, a live
 // seekable range and the element's buffered ranges (arrays of [start, end]).
@@ -105,7 +107,7 @@ export class MediaSource extends ListenedTarget {
   get readyState() { return this._state.readyState; }
   get duration() { return this._state.readyState === "closed" ? NaN : this._state.duration; }
   set duration(value) {
-    value = Number(value);
+    value = toUnrestrictedDouble(value);
     const call = (expect = null) => this._engine.op({ op: "set", target: this._oid, name: "duration", value }, { expect });
     if (Number.isNaN(value) || value < 0) { call("TypeError"); throw new TypeError("duration must not be negative or NaN"); }
     this.#checkOpenIdle(call);
@@ -129,9 +131,10 @@ export class MediaSource extends ListenedTarget {
   }
 
   // typeOrConfig: a MIME type, or a SourceBufferConfig for appendEncodedChunks().
-  addSourceBuffer(typeOrConfig = {}) {
+  addSourceBuffer(typeOrConfig) {
+    requireArgs(arguments, 1, "addSourceBuffer", "MediaSource");
     const config = isConfig(typeOrConfig) ? engineConfig(typeOrConfig) : null;
-    const type = config ? null : String(typeOrConfig);
+    const type = config ? null : toDOMString(typeOrConfig);
     const sbId = this._engine.newId("sb");
     const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "addSourceBuffer", args: [config ? config.value : type], as: sbId }, { expect });
     let essence = null;
@@ -157,7 +160,8 @@ export class MediaSource extends ListenedTarget {
     // A pending appendEncodedChunks() is rejected here (step 2.4): no events to drop.
     const sawUpdating = inList && sb.updating && !sb._chunkCall;
     const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "removeSourceBuffer", args, pageSawUpdating: sawUpdating }, { expect });
-    if (!(sb instanceof SourceBuffer)) throw new TypeError("removeSourceBuffer() takes a SourceBuffer");
+    requireArgs(arguments, 1, "removeSourceBuffer", "MediaSource");
+    if (!(sb instanceof SourceBuffer)) throw new TypeError("Failed to execute 'removeSourceBuffer' on 'MediaSource': parameter 1 is not of type 'SourceBuffer'.");
     if (!inList) { call("NotFoundError"); throw domError("NotFoundError", "that SourceBuffer is not in sourceBuffers"); }
     if (sawUpdating) sb._abortedAt = this._engine.seq;
     sb._abortChunks();
@@ -187,6 +191,7 @@ export class MediaSource extends ListenedTarget {
   }
 
   endOfStream(error) {
+    if (error !== undefined) error = toDOMString(error);  // WebIDL enum: ToString, then the values
     const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "endOfStream", args: error === undefined ? [] : [error] }, { expect });
     if (error !== undefined && error !== "network" && error !== "decode") {
       call("TypeError");
@@ -205,10 +210,10 @@ export class MediaSource extends ListenedTarget {
   }
 
   setLiveSeekableRange(start, end) {
-    start = Number(start); end = Number(end);
+    requireArgs(arguments, 2, "setLiveSeekableRange", "MediaSource");
+    start = toDouble(start, "setLiveSeekableRange() start"); end = toDouble(end, "setLiveSeekableRange() end");
     const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "setLiveSeekableRange", args: [start, end] }, { expect });
     if (this.readyState !== "open") { call("InvalidStateError"); throw domError("InvalidStateError", "the MediaSource is not open"); }
-    if (![start, end].every(Number.isFinite)) { call("TypeError"); throw new TypeError("setLiveSeekableRange() takes finite numbers"); }
     if (start < 0 || start > end) { call("TypeError"); throw new TypeError("setLiveSeekableRange() start must be >= 0 and <= end"); }
     this._local({ liveSeekableRange: [[start, end]] });
     this.#elementAfter();
@@ -281,6 +286,7 @@ export class MediaSource extends ListenedTarget {
   _apply(state) { this._state = { ...this._state, ...state }; }
 }
 defineHandlers(MediaSource, ["sourceopen", "sourceended", "sourceclose"]);
+toStringTag(MediaSource, "MediaSource");
 
 // -- SourceBuffer ------------------------------------------------------------------------
 export class SourceBuffer extends ListenedTarget {
@@ -308,6 +314,7 @@ export class SourceBuffer extends ListenedTarget {
 
   get mode() { return this._state.mode; }
   set mode(value) {
+    value = toDOMString(value);
     if (value !== "segments" && value !== "sequence") return;  // WebIDL enum: ignored
     const call = (expect = null) => this._engine.op({ op: "set", target: this._oid, name: "mode", value }, { expect });
     this.#checkAttachedIdle(call);
@@ -327,7 +334,7 @@ export class SourceBuffer extends ListenedTarget {
   }
   get timestampOffset() { return this._state.timestampOffset; }
   set timestampOffset(value) {
-    value = Number(value);
+    value = toUnrestrictedDouble(value);  // (double: the non-finite TypeError is below, first)
     const call = (expect = null) => this._engine.op({ op: "set", target: this._oid, name: "timestampOffset", value }, { expect });
     if (!Number.isFinite(value)) { call("TypeError"); throw new TypeError("timestampOffset must be a finite number"); }
     this.#checkAttachedIdle(call);
@@ -338,7 +345,7 @@ export class SourceBuffer extends ListenedTarget {
   }
   get appendWindowStart() { return this._state.appendWindowStart; }
   set appendWindowStart(value) {
-    value = Number(value);
+    value = toUnrestrictedDouble(value);
     const call = (expect = null) => this._engine.op({ op: "set", target: this._oid, name: "appendWindowStart", value }, { expect });
     if (!Number.isFinite(value)) { call("TypeError"); throw new TypeError("appendWindowStart must be a finite number"); }
     this.#checkAttachedIdle(call);
@@ -348,7 +355,7 @@ export class SourceBuffer extends ListenedTarget {
   }
   get appendWindowEnd() { return this._state.appendWindowEnd; }
   set appendWindowEnd(value) {
-    value = Number(value);
+    value = toUnrestrictedDouble(value);
     const call = (expect = null) => this._engine.op({ op: "set", target: this._oid, name: "appendWindowEnd", value }, { expect });
     this.#checkAttachedIdle(call);
     if (Number.isNaN(value)) { call("TypeError"); throw new TypeError("appendWindowEnd cannot be NaN"); }
@@ -361,13 +368,18 @@ export class SourceBuffer extends ListenedTarget {
   get textTracks() { return this._textTracks; }
 
   appendBuffer(data) {
+    requireArgs(arguments, 1, "appendBuffer", "SourceBuffer");
     let source;
-    if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && data instanceof SharedArrayBuffer)) {
-      source = new Uint8Array(data);
-    } else if (ArrayBuffer.isView(data)) {
-      source = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    } else {
-      throw new TypeError("appendBuffer() takes an ArrayBuffer or ArrayBufferView");
+    const whole = data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && data instanceof SharedArrayBuffer);
+    if (!whole && !ArrayBuffer.isView(data)) {
+      throw new TypeError("Failed to execute 'appendBuffer' on 'SourceBuffer': parameter 1 is not of type 'ArrayBuffer' or 'ArrayBufferView'.");
+    }
+    try {
+      source = whole ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    } catch (e) {
+      // A detached buffer: WebIDL's "get a copy of the bytes held by the buffer source"
+      // gives none - an empty append, as Chromium's.
+      source = new Uint8Array(0);
     }
     // The copy WebIDL asks for - into a buffer an earlier append's copy left (the worker
     // hands them back), else a new one - is transferred to the worker, not copied again.
@@ -408,9 +420,10 @@ export class SourceBuffer extends ListenedTarget {
 
   // typeOrConfig: a MIME type (appendBuffer() from now on) or a SourceBufferConfig
   // (appendEncodedChunks()).
-  changeType(typeOrConfig = {}) {
+  changeType(typeOrConfig) {
+    requireArgs(arguments, 1, "changeType", "SourceBuffer");
     const config = isConfig(typeOrConfig) ? engineConfig(typeOrConfig) : null;
-    const type = config ? null : String(typeOrConfig);
+    const type = config ? null : toDOMString(typeOrConfig);
     const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "changeType", args: [config ? config.value : type] }, { expect });
     if (type === "") { call("TypeError"); throw new TypeError("changeType() needs a non-empty MIME type"); }
     if (config?.error) { call("TypeError"); throw new TypeError(config.error); }
@@ -496,7 +509,8 @@ export class SourceBuffer extends ListenedTarget {
   }
 
   remove(start, end) {
-    start = Number(start); end = Number(end);
+    requireArgs(arguments, 2, "remove", "SourceBuffer");
+    start = toDouble(start, "remove() start"); end = toUnrestrictedDouble(end);
     const call = (expect = null) => this._engine.op({ op: "call", target: this._oid, method: "remove", args: [start, end] }, { expect });
     this.#checkAttachedIdle(call);
     const duration = this._source._state.duration;
@@ -542,6 +556,7 @@ export class SourceBuffer extends ListenedTarget {
   }
 }
 defineHandlers(SourceBuffer, ["updatestart", "update", "updateend", "error", "abort"]);
+toStringTag(SourceBuffer, "SourceBuffer");
 MediaSource._SourceBuffer = SourceBuffer;
 
 // -- SourceBufferConfig and EncodedChunks (appendEncodedChunks) ---------------------------
@@ -625,6 +640,7 @@ export class BufferedChangeEvent extends Event {
   get addedRanges() { return this.#added; }
   get removedRanges() { return this.#removed; }
 }
+toStringTag(BufferedChangeEvent, "BufferedChangeEvent");
 
 // The user agent may evict its media at any time; "bufferedchange" follows every change.
 export class ManagedSourceBuffer extends SourceBuffer {
@@ -637,6 +653,7 @@ export class ManagedSourceBuffer extends SourceBuffer {
   }
 }
 defineHandlers(ManagedSourceBuffer, ["bufferedchange"]);
+toStringTag(ManagedSourceBuffer, "ManagedSourceBuffer");
 
 // `streaming`: whether the application should fetch (the engine's marks: msepy.managed).
 export class ManagedMediaSource extends MediaSource {
@@ -645,3 +662,4 @@ export class ManagedMediaSource extends MediaSource {
   get streaming() { return this._state.streaming === true; }
 }
 defineHandlers(ManagedMediaSource, ["startstreaming", "endstreaming"]);
+toStringTag(ManagedMediaSource, "ManagedMediaSource");

@@ -4,7 +4,7 @@
 // state" message to the worker, whose engine runs "Changes to selected/enabled track
 // state" and fires the change events.
 
-import { defineHandlers, ListenedTarget, MirrorList, syncIndices } from "./dom.js";
+import { defineHandlers, ListenedTarget, MirrorList, syncIndices, toStringTag } from "./dom.js";
 
 class TrackBase {
   constructor(engine, oid, state) {
@@ -248,3 +248,7 @@ export class VideoTrackList extends TrackListBase {
   get selectedIndex() { return this._items.findIndex((t) => t.selected); }
 }
 export class TextTrackList extends TrackListBase {}
+
+for (const [cls, name] of [[AudioTrack, "AudioTrack"], [VideoTrack, "VideoTrack"], [TextTrack, "TextTrack"],
+  [TextTrackCueList, "TextTrackCueList"], [AudioTrackList, "AudioTrackList"], [VideoTrackList, "VideoTrackList"],
+  [TextTrackList, "TextTrackList"]]) toStringTag(cls, name);

@@ -1,0 +1,107 @@
+// WebIDL at the page's edge: the same calls, with missing, mistyped and out-of-range
+// arguments, on native MediaSource / <video> and on msepy's, in one page; what each
+// throws (the exception's name) or returns is compared.  WebIDL converts arguments
+// before a method's own steps run (a non-finite `double` is a TypeError before any
+// InvalidStateError), counts required arguments, converts strings and enums with
+// ToString, and gives a detached buffer's bytes as none; the reflected attributes
+// (preload, crossOrigin, poster, src, width, height) read back as HTML says; and the
+// interfaces name themselves ([object MediaSource]).  Messages are not compared.
+
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { setup } from "./lib.mjs";
+
+let env, page;
+before(async () => {
+  env = await setup();
+  page = await env.page();
+});
+after(async () => { await env?.close(); });
+
+describe("WebIDL conversions and reflection, as native", () => {
+  test("the same misuse throws the same exceptions and reads back the same values", async () => {
+    const out = await page.evaluate(async () => {
+      const res = {};
+      for (const impl of ["native", "msepy"]) {
+        const r = res[impl] = {};
+        const MS = impl === "native" ? MediaSource : msepy.MediaSource;
+        const { video, ms } = h.make(impl);
+        const tryit = (name, f) => {
+          try { r[name] = ["ok", f()]; } catch (e) { r[name] = [e.name]; }
+        };
+        const tag = { toString: () => 'video/mp4; codecs="avc1.64001f,mp4a.40.2"' };
+        tryit("isTypeSupported()", () => MS.isTypeSupported());
+        tryit("isTypeSupported(object)", () => MS.isTypeSupported(tag));
+        tryit("isTypeSupported(123)", () => MS.isTypeSupported(123));
+        // Before sourceopen: a non-finite double is a TypeError, not InvalidStateError.
+        tryit("setLiveSeekableRange(NaN) closed", () => ms.setLiveSeekableRange(NaN, 1));
+        tryit("setLiveSeekableRange(0, 1) closed", () => ms.setLiveSeekableRange(0, 1));
+        await h.open(video, ms);
+        tryit("addSourceBuffer()", () => ms.addSourceBuffer());
+        tryit("addSourceBuffer(123)", () => ms.addSourceBuffer(123));
+        // (An object is a SourceBufferConfig to msepy's addSourceBuffer(): MSE for WebCodecs.)
+        const sb = ms.addSourceBuffer(String(tag));
+        tryit("appendBuffer()", () => sb.appendBuffer());
+        tryit("appendBuffer('abc')", () => sb.appendBuffer("abc"));
+        const detached = new ArrayBuffer(8);
+        structuredClone(detached, { transfer: [detached] });
+        tryit("appendBuffer(detached)", () => { sb.appendBuffer(detached); return sb.updating; });
+        await h.once(sb, "updateend");
+        const buffer = new ArrayBuffer(8), view = new Uint8Array(buffer, 2, 4);
+        structuredClone(buffer, { transfer: [buffer] });
+        tryit("appendBuffer(detached view)", () => { sb.appendBuffer(view); return sb.updating; });
+        await h.once(sb, "updateend");
+        tryit("remove()", () => sb.remove());
+        tryit("remove(0)", () => sb.remove(0));
+        tryit("remove(NaN, 1)", () => sb.remove(NaN, 1));
+        tryit("changeType()", () => sb.changeType());
+        tryit("removeSourceBuffer()", () => ms.removeSourceBuffer());
+        tryit("removeSourceBuffer({})", () => ms.removeSourceBuffer({}));
+        tryit("setLiveSeekableRange(1)", () => ms.setLiveSeekableRange(1));
+        tryit("mode = object", () => { sb.mode = { toString: () => "sequence" }; return sb.mode; });
+        tryit("timestampOffset = '2'", () => { sb.timestampOffset = "2"; return sb.timestampOffset; });
+        tryit("timestampOffset = 1n", () => { sb.timestampOffset = 1n; return sb.timestampOffset; });
+        tryit("appendWindowEnd = undefined", () => { sb.appendWindowEnd = undefined; return sb.appendWindowEnd; });
+        tryit("duration = '30'", () => { ms.duration = "30"; return ms.duration; });
+        tryit("buffered.end()", () => sb.buffered.end());
+        tryit("canPlayType()", () => video.canPlayType());
+        tryit("volume = NaN", () => { video.volume = NaN; return video.volume; });
+        tryit("volume = 2", () => { video.volume = 2; return video.volume; });
+        tryit("playbackRate = NaN", () => { video.playbackRate = NaN; return video.playbackRate; });
+        tryit("defaultPlaybackRate = NaN", () => { video.defaultPlaybackRate = NaN; return video.defaultPlaybackRate; });
+        tryit("defaultPlaybackRate = 100", () => { video.defaultPlaybackRate = 100; return video.defaultPlaybackRate; });
+        tryit("defaultPlaybackRate = 2", () => { video.defaultPlaybackRate = 2; return video.defaultPlaybackRate; });
+        tryit("currentTime = Infinity", () => { video.currentTime = Infinity; return video.currentTime; });
+        tryit("endOfStream(object)", () => { ms.endOfStream({ toString: () => "decode" }); return ms.readyState; });
+        // Reflected attributes, on an element of their own.
+        const el = document.createElement(impl === "native" ? "video" : msepy.ELEMENT_TAG);
+        const reads = (name, values) => values.map((v) => {
+          if (v === undefined) el.removeAttribute(name.toLowerCase()); else el[name] = v;
+          return [el[name], el.getAttribute(name.toLowerCase())];
+        });
+        r.preload = reads("preload", [undefined, "NONE", "foo", "", "auto"]);
+        r.crossOrigin = reads("crossOrigin", [undefined, "foo", "", "USE-credentials", null]);
+        r.poster = reads("poster", [undefined, "a.png", "https://example.com/b.png"]);
+        r.src = [el.src, (el.setAttribute("src", "c.mp4"), el.src)];
+        r.width = reads("width", [undefined, 640, "12px", -1]);
+        r.height = reads("height", [360]);
+        r.playsInline = reads("playsInline", [true, false]);
+        r.tags = [ms, sb, ms.sourceBuffers, sb.buffered, video.getVideoPlaybackQuality(), video.textTracks]
+          .map((x) => Object.prototype.toString.call(x));
+        r.quality = Object.keys(video.getVideoPlaybackQuality().constructor.prototype).length >= 0
+          && typeof video.getVideoPlaybackQuality().droppedVideoFrames;
+        video.remove();
+      }
+      return res;
+    });
+    // What native does, for the record of what is asserted.
+    assert.deepEqual(out.native["appendBuffer(detached)"], ["ok", true]);
+    assert.deepEqual(out.native["setLiveSeekableRange(NaN) closed"], ["TypeError"]);
+    assert.deepEqual(out.native["setLiveSeekableRange(0, 1) closed"], ["InvalidStateError"]);
+    assert.deepEqual(out.native.tags.slice(0, 4), ["[object MediaSource]", "[object SourceBuffer]",
+      "[object SourceBufferList]", "[object TimeRanges]"]);
+    for (const key of Object.keys(out.native)) {
+      assert.deepEqual(out.msepy[key], out.native[key], key);
+    }
+  });
+});
