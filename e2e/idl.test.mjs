@@ -104,4 +104,41 @@ describe("WebIDL conversions and reflection, as native", () => {
       assert.deepEqual(out.msepy[key], out.native[key], key);
     }
   });
+  test("the load algorithm's networkState and currentSrc, and an empty src, as native", async () => {
+    const out = await page.evaluate(async () => {
+      const res = {};
+      const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+      for (const impl of ["native", "msepy"]) {
+        const r = res[impl] = {};
+        const MS = impl === "native" ? MediaSource : msepy.MediaSource;
+        const v = document.createElement(impl === "native" ? "video" : msepy.ELEMENT_TAG);
+        document.body.append(v);
+        const log = [];
+        for (const t of ["loadstart", "emptied", "abort", "error"]) v.addEventListener(t, () => log.push(`${t} ${v.networkState}`));
+        const ms = new MS(), url = URL.createObjectURL(ms);
+        ms.addEventListener("sourceopen", () => log.push(`sourceopen ${v.networkState}`));
+        ms.addEventListener("sourceclose", () => log.push(`sourceclose ${v.networkState}`));
+        v.src = url;
+        // Resource selection step 1: NETWORK_NO_SOURCE, currentSrc not yet set.
+        r.sync = [v.networkState, v.currentSrc, v.readyState, ms.readyState];
+        await sleep(300);
+        r.selected = [v.networkState, v.currentSrc === url, ms.readyState];
+        const ms2 = new MS(), url2 = URL.createObjectURL(ms2);
+        ms2.addEventListener("sourceopen", () => log.push(`sourceopen2 ${v.networkState}`));
+        v.src = url2;
+        r.sync2 = [v.networkState, v.currentSrc === url, ms.readyState, ms2.readyState];
+        await sleep(300);
+        r.selected2 = [v.networkState, v.currentSrc === url2, ms.readyState, ms2.readyState];
+        v.src = "";  // fails: MEDIA_ERR_SRC_NOT_SUPPORTED, currentSrc kept
+        r.empty = [v.networkState, ms2.readyState];
+        await sleep(300);
+        r.emptyLater = [v.networkState, v.currentSrc === url2, ms2.readyState, v.error?.code];
+        r.log = log;
+        v.remove();
+      }
+      return res;
+    });
+    assert.deepEqual(out.native.sync, [3, "", 0, "closed"]);
+    assert.deepEqual(out.msepy, out.native);
+  });
 });

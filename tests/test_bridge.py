@@ -306,8 +306,9 @@ def with_limited_buffer(limit: int) -> Bridge:
     b = Bridge(memory_limits={"video": limit, "audio": limit})
     b.handle([{"op": "create", "type": "MediaSource", "id": "ms1"},
               {"op": "create", "type": "HTMLMediaElement", "id": "el1"},
-              {"op": "set", "target": "el1", "name": "srcObject", "value": {"ref": "ms1"}},
-              {"op": "call", "target": "ms1", "method": "addSourceBuffer", "args": [MP4],
+              {"op": "set", "target": "el1", "name": "srcObject", "value": {"ref": "ms1"}}])
+    # (After sourceopen, which the batch's tasks fired: as a page would.)
+    b.handle([{"op": "call", "target": "ms1", "method": "addSourceBuffer", "args": [MP4],
                "as": "sb1"}])
     return b
 

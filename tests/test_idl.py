@@ -772,3 +772,34 @@ def test_playback_rate_range_is_chromiums(rate, ok):
             el.playback_rate = rate
         queue.run_until_idle()
         assert el.playback_rate == 1 and fired == []
+
+
+def test_resource_selection_runs_after_a_stable_state_as_chromiums():
+    """HTML's media element load algorithm and resource selection: the abort and
+    emptied it queues see NETWORK_NO_SOURCE (resource selection step 1); the rest -
+    NETWORK_LOADING, loadstart, MSE's attach and sourceopen - runs in a task of its
+    own after them (Chromium's load timer; e2e/idl.test.mjs compares with a native
+    <video>).  An empty src attribute fails (MEDIA_ERR_SRC_NOT_SUPPORTED)."""
+    queue = TaskQueue()
+    el = HTMLMediaElement(queue=queue)
+    first, second = MediaSource(queue=queue), MediaSource(queue=queue)
+    seen = []
+    for target, name in [(el, "abort"), (el, "emptied"), (el, "loadstart"), (el, "error"),
+                         (first, "sourceopen"), (first, "sourceclose"), (second, "sourceopen")]:
+        target.add_event_listener(name, lambda e, n=name: seen.append((n, el.network_state)))
+    el.src_object = first
+    assert (el.network_state, first.ready_state) == (3, "closed")   # NETWORK_NO_SOURCE
+    queue.run_until_idle()
+    assert seen == [("loadstart", 2), ("sourceopen", 2)] and first.ready_state == "open"
+    seen.clear()
+    el.src_object = second
+    el.src_object = second       # a second load() before the first selection ran:
+    queue.run_until_idle()       # emptied again (NO_SOURCE is not EMPTY), one selection
+    assert seen == [("abort", 3), ("sourceclose", 3), ("emptied", 3), ("emptied", 3),
+                    ("loadstart", 2), ("sourceopen", 2)]
+    seen.clear()
+    el.src_object = ""           # (what the page sends for src="")
+    queue.run_until_idle()
+    # (The failure is in the same task: loadstart already sees NO_SOURCE, as in Chromium.)
+    assert seen == [("abort", 3), ("emptied", 3), ("loadstart", 3), ("error", 3)]
+    assert el.error.code == 4

@@ -488,10 +488,12 @@ class Bridge(StateRecords):
         """``srcObject`` / a MediaSource object URL: "Attaching to a media element".
         The MediaSource's link to the element becomes an ``_ElementLink`` so each
         element-bound step is also an internal message on the port."""
-        element.src_object = source
-        if isinstance(source, MediaSource) and source._element is element:
-            source._element = _ElementLink(element, lambda name, args:
+        def link(ms: Any) -> None:  # once the resource selection attached it
+            if isinstance(ms, MediaSource) and ms._element is element:
+                ms._element = _ElementLink(element, lambda name, args:
                                            self._internal(eid, name, args))
+        element._on_attach = link
+        element.src_object = source
 
     def _internal(self, eid: str, name: str, args: tuple[Any, ...]) -> None:
         payload: dict[str, Any] = {}

@@ -81,6 +81,10 @@ class HTMLMediaElement(EventTarget):
         self.loop = False
         self._src_object: Any = None
         self._ms: Any = None
+        self._selection = 0
+        """Resource selections started (a pending one runs only if still the last)."""
+        self._on_attach: Any = None
+        """Called with the MediaSource once attached (msepy.bridge links its port)."""
         self._reset_media_state()
         self.network_state = NETWORK_EMPTY
         self._playback_rate = 1.0
@@ -133,16 +137,38 @@ class HTMLMediaElement(EventTarget):
             self._reset_media_state()  # readyState returns to HAVE_NOTHING silently
         if self._src_object is None:
             return
-        # Resource selection: the srcObject is a MediaSource ("local" mode).
-        self.network_state = NETWORK_LOADING
+        # The resource selection algorithm: 1. NETWORK_NO_SOURCE, then (4.) "await a
+        # stable state" - a task of its own, as Chromium's load timer: the abort and
+        # emptied queued above see NETWORK_NO_SOURCE, and loadstart and the attach
+        # come after them.
+        self.network_state = NETWORK_NO_SOURCE
+        self._selection += 1
+        selection = self._selection
+        self._queue.queue(lambda: self._select_resource(selection), "resource selection", self)
+
+    def _select_resource(self, selection: int) -> None:
+        """Resource selection after the stable state, and the resource fetch
+        algorithm's MSE "Attaching to a media element" (the srcObject, or the object
+        URL's MediaSource: "local" mode)."""
+        if selection != self._selection or self._src_object is None:
+            return  # a later load() took over
+        self.network_state = NETWORK_LOADING  # 8.
         self._queue.fire(self, "loadstart")
         ms = self._src_object
-        if not hasattr(ms, "_attach") or not ms._attach(self):
+        if not hasattr(ms, "_attach"):
+            # Not a MediaSource (an empty src attribute, a URL msepy cannot fetch):
+            # "failed with attribute".
+            self._media_source_failure("the src attribute is empty" if ms == ""
+                                       else f"not a MediaSource: {ms!r}")
+            return
+        if not ms._attach(self):
             # A MediaSource that is not "closed" cannot attach: the resource fetch
             # algorithm fails (MSE "Attaching to a media element").
             self._media_source_failure("the MediaSource is already attached or not closed")
             return
         self._ms = ms
+        if self._on_attach is not None:
+            self._on_attach(ms)
 
     def _detach(self) -> None:
         if self._ms is not None:

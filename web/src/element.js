@@ -41,8 +41,8 @@ const TEMPLATE = `
 // Reflection helpers (HTML "reflect"): a URL attribute resolved against the document's
 // base URL (the attribute as it is if it does not parse; "" when missing), and an
 // unsigned long (0 when missing or not a valid non-negative integer).
-function reflectURL(element, name) {
-  const v = element.getAttribute(name);
+function reflectURL(element, name, value = element.getAttribute(name)) {
+  const v = value;
   if (v === null) return "";
   try { return new URL(v, element.ownerDocument.baseURI).href; } catch (e) { return v; }
 }
@@ -162,17 +162,22 @@ export function defineElement(engine, registry, { mediaSources }) {
 
     // The load algorithm: the model runs it; a MediaSource attaches over a new port.
     #resourceChanged() {
+      // HTML's resource selection: srcObject, else the src attribute (even empty: that
+      // fails, MEDIA_ERR_SRC_NOT_SUPPORTED), else the first <source> child with a src.
       let source = this._srcObject;
-      let url = "";
+      let url = null;
       if (!source) {
-        url = this.getAttribute("src") || "";
-        if (!url) {
+        url = this.getAttribute("src");
+        if (url === null) {
           const child = [...this.querySelectorAll("source")].find((s) => s.getAttribute("src"));
-          url = child ? child.src : "";
+          url = child ? child.src : null;
         }
-        source = url ? (mediaSources.get(url) || url) : null;
+        source = url === null ? null : url === "" ? "" : (mediaSources.get(url) || url);
       }
-      this._currentSrc = url;
+      const selecting = source !== null;
+      // currentSrc changes when the engine's selection runs (at its loadstart); for a
+      // srcObject it is the empty string, and an empty src leaves it as it was.
+      this._nextSrc = this._srcObject ? "" : url ? reflectURL(this, null, url) : null;
       this._selected = true;
       for (const p of this._playPromises.splice(0)) p.reject(domError("AbortError", "load() interrupted play()"));
       const oldPort = this._port;
@@ -194,11 +199,13 @@ export function defineElement(engine, registry, { mediaSources }) {
         this._source = source;
       } else {
         this._port = null;
-        if (source) op.value = String(source);  // not a MediaSource: the model fails it
+        if (selecting) op.value = String(source);  // not a MediaSource: the model fails it
       }
       this._renderer.seek(0);
+      // Resource selection step 1: NETWORK_NO_SOURCE until its stable state runs
+      // (NETWORK_LOADING, loadstart); with nothing to select, NETWORK_EMPTY.
       this._local({ readyState: 0, paused: true, seeking: false, currentTime: 0, ended: false,
-        error: null, networkState: source ? 2 : 0 });
+        error: null, networkState: selecting ? 3 : 0 });
       // Detaching is an internal message on the old [[port to worker]].
       this._engine.op(op, { port: oldPort, transfer });
     }
@@ -258,6 +265,10 @@ export function defineElement(engine, registry, { mediaSources }) {
     // Events from the model: settle play() promises as HTML does.
     dispatchEvent(event) {
       const type = event.type;
+      if (type === "loadstart" && this._nextSrc != null) {  // the selection ran: currentSrc
+        this._currentSrc = this._nextSrc;
+        this._nextSrc = null;
+      }
       if (type === "playing") this.#settlePlay(null);
       else if (type === "pause" || type === "emptied") this.#settlePlay("AbortError");
       else if (type === "error" && this._state.error?.code === 4) this.#settlePlay("NotSupportedError");
