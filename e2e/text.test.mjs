@@ -241,6 +241,7 @@ describe("addTextTrack(): the page's own text tracks, as a native <video>", () =
         const log = [];
         const error = (f) => { try { f(); return "ok"; } catch (e) { return e.name; } };
         video.textTracks.addEventListener("addtrack", (e) => log.push(`addtrack ${e.track.kind}`));
+        video.textTracks.addEventListener("change", () => log.push("change"));
         const t = video.addTextTrack("metadata", "id3", "en");
         r.made = [video.textTracks.length, video.textTracks[0] === t, t.mode, t.kind, t.label, t.language, t.id, t.cues.length];
         t.addEventListener("cuechange", () => log.push(`cuechange ${[...t.activeCues].map((c) => c.text)}`));
@@ -268,6 +269,8 @@ describe("addTextTrack(): the page's own text tracks, as a native <video>", () =
         r.removed = [t.cues.length, [...t.activeCues].map((c) => c.text), three.track];
         t.mode = "disabled";
         r.disabled = [t.cues, t.activeCues];
+        t.mode = "showing"; t.mode = "showing"; t.mode = "bogus";  // one change; an invalid value is ignored
+        r.mode = t.mode;
         await new Promise((done) => setTimeout(done, 100));
         r.log = log;
         video.remove();

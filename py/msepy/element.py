@@ -550,12 +550,14 @@ class HTMLMediaElement(EventTarget):
             raise TypeError(f"{kind!r} is not a valid TextTrackKind")
         track = TextTrack(id="", kind=kind, label=label, language=language,  # 2-4.
                           source_buffer=None, byte_stream_track_id=0)
-        track._mode = "hidden"
         track._own_cues = ()
         track._element = self
         tracks = self.text_tracks
         at = next((i for i, t in enumerate(tracks) if t.media_resource_specific), None)
         tracks._add(track, at)  # 5. (queues addtrack)
+        # Its mode "hidden": set once it is listed, as Chromium does, so a change event
+        # follows the addtrack.
+        track.mode = "hidden"
         return track
 
     def _ms_add_track(self, track: Any) -> None:
