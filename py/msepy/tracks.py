@@ -195,6 +195,10 @@ class TextTrack(_Track, EventTarget):
             self._mode = value
             if value == "disabled":
                 self._active_cues = ()  # no cue of a disabled track is active
+            elif self._element is not None and not self._element._show_poster:
+                # A track of the page's own shown again: time marches on at once, its
+                # cuechange before the lists' change (Chromium's order).
+                update_active_cues(self._element)
             self._changed()
 
 
