@@ -24,3 +24,13 @@ def test_unquoted_codec_lists(type_, supported):
 def test_unquoted_value_ends_before_trailing_whitespace():
     assert parse_mime("video/mp4; codecs=avc1.4D400A, mp4a.40.2  ; x=y") == (
         "video/mp4", {"codecs": "avc1.4D400A, mp4a.40.2", "x": "y"})
+
+
+@pytest.mark.parametrize("type_, supported", [
+    ('audio/mp4; codecs="mp4a.67"', True),                    # MPEG-2 AAC LC, as Chromium
+    ('video/mp4; codecs="avc1.42E01E,mp4a.67"', True),
+    ('audio/mp4; codecs="mp4a.66"', False),                   # (Chromium: not these two)
+    ('audio/mp4; codecs="mp4a.68"', False),
+])
+def test_mpeg2_aac_in_mp4(type_, supported):
+    assert (support(type_) is not None) is supported

@@ -65,8 +65,9 @@ _CODECS = {
     "opus": re.compile(r"^(opus|Opus)$"),
     "flac": re.compile(r"^(flac|fLaC)$"),
     "vorbis": re.compile(r"^vorbis$"),
-    # MPEG-2 TS: MPEG-2 AAC LC (Chromium accepts it for video/mp2t) and MPEG audio
-    # (Chromium: the object types 0x69 / 0x6B; "mp3" as WebCodecs names it).
+    # MPEG-2 AAC LC (Chromium accepts it in MP4 and MPEG-2 TS; the MP4 parser reads its
+    # AudioSpecificConfig as AAC's) and, in TS, MPEG audio (Chromium: the object types
+    # 0x69 / 0x6B; "mp3" as WebCodecs names it).
     "mpeg2aac": re.compile(r"^mp4a\.67$"),
     "mpegaudio": re.compile(r"^(mp4a\.(69|6[Bb])|mp3)$"),
     # WebVTT in ISO BMFF (ISO/IEC 14496-30 sample entry 'wvtt').
@@ -78,8 +79,8 @@ _KIND = {"avc": "video", "hevc": "video", "av1": "video", "vp09": "video", "vp9"
 
 # container essence → (codec families allowed, codecs parameter required)
 _CONTAINERS: dict[str, tuple[frozenset[str], bool]] = {
-    "video/mp4": (frozenset({"avc", "hevc", "av1", "vp09", "aac", "opus", "flac", "wvtt"}), False),
-    "audio/mp4": (frozenset({"aac", "opus", "flac"}), False),
+    "video/mp4": (frozenset({"avc", "hevc", "av1", "vp09", "aac", "mpeg2aac", "opus", "flac", "wvtt"}), False),
+    "audio/mp4": (frozenset({"aac", "mpeg2aac", "opus", "flac"}), False),
     "video/webm": (frozenset({"vp8", "vp9", "vp09", "av1", "opus", "vorbis"}), False),
     "audio/webm": (frozenset({"opus", "vorbis"}), False),
     "video/mp2t": (frozenset({"avc", "aac", "mpeg2aac", "mpegaudio"}), False),
@@ -101,8 +102,10 @@ def support(type_: str) -> str | None:
     """The container essence if msepy can buffer ``type_``, else ``None``.
 
     As Chromium: an empty codecs parameter or an unknown codec makes the whole type
-    unsupported; ``audio/*`` containers take only audio codecs; a missing codecs
-    parameter is accepted for the containers whose parser finds codecs in the stream.
+    unsupported; ``audio/*`` containers take only audio codecs.  Unlike Chromium's
+    isTypeSupported() and addSourceBuffer() (its changeType() accepts them), a type
+    without a codecs parameter is supported: the spec asks for none, the parser finds
+    the codecs in the initialization segment, and a text-only WebM has none to name.
     """
     parsed = parse_mime(type_)
     if parsed is None:
