@@ -156,4 +156,32 @@ describe("WebIDL conversions and reflection, as native", () => {
     const out = await page.evaluate((types) => types.map((t) => [t, MediaSource.isTypeSupported(t), msepy.MediaSource.isTypeSupported(t)]), types);
     assert.deepEqual(out.filter(([, native, mine]) => native !== mine), []);
   });
+  test("progress fires while appends come in, and not once the stream ended, as native", async () => {
+    const out = await page.evaluate(async () => {
+      const res = {};
+      const data = await h.bytes("/tests/fixtures/mp4/h264_aac.mp4");
+      const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+      for (const impl of ["native", "msepy"]) {
+        const { video, ms } = h.make(impl);
+        video.muted = true;
+        const log = [];
+        video.addEventListener("progress", () => log.push(ms.readyState));
+        await h.open(video, ms);
+        const sb = ms.addSourceBuffer('video/mp4; codecs="avc1.64000b,mp4a.40.2"');
+        const half = data.length >> 1;
+        await h.append(sb, data.subarray(0, half));
+        await sleep(800);
+        await h.append(sb, data.subarray(half));
+        await sleep(800);
+        const before = log.length;
+        ms.endOfStream();
+        await sleep(1000);
+        res[impl] = { before: before >= 2, after: log.length - before, states: [...new Set(log)] };
+        video.remove();
+      }
+      return res;
+    });
+    assert.deepEqual(out.native, { before: true, after: 0, states: ["open"] });
+    assert.deepEqual(out.msepy, out.native);
+  });
 });

@@ -803,3 +803,19 @@ def test_resource_selection_runs_after_a_stable_state_as_chromiums():
     # (The failure is in the same task: loadstart already sees NO_SOURCE, as in Chromium.)
     assert seen == [("abort", 3), ("emptied", 3), ("loadstart", 3), ("error", 3)]
     assert el.error.code == 4
+
+
+def test_progress_fires_while_loading():
+    """HTML's progress event, on the host's 350 ms timer (msepy.js calls
+    ``loading_progress`` when an append came in that time): only while NETWORK_LOADING."""
+    p = Pair()
+    fired = []
+    p.el.add_event_listener("progress", lambda e: fired.append(p.el.network_state))
+    p.el.loading_progress()
+    p.run()
+    assert fired == [2]
+    p.el.src_object = None       # the load algorithm: NETWORK_EMPTY
+    p.run()
+    p.el.loading_progress()
+    p.run()
+    assert fired == [2]

@@ -63,7 +63,7 @@ _METHODS: dict[type, dict[str, str]] = {
     HTMLMediaElement: {"play": "play", "pause": "pause", "load": "load",
                        "internalPause": "internal_pause",
                        "setPlaybackPosition": "set_playback_position",
-                       "addTextTrack": "add_text_track"},
+                       "addTextTrack": "add_text_track", "loadingProgress": "loading_progress"},
     TextTrack: {"addCue": "add_cue", "removeCue": "remove_cue"},
 }
 # IDL attribute name -> Python attribute, for setters.

@@ -263,6 +263,13 @@ class HTMLMediaElement(EventTarget):
             else:
                 self._queue.fire(self, "playing")
 
+    def loading_progress(self) -> None:
+        """HTML: "while the load is not suspended", about every 350 ms in which media
+        data arrived, fire ``progress`` (the host's timer calls this: a sans-IO engine
+        has no clock; msepy.js's element runs it for the appends it saw)."""
+        if self.network_state == NETWORK_LOADING:
+            self._queue.fire(self, "progress")
+
     def pause(self) -> None:
         if self.network_state == NETWORK_EMPTY:
             self.load()

@@ -12,6 +12,7 @@ import { domError, requireArgs, TimeRanges, sameRanges, toDOMString, toDouble, t
 import { AudioTrackList, TextTrack, TextTrackList, VideoTrackList } from "./tracks.js";
 
 const TEXT_TRACK_KINDS = ["subtitles", "captions", "descriptions", "chapters", "metadata"];
+const PROGRESS_MS = 350;  // HTML: "about every 350ms (±200ms)"
 import { Renderer } from "./renderer.js";
 import { warmUpAudio } from "./audio.js";
 import { warmUpPainter } from "./painter.js";
@@ -236,6 +237,23 @@ export function defineElement(engine, registry, { mediaSources }) {
       this._renderer.update(this._state);
       this._controls?.update();
       this._renderCues(this.currentTime);
+      this.#progressTimer(this._state.networkState === 2);
+    }
+
+    // HTML's progress events: while networkState is NETWORK_LOADING, every 350 ms in
+    // which media data arrived (for a MediaSource: an append, `_dataArrived`), the
+    // engine fires progress (Chromium's progress event timer; the engine has no clock).
+    #progressTimer(on) {
+      if (!on) {
+        clearInterval(this._progressTimer);
+        this._progressTimer = null;
+      } else if (!this._progressTimer) {
+        this._progressTimer = setInterval(() => {
+          if (!this._dataArrived) return;
+          this._dataArrived = false;
+          this._engine.op({ op: "call", target: this._oid, method: "loadingProgress" });
+        }, PROGRESS_MS);
+      }
     }
 
     // -- timed text ---------------------------------------------------------------------

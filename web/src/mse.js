@@ -403,6 +403,7 @@ export class SourceBuffer extends ListenedTarget {
     }
     this._opAt = this._engine.seq;
     this._local({ updating: true });
+    if (element) element._dataArrived = true;  // for its progress events
     call();
   }
 
@@ -485,6 +486,7 @@ export class SourceBuffer extends ListenedTarget {
     this._opAt = this._engine.seq;
     this._local({ updating: true });  // 4.
     const promise = new Promise((resolve, reject) => { this._chunkCall = { id, resolve, reject }; });
+    if (element) element._dataArrived = true;  // for its progress events
     call();
     return promise;
   }
