@@ -10,9 +10,6 @@
 
 import { domError, requireArgs, TimeRanges, sameRanges, toDOMString, toDouble, toStringTag } from "./dom.js";
 import { AudioTrackList, TextTrack, TextTrackList, VideoTrackList } from "./tracks.js";
-
-const TEXT_TRACK_KINDS = ["subtitles", "captions", "descriptions", "chapters", "metadata"];
-const PROGRESS_MS = 350;  // HTML: "about every 350ms (±200ms)"
 import { Renderer } from "./renderer.js";
 import { warmUpAudio } from "./audio.js";
 import { warmUpPainter } from "./painter.js";
@@ -32,6 +29,9 @@ export class MediaError {
 }
 Object.assign(MediaError.prototype, { MEDIA_ERR_ABORTED: 1, MEDIA_ERR_NETWORK: 2, MEDIA_ERR_DECODE: 3, MEDIA_ERR_SRC_NOT_SUPPORTED: 4 });
 
+const TEXT_TRACK_KINDS = ["subtitles", "captions", "descriptions", "chapters", "metadata"];
+const PROGRESS_MS = 350;  // HTML: progress "about every 350ms (±200ms)"
+
 const TEMPLATE = `
 <style>
   :host { display: inline-block; position: relative; background: #000; width: 320px; height: 180px; overflow: hidden; }
@@ -42,10 +42,10 @@ const TEMPLATE = `
 // Reflection helpers (HTML "reflect"): a URL attribute resolved against the document's
 // base URL (the attribute as it is if it does not parse; "" when missing), and an
 // unsigned long (0 when missing or not a valid non-negative integer).
-function reflectURL(element, name, value = element.getAttribute(name)) {
-  const v = value;
-  if (v === null) return "";
-  try { return new URL(v, element.ownerDocument.baseURI).href; } catch (e) { return v; }
+function reflectURL(element, name) { return resolveURL(element, element.getAttribute(name)); }
+function resolveURL(element, url) {
+  if (url === null) return "";
+  try { return new URL(url, element.ownerDocument.baseURI).href; } catch (e) { return url; }
 }
 function reflectUnsigned(element, name) {
   const m = /^[\t\n\f\r ]*\+?(\d+)/.exec(element.getAttribute(name) ?? "");
@@ -109,6 +109,7 @@ export function defineElement(engine, registry, { mediaSources }) {
 
     connectedCallback() {
       this._renderer.update(this._state);
+      this.#progressTimer();
       if (!this._selected && !this.hasAttribute("src") && this.querySelector("source")) {
         queueMicrotask(() => this.load());
       }
@@ -118,6 +119,7 @@ export function defineElement(engine, registry, { mediaSources }) {
     // of every document runs the internal pause steps (it keeps its resource).
     // (The renderer then lets its pipeline go, until the element is back or plays.)
     disconnectedCallback() {
+      this.#progressTimer();
       queueMicrotask(() => {
         if (this.isConnected) return;
         if (this._state.paused) this._renderer.update(this._state);
@@ -178,7 +180,7 @@ export function defineElement(engine, registry, { mediaSources }) {
       const selecting = source !== null;
       // currentSrc changes when the engine's selection runs (at its loadstart); for a
       // srcObject it is the empty string, and an empty src leaves it as it was.
-      this._nextSrc = this._srcObject ? "" : url ? reflectURL(this, null, url) : null;
+      this._nextSrc = this._srcObject ? "" : url ? resolveURL(this, url) : null;
       this._selected = true;
       for (const p of this._playPromises.splice(0)) p.reject(domError("AbortError", "load() interrupted play()"));
       const oldPort = this._port;
@@ -237,14 +239,15 @@ export function defineElement(engine, registry, { mediaSources }) {
       this._renderer.update(this._state);
       this._controls?.update();
       this._renderCues(this.currentTime);
-      this.#progressTimer(this._state.networkState === 2);
+      this.#progressTimer();
     }
 
     // HTML's progress events: while networkState is NETWORK_LOADING, every 350 ms in
     // which media data arrived (for a MediaSource: an append, `_dataArrived`), the
     // engine fires progress (Chromium's progress event timer; the engine has no clock).
-    #progressTimer(on) {
-      if (!on) {
+    // Only while in a document: the timer would keep a dropped element alive.
+    #progressTimer() {
+      if (!(this._state.networkState === 2 && this.isConnected)) {
         clearInterval(this._progressTimer);
         this._progressTimer = null;
       } else if (!this._progressTimer) {
