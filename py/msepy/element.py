@@ -131,7 +131,7 @@ class HTMLMediaElement(EventTarget):
             # addTextTrack() stay).
             for lst in (self.audio_tracks, self.video_tracks, self.text_tracks):
                 for track in list(lst):
-                    if getattr(track, "media_resource_specific", True):
+                    if track.media_resource_specific:
                         lst._remove(track)
             self.network_state = NETWORK_EMPTY
             self._reset_media_state()  # readyState returns to HAVE_NOTHING silently

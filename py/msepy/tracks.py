@@ -58,6 +58,10 @@ class _Track:
         self._on_change: Callable[[Any], None] | None = None
         """Set by the MediaSource: runs "Changes to selected/enabled track state"."""
 
+    media_resource_specific = True
+    """A track of the media resource (a SourceBuffer's), which the media element load
+    algorithm forgets (TextTrack: not one ``addTextTrack()`` made)."""
+
     @property
     def source_buffer(self) -> "SourceBuffer | None":
         """The SourceBuffer that created this track, or None once it was removed."""
@@ -139,9 +143,7 @@ class TextTrack(_Track, EventTarget):
         marches on" there)."""
 
     @property
-    def media_resource_specific(self) -> bool:
-        """A track of the media resource (a SourceBuffer's), which the media element
-        load algorithm forgets; False for one made by ``addTextTrack()``."""
+    def media_resource_specific(self) -> bool:  # type: ignore[override]
         return self._own_cues is None
 
     def add_cue(self, cue: VTTCue) -> None:
@@ -149,28 +151,35 @@ class TextTrack(_Track, EventTarget):
         by ``addTextTrack()``; a SourceBuffer's cues come from its media).  A cue
         already in the list is moved to the end of its place in cue order (HTML:
         "remove it ... then add")."""
-        if self._own_cues is None:
-            raise NotSupportedError("the cues of a SourceBuffer's text track come from its media")
-        self._set_cues([*(c for c in self._own_cues if not _same_cue(c, cue)), cue])
+        self._set_cues([*(c for c in self._own() if not _same_cue(c, cue)), cue])
 
     def remove_cue(self, cue: VTTCue) -> None:
         """HTML ``removeCue()``: NotFoundError unless the cue is in the list."""
-        if self._own_cues is None:
-            raise NotSupportedError("the cues of a SourceBuffer's text track come from its media")
-        kept = [c for c in self._own_cues if not _same_cue(c, cue)]
-        if len(kept) == len(self._own_cues):
+        own = self._own()
+        kept = [c for c in own if not _same_cue(c, cue)]
+        if len(kept) == len(own):
             raise NotFoundError("the cue is not in this TextTrack's list of cues")
         # An active cue removed is no longer active, with no cuechange of its own
         # (Chromium's CueTimeline::RemoveCueInternal).
         self._active_cues = tuple(c for c in self._active_cues if not _same_cue(c, cue))
         self._set_cues(kept)
 
+    def _own(self) -> tuple[VTTCue, ...]:
+        if self._own_cues is None:
+            raise NotSupportedError("the cues of a SourceBuffer's text track come from its media")
+        return self._own_cues
+
     def _set_cues(self, cues: list[VTTCue]) -> None:
         # Text track cue order; a stable sort keeps the order they were added in ties.
         self._own_cues = tuple(sorted(cues, key=cue_order))
+        self._time_marches_on()  # HTML: a changed cue list
+
+    def _time_marches_on(self) -> None:
+        """For a track of the page's own: "time marches on" at its element once the
+        show poster flag is cleared (Chromium runs none before playback or a seek)."""
         element = self._element
         if element is not None and not element._show_poster:
-            update_active_cues(element)  # HTML: a changed cue list - time marches on
+            update_active_cues(element)
 
     @property
     def cues(self) -> TextTrackCueList | None:
@@ -195,10 +204,10 @@ class TextTrack(_Track, EventTarget):
             self._mode = value
             if value == "disabled":
                 self._active_cues = ()  # no cue of a disabled track is active
-            elif self._element is not None and not self._element._show_poster:
-                # A track of the page's own shown again: time marches on at once, its
-                # cuechange before the lists' change (Chromium's order).
-                update_active_cues(self._element)
+            else:
+                # Shown again: a page track's time marches on at once, its cuechange
+                # before the lists' change (Chromium's order).
+                self._time_marches_on()
             self._changed()
 
 

@@ -223,8 +223,6 @@ def cue_order(cue: VTTCue) -> tuple[Fraction, Fraction]:
     return cue.start, -cue.end
 
 
-_order = cue_order
-
 
 @dataclass(slots=True)
 class _BufferCues:
@@ -323,7 +321,7 @@ def track_cues(tb: "TrackBuffer") -> tuple[VTTCue, ...]:
         state.prune(tb.frames)
         cues = _runs(tb, state)
         state.key, state.held = key, tuple(tb.frames)
-        state.cues = tuple(sorted(cues, key=_order))
+        state.cues = tuple(sorted(cues, key=cue_order))
     return state.cues
 
 
@@ -357,7 +355,7 @@ def cues_at(tb: "TrackBuffer", t: Fraction) -> tuple[VTTCue, ...]:
                 hi += 1
             end = frames[hi].pts + frames[hi].duration
             found[_cue(key, frames[lo].pts, end, ts)] = None
-    return tuple(sorted(found, key=_order))
+    return tuple(sorted(found, key=cue_order))
 
 
 def _track_buffer(track: Any) -> "TrackBuffer | None":

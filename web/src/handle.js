@@ -17,6 +17,8 @@
 // first time for a MediaSource, the engine creates it.  A detached handle has no id:
 // the element's model fails it with MEDIA_ERR_SRC_NOT_SUPPORTED.
 
+import { toStringTag } from "./dom.js";
+
 const MARK = "__msepyMediaSourceHandle";
 const KEY = Symbol("msepy handle");
 let live = 0;             // handles of this realm not yet transferred away
@@ -46,7 +48,7 @@ export class MediaSourceHandle {
   static _state(handle) { return handle.#s; }
 }
 
-Object.defineProperty(MediaSourceHandle.prototype, Symbol.toStringTag, { value: "MediaSourceHandle", configurable: true });
+toStringTag(MediaSourceHandle, "MediaSourceHandle");
 
 const isHandle = (x) => x instanceof MediaSourceHandle;
 const stateOf = (h) => MediaSourceHandle._state(h);

@@ -151,8 +151,7 @@ export class TextTrack extends ListenedTarget {
   // gets their times ([id, startTime, endTime, text, key]) and runs "time marches on"
   // over them (activeCues, cuechange).  A SourceBuffer's track has its media's cues.
   addCue(cue) {
-    if (!this._own) throw new DOMException("the cues of a SourceBuffer's text track come from its media", "NotSupportedError");
-    if (!isCue(cue)) throw new TypeError("Failed to execute 'addCue' on 'TextTrack': parameter 1 is not of type 'TextTrackCue'.");
+    this.#checkOwnCue("addCue", cue);
     const old = cueTrack.get(cue);
     if (old && old !== this) old._dropCue(cue);  // 1. out of the list it is in
     const key = cueKeys.get(cue) ?? cueKeys.set(cue, ++lastCueKey).get(cue);
@@ -163,10 +162,13 @@ export class TextTrack extends ListenedTarget {
     this._engine.op({ op: "call", target: this._oid, method: "addCue", args: [cueRecord(cue, key)] });
   }
   removeCue(cue) {
-    if (!this._own) throw new DOMException("the cues of a SourceBuffer's text track come from its media", "NotSupportedError");
-    if (!isCue(cue)) throw new TypeError("Failed to execute 'removeCue' on 'TextTrack': parameter 1 is not of type 'TextTrackCue'.");
+    this.#checkOwnCue("removeCue", cue);
     if (cueTrack.get(cue) !== this) throw new DOMException("Failed to execute 'removeCue' on 'TextTrack': The specified cue is not listed in the TextTrack's list of cues.", "NotFoundError");
     this._dropCue(cue);
+  }
+  #checkOwnCue(method, cue) {
+    if (!this._own) throw new DOMException("the cues of a SourceBuffer's text track come from its media", "NotSupportedError");
+    if (!isCue(cue)) throw new TypeError(`Failed to execute '${method}' on 'TextTrack': parameter 1 is not of type 'TextTrackCue'.`);
   }
   _dropCue(cue) {
     const key = cueKeys.get(cue);
