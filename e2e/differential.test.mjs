@@ -115,6 +115,16 @@ function expectedElementEvents(name, n, m) {
       n.replace("el:durationchange el:seeked", "el:seeked el:durationchange") === m) {
     return [...reasons, "a seek completes once its position is buffered (MSE Seeking 3)"].join("; ");
   }
+  // A seek that waits for its data (here the default playback start position's, sought
+  // at loadedmetadata): MSE Seeking 1.2 waits for coded frame processing to raise
+  // readyState above HAVE_METADATA (loadeddata, canplay, canplaythrough), then the
+  // seek completes (seeked); Chromium's pipeline keeps readyState at HAVE_METADATA
+  // until its seek is done, so there seeked comes first.
+  const risen = "el:loadeddata el:canplay el:canplaythrough";
+  if (name === "a currentTime set before the metadata" &&
+      n.replace(`el:seeked ${risen}`, `${risen} el:seeked`) === m) {
+    return [...reasons, "readyState rises before the seek completes (MSE Seeking 1.2)"].join("; ");
+  }
   // removeSourceBuffer() of the video: no video data, so videoWidth and videoHeight
   // are 0 and resize fires (HTML: "whenever the intrinsic width or height of the video
   // changes"); Chromium keeps the last frame's size.

@@ -349,6 +349,27 @@ export const SCENARIOS = {
       return `${c.video.seeking} ${msOf(c.video.currentTime)}`;
     },
   ],
+  // HTML's default playback start position: sought after loadedmetadata.
+  "a currentTime set before the metadata": [
+    (c) => { c.video.currentTime = 0.5; return `${c.video.seeking} ${msOf(c.video.currentTime)}`; },
+    async (c) => {
+      c.sb.appendBuffer(half(c));
+      await once(c.sb, "updateend");
+      if (c.video.seeking) await once(c.video, "seeked", 3000);
+      return `${c.video.seeking} ${msOf(c.video.currentTime)}`;
+    },
+  ],
+  // HTML seek 3: a seek aborts one still running (one seeked, at the second position).
+  "two seeks in one task": [
+    (c) => c.sb.appendBuffer(half(c)),
+    async (c) => {
+      c.video.currentTime = 0.3;
+      c.video.currentTime = 0.6;
+      const seeking = c.video.seeking;
+      await once(c.video, "seeked", 3000);
+      return `${seeking} ${msOf(c.video.currentTime)}`;
+    },
+  ],
   "removeSourceBuffer() while appending": [
     (c) => { c.sb.appendBuffer(c.data); c.ms.removeSourceBuffer(c.sb); return `${c.sb.updating} ${c.ms.sourceBuffers.length}`; },
     (c) => c.sb.appendBuffer(c.data),

@@ -721,6 +721,49 @@ class TestElement:
         p.el.current_time = 0.5
         assert only(p.run(), "el:") == ["el:seeking", "el:timeupdate", "el:seeked"]
 
+    def test_a_seek_completes_in_a_task_of_its_own(self):
+        # HTML seek 13-16 follow "await a stable state": not in the setter's task.
+        p, sb = video_pair()
+        p.append(sb, media(gop_lines(0, n=10)))
+        p.el.current_time = 0.5
+        assert p.el.seeking
+        p.el.play()  # (the same task: its events come before the seek's end)
+        assert only(p.run(), "el:") == ["el:seeking", "el:play", "el:playing",
+                                        "el:timeupdate", "el:seeked"]
+        assert not p.el.seeking
+
+    def test_a_second_seek_in_the_same_task_aborts_the_first(self):
+        # HTML seek 3: one seeked, at the second position (Chromium: seeking, seeking,
+        # timeupdate, seeked).
+        p, sb = video_pair()
+        p.append(sb, media(gop_lines(0, n=10)))
+        p.el.current_time = 0.3
+        p.el.current_time = 0.6
+        assert only(p.run(), "el:") == ["el:seeking", "el:seeking", "el:timeupdate", "el:seeked"]
+        assert p.el.current_time == 0.6 and not p.el.seeking
+
+    def test_a_load_drops_a_pending_seek(self):
+        p, sb = video_pair()
+        p.append(sb, media(gop_lines(0, n=10)))
+        p.el.current_time = 0.5
+        p.el.load()
+        events = only(p.run(), "el:")
+        assert "el:seeked" not in events and not p.el.seeking
+
+    def test_a_current_time_set_before_metadata_is_sought_at_loadedmetadata(self):
+        # HTML: the default playback start position; after loadedmetadata (media data
+        # processing 7-9) a seek to it, which waits for its data (MSE Seeking 1).
+        p = Pair()
+        sb = p.add()
+        p.el.current_time = 0.5
+        assert p.el.current_time == 0.5 and not p.el.seeking
+        assert only(p.append(sb, INIT_V), "el:") == ["el:durationchange", "el:loadedmetadata",
+                                                     "el:seeking"]
+        assert p.el.seeking and p.el.current_time == 0.5
+        events = only(p.append(sb, media(gop_lines(0, n=10))), "el:")
+        assert events[-2:] == ["el:timeupdate", "el:seeked"] and "el:loadeddata" in events
+        assert p.el.current_time == 0.5 and not p.el.seeking
+
     def test_removing_the_current_position_drops_to_have_metadata(self):
         # Coded frame removal 3.5.
         p, sb = video_pair()

@@ -85,6 +85,11 @@ class HTMLMediaElement(EventTarget):
         """Resource selections started (a pending one runs only if still the last)."""
         self._on_attach: Any = None
         """Called with the MediaSource once attached (msepy.bridge links its port)."""
+        self._seek_id = 0
+        """Seeks started: a seek's completion task runs only if no later seek (or load)
+        aborted it (HTML seek 3)."""
+        self._seek_resumed = 0
+        """The seek whose completion is queued (one task a seek)."""
         self._reset_media_state()
         self.network_state = NETWORK_EMPTY
         self._playback_rate = 1.0
@@ -94,7 +99,10 @@ class HTMLMediaElement(EventTarget):
     def _reset_media_state(self) -> None:
         self.ready_state = HAVE_NOTHING
         self._position = Fraction(0)
+        self._default_start = Fraction(0)
+        """HTML's default playback start position: a currentTime set before metadata."""
         self.seeking = False
+        self._seek_id += 1  # (a pending seek's completion is dropped)
         self.paused = True
         self.error: MediaError | None = None
         self._duration: Fraction | float = math.nan
@@ -178,7 +186,8 @@ class HTMLMediaElement(EventTarget):
     # -- attributes ----------------------------------------------------------------------------
     @property
     def current_time(self) -> float:
-        return float(self._position)
+        # HTML: the default playback start position, unless that is zero.
+        return float(self._default_start or self._position)
 
     @current_time.setter
     def current_time(self, value: float) -> None:
@@ -186,7 +195,7 @@ class HTMLMediaElement(EventTarget):
         if math.isnan(value) or math.isinf(value):
             raise TypeError("currentTime must be a finite number")
         if self.ready_state == HAVE_NOTHING:
-            self._position = from_double(value)  # the default playback start position
+            self._default_start = from_double(value)  # sought at loadedmetadata
             return
         self._seek(from_double(value))
 
@@ -338,9 +347,12 @@ class HTMLMediaElement(EventTarget):
 
     # -- seeking ----------------------------------------------------------------------------
     def _seek(self, new: Fraction) -> None:
-        """HTML's seek algorithm, with MSE's "Seeking" steps for the wait."""
+        """HTML's seek algorithm, with MSE's "Seeking" steps for the wait.  Steps 1-11
+        run in the caller's task; 12's wait ends at once (the position is buffered) or
+        when an append buffers it; 13-16 follow as a task of their own (``_resume_seek``)."""
         if self.ready_state == HAVE_NOTHING:  # 2.
             return
+        self._seek_id += 1  # 3. a seek still running is aborted: its completion is dropped
         self.seeking = True  # 4.
         self._show_poster = False  # 5.
         d = self._duration
@@ -360,7 +372,7 @@ class HTMLMediaElement(EventTarget):
                 if self.ready_state > HAVE_METADATA:
                     self._set_ready_state(HAVE_METADATA)
                 return  # wait for an append (see _ms_frames_processed)
-        self._finish_seek()
+        self._resume_seek()
 
     def _effective_position(self, buffered: TimeRanges) -> Fraction:
         """The position data is looked up at.  As Chromium (SourceBufferStream's
@@ -377,7 +389,18 @@ class HTMLMediaElement(EventTarget):
         # The ended stream's final position: at the end of the last range.
         return bool(buffered) and self._all_data and self._position == buffered.highest_end
 
-    def _finish_seek(self) -> None:
+    def _resume_seek(self) -> None:
+        """MSE Seeking 4: "resume the seek algorithm at the await a stable state step":
+        13-16 run as a task of their own, once a seek (two currentTime sets in one task
+        complete one seek, as in Chromium: seeking, seeking, timeupdate, seeked)."""
+        if self._seek_resumed == self._seek_id:
+            return
+        self._seek_resumed = seek_id = self._seek_id
+        self._queue.queue(lambda: self._finish_seek(seek_id), "seek: stable state", self)
+
+    def _finish_seek(self, seek_id: int) -> None:
+        if seek_id != self._seek_id or not self.seeking:
+            return  # aborted by a later seek or a load() (3.)
         self.seeking = False  # 13.
         self._queue.fire(self, "timeupdate")  # 15.
         self._queue.fire(self, "seeked")  # 16.
@@ -418,6 +441,13 @@ class HTMLMediaElement(EventTarget):
                 fire(self, "canplaythrough")
         if self.ready_state > HAVE_CURRENT_DATA and not self._loadeddata_fired:
             self._loadeddata_fired = True
+        if old == HAVE_NOTHING:
+            # HTML, media data processing once the metadata is known, 7-9: after
+            # loadedmetadata, seek to the default playback start position if it is
+            # greater than zero, then let it be zero.
+            start, self._default_start = self._default_start, Fraction(0)
+            if start > 0:
+                self._seek(start)
 
     def _monitor(self) -> None:
         """"SourceBuffer Monitoring": readyState from what is buffered at the position."""
@@ -492,7 +522,7 @@ class HTMLMediaElement(EventTarget):
         if self.seeking:
             if self._position_playable(buffered):
                 self._set_ready_state(max(HAVE_CURRENT_DATA, self._buffered_ready_state(buffered)))
-                self._finish_seek()
+                self._resume_seek()
             return
         target = self._buffered_ready_state(buffered)
         if target > self.ready_state:
@@ -518,7 +548,7 @@ class HTMLMediaElement(EventTarget):
                                        "there is no media to play")
             return
         if self.seeking and self._position_playable(self.buffered):
-            self._finish_seek()
+            self._resume_seek()
         self._monitor()
 
     def _ms_network_error(self, message: str) -> None:
