@@ -282,4 +282,60 @@ describe("addTextTrack(): the page's own text tracks, as a native <video>", () =
     assert.deepEqual(out.native.at1, [["two", "three"], ["one"]]);
     assert.deepEqual(out.msepy, out.native);
   });
+
+  // hls.js bounds an ID3 cue's endTime (Infinity) once the next one comes, on cues
+  // already in the track.  HTML: each setter keeps the list in cue order and runs "time
+  // marches on" with the new time.  This Chromium instead takes the cue out of its
+  // timeline (no event) and puts it back: a cue that ends before the position leaves
+  // with no cuechange, one that stays active fires one, and so do id and text changes.
+  test("a cue's startTime and endTime set while it is listed: cue order, activeCues, cuechange", async () => {
+    const out = await page.evaluate(async () => {
+      const data = await h.bytes("/tests/fixtures/mp4/h264_aac.mp4");
+      const res = {};
+      const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+      for (const impl of ["native", "msepy"]) {
+        const r = res[impl] = {};
+        const { video, ms } = h.make(impl);
+        video.muted = true;
+        await h.open(video, ms);
+        const sb = ms.addSourceBuffer('video/mp4; codecs="avc1.64000b,mp4a.40.2"');
+        await h.append(sb, data);
+        const t = video.addTextTrack("metadata", "id3");
+        const texts = (list) => [...list].map((c) => c.text).join(",");
+        const log = [];
+        t.addEventListener("cuechange", () => log.push(texts(t.activeCues)));
+        const a = new VTTCue(0, Infinity, "a"), b = new VTTCue(0.1, Infinity, "b"), c = new VTTCue(5, 6, "c");
+        for (const cue of [a, b, c]) t.addCue(cue);
+        video.currentTime = 0.5;
+        await h.once(video, "seeked");
+        await sleep(150);
+        const step = async (name, f) => {
+          log.push(name);
+          f();
+          await sleep(150);
+          r[name] = [texts(t.cues), texts(t.activeCues)];
+        };
+        await step("a ends at 0.3", () => { a.endTime = 0.3; });
+        await step("b ends at 100", () => { b.endTime = 100; });
+        await step("c starts at 0.4", () => { c.startTime = 0.4; });
+        await step("c starts at 0", () => { c.startTime = 0; });
+        r.nan = (() => { try { a.startTime = NaN; return "ok"; } catch (e) { return e.name; } })();
+        t.removeCue(c);
+        c.startTime = 0.2;  // (in no track: nothing to run)
+        await sleep(150);
+        r.removed = [texts(t.cues), texts(t.activeCues), c.startTime];
+        r.log = log;
+        video.remove();
+      }
+      return res;
+    });
+    // The lists agree with native after every step.
+    for (const key of ["a ends at 0.3", "b ends at 100", "c starts at 0.4", "c starts at 0", "nan", "removed"]) {
+      assert.deepEqual(out.msepy[key], out.native[key], key);
+    }
+    assert.deepEqual(out.msepy["c starts at 0.4"], ["a,b,c", "b,c"]);
+    // The events: HTML's in msepy (a's exit is a change; b staying active is none).
+    assert.deepEqual(out.msepy.log, ["a,b", "a ends at 0.3", "b", "b ends at 100", "c starts at 0.4", "b,c", "c starts at 0"]);
+    assert.deepEqual(out.native.log, ["a,b", "a ends at 0.3", "b ends at 100", "b", "c starts at 0.4", "b,c", "c starts at 0", "c,b"]);
+  });
 });

@@ -6,6 +6,7 @@ fMP4), whose frame times and sizes ``expected.json`` (ffprobe) confirms.
 """
 
 import json
+import math
 import os
 import struct
 import subprocess
@@ -510,6 +511,35 @@ class TestAddTextTrack:
         track.remove_cue(self.cue(1, 3, "later", 2))
         queue.run_until_idle()
         assert [x.text for x in track.active_cues] == ["early"] and len(changes) == 2
+
+    def test_a_cue_whose_times_are_set_runs_time_marches_on(self):
+        # HTML's startTime/endTime setters: the list keeps cue order and "time marches
+        # on" runs with the new times; a cue that stays active is the same active cue.
+        from msepy.errors import NotFoundError
+        el, queue, _ = self.element()
+        el._show_poster = False
+        el._position = F(1, 2)
+        track = el.add_text_track("metadata")
+        changes = []
+        track.add_event_listener("cuechange", lambda e: changes.append([x.text for x in track.active_cues]))
+        for cue in (self.cue(0, 10**9, "a", 1), VTTCue("", F(1, 10), math.inf, "b", key=2), self.cue(5, 6, "c", 3)):
+            track.add_cue(cue)
+        queue.run_until_idle()
+        assert changes[-1] == ["a", "b"]
+        del changes[:-1]
+        track.cue_changed(self.cue(0, F(3, 10), "a", 1))          # a ends before 0.5: exits
+        queue.run_until_idle()
+        assert changes == [["a", "b"], ["b"]]
+        track.cue_changed(self.cue(F(1, 10), 100, "b", 2))        # b stays active: no event
+        queue.run_until_idle()
+        assert len(changes) == 2 and track.active_cues[0].end == 100
+        track.cue_changed(self.cue(F(2, 5), 6, "c", 3))           # c now starts first of b, c
+        queue.run_until_idle()
+        assert changes[-1] == ["b", "c"] and [x.text for x in track.cues] == ["a", "b", "c"]
+        track.cue_changed(self.cue(0, 1, "c", 3))
+        assert [x.text for x in track.cues] == ["c", "a", "b"]
+        with pytest.raises(NotFoundError):
+            track.cue_changed(self.cue(0, 1, "d", 4))
 
     def test_listed_before_the_media_tracks_and_kept_by_load(self):
         from msepy.tracks import TextTrack

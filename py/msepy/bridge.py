@@ -64,7 +64,7 @@ _METHODS: dict[type, dict[str, str]] = {
                        "internalPause": "internal_pause",
                        "setPlaybackPosition": "set_playback_position",
                        "addTextTrack": "add_text_track", "loadingProgress": "loading_progress"},
-    TextTrack: {"addCue": "add_cue", "removeCue": "remove_cue"},
+    TextTrack: {"addCue": "add_cue", "removeCue": "remove_cue", "cueChanged": "cue_changed"},
 }
 # IDL attribute name -> Python attribute, for setters.
 _SETTERS: dict[type, dict[str, str]] = {
@@ -475,7 +475,7 @@ class Bridge(StateRecords):
             return None
         if name == "appendEncodedChunks":
             return extras.append_encoded_chunks(self, op, target, args)
-        if name in ("addCue", "removeCue"):
+        if name in ("addCue", "removeCue", "cueChanged"):
             args = [page_cue(args[0])]
         result = getattr(target, method)(*args)
         if name in ("addSourceBuffer", "addTextTrack"):

@@ -164,6 +164,17 @@ class TextTrack(_Track, EventTarget):
         self._active_cues = tuple(c for c in self._active_cues if not _same_cue(c, cue))
         self._set_cues(kept)
 
+    def cue_changed(self, cue: VTTCue) -> None:
+        """A cue of the page's own whose start or end time was set (HTML's
+        ``startTime``/``endTime`` setters: the list keeps text track cue order, and
+        "time marches on" runs with the new times; ``cue`` is the new record, with the
+        key of the cue it replaces).  The cue stays active if it still holds the
+        position: no ``cuechange`` for it."""
+        own = self._own()
+        if not any(_same_cue(c, cue) for c in own):
+            raise NotFoundError("the cue is not in this TextTrack's list of cues")
+        self._set_cues([cue if _same_cue(c, cue) else c for c in own])
+
     def _own(self) -> tuple[VTTCue, ...]:
         if self._own_cues is None:
             raise NotSupportedError("the cues of a SourceBuffer's text track come from its media")

@@ -396,6 +396,14 @@ def update_active_cues(element: Any) -> None:
         else:
             tb = _track_buffer(track)
             active = cues_at(tb, position) if tb is not None else ()
-        if active != track._active_cues:
-            track._active_cues = active
+        # HTML compares the cues' active flags: the same cues, in any order (a page's
+        # cue whose times were set is the same cue).
+        old, track._active_cues = track._active_cues, active
+        changed = active != old and (len(active) != len(old) or {
+            _identity(c) for c in active} != {_identity(c) for c in old})
+        if changed:
             element._queue.fire(track, "cuechange")
+
+
+def _identity(cue: VTTCue) -> Any:
+    return cue if cue.key is None else cue.key

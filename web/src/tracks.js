@@ -4,7 +4,7 @@
 // state" message to the worker, whose engine runs "Changes to selected/enabled track
 // state" and fires the change events.
 
-import { defineHandlers, ListenedTarget, MirrorList, syncIndices, toStringTag } from "./dom.js";
+import { defineHandlers, ListenedTarget, MirrorList, syncIndices, toDouble, toStringTag } from "./dom.js";
 
 class TrackBase {
   constructor(engine, oid, state) {
@@ -104,6 +104,30 @@ const isCue = (x) => (typeof TextTrackCue === "function" && x instanceof TextTra
 const cueRecord = (cue, key) => [String(cue.id ?? ""), Number(cue.startTime), Number(cue.endTime),
   typeof cue.text === "string" ? cue.text : "", key];
 
+// HTML: setting a cue's startTime or endTime while it is in a track's list of cues keeps
+// the list in text track cue order and runs "time marches on" (hls.js bounds its ID3
+// cues' end times so as new ones come).  A page's cue gets accessors of its own that
+// set the time as before, then tell its track.
+const timed = new WeakSet();
+function watchCueTimes(cue) {
+  if (timed.has(cue)) return;
+  timed.add(cue);
+  for (const name of ["startTime", "endTime"]) {
+    let owner = cue, desc;
+    while (owner && !(desc = Object.getOwnPropertyDescriptor(owner, name))) owner = Object.getPrototypeOf(owner);
+    if (!desc) continue;
+    let value = desc.value;  // (a PlainCue's data property)
+    const get = desc.get ?? (() => value);
+    // (startTime is a double, endTime an unrestricted double: +Infinity is an end.)
+    const set = desc.set ?? ((v) => { value = name === "endTime" ? +v : toDouble(v, name); });
+    Object.defineProperty(cue, name, {
+      configurable: true, enumerable: true,
+      get() { return get.call(this); },
+      set(v) { set.call(this, v); cueTrack.get(this)?._cueTimesChanged(this); },
+    });
+  }
+}
+
 /** HTML TextTrackCueList: a live list (the same object while its track lives). */
 export class TextTrackCueList {
   constructor() { this._items = []; }
@@ -158,6 +182,7 @@ export class TextTrack extends ListenedTarget {
     this._keys.set(key, cue);
     this._setOwn([...this._cueList._items.filter((c) => c !== cue), cue]);  // 2.
     cueTrack.set(cue, this);
+    watchCueTimes(cue);
     Object.defineProperty(cue, "track", { value: this, configurable: true });
     this._engine.op({ op: "call", target: this._oid, method: "addCue", args: [cueRecord(cue, key)] });
   }
@@ -178,6 +203,10 @@ export class TextTrack extends ListenedTarget {
     cueTrack.delete(cue);
     delete cue.track;  // back to TextTrackCue's own getter (null: in no track)
     this._engine.op({ op: "call", target: this._oid, method: "removeCue", args: [cueRecord(cue, key)] });
+  }
+  _cueTimesChanged(cue) {
+    this._setOwn([...this._cueList._items]);
+    this._engine.op({ op: "call", target: this._oid, method: "cueChanged", args: [cueRecord(cue, cueKeys.get(cue))] });
   }
   _setOwn(cues) {
     // Text track cue order: start time, then end time latest first; a stable sort
