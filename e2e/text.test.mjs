@@ -283,6 +283,49 @@ describe("addTextTrack(): the page's own text tracks, as a native <video>", () =
     assert.deepEqual(out.msepy, out.native);
   });
 
+  // HTML time marches on: enter and exit at the cues, then cuechange at the track, in
+  // time order; a cue too short for any position report between two ("missed") still
+  // enters and exits; pauseOnExit pauses the element as its cue exits.
+  test("while playing: enter, exit and cuechange in order, a missed cue, pauseOnExit", async (t) => {
+    const out = await page.evaluate(async () => {
+      const data = await h.bytes("/tests/fixtures/mp4/h264_aac.mp4");
+      const res = {};
+      for (const impl of ["native", "msepy"]) {
+        const r = res[impl] = {};
+        const { video, ms } = h.make(impl);
+        video.muted = true;
+        await h.open(video, ms);
+        const sb = ms.addSourceBuffer('video/mp4; codecs="avc1.64000b,mp4a.40.2"');
+        await h.append(sb, data);
+        ms.endOfStream();
+        const t = video.addTextTrack("metadata", "marks");
+        const log = [];
+        t.addEventListener("cuechange", () => log.push(`cuechange ${[...t.activeCues].map((c) => c.text)}`));
+        const cues = [new VTTCue(0.2, 0.4, "A"), new VTTCue(0.3, 0.5, "B"), new VTTCue(0.6, 0.6005, "short"),
+          new VTTCue(0.8, 1.0, "C")];
+        cues[3].pauseOnExit = true;
+        for (const cue of cues) {
+          cue.onenter = () => log.push(`enter ${cue.text}`);
+          cue.addEventListener("exit", () => log.push(`exit ${cue.text}`));
+          t.addCue(cue);
+        }
+        const paused = h.once(video, "pause", 5000);
+        await video.play();
+        await paused;
+        r.pausedAt = Math.abs(video.currentTime - 1.0) < 0.1;
+        await new Promise((done) => setTimeout(done, 200));
+        r.log = log;
+        r.active = [...t.activeCues].map((c) => c.text);
+        video.remove();
+      }
+      return res;
+    });
+    t.diagnostic(`native: ${out.native.log.join(" | ")}`);
+    assert.deepEqual(out.native.log.slice(0, 4), ["enter A", "cuechange A", "enter B", "cuechange A,B"]);
+    assert.ok(out.native.log.includes("exit short") && out.native.pausedAt);
+    assert.deepEqual(out.msepy, out.native);
+  });
+
   // hls.js bounds an ID3 cue's endTime (Infinity) once the next one comes, on cues
   // already in the track.  HTML: each setter keeps the list in cue order and runs "time
   // marches on" with the new time.  This Chromium instead takes the cue out of its

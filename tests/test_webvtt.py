@@ -541,6 +541,44 @@ class TestAddTextTrack:
         with pytest.raises(NotFoundError):
             track.cue_changed(self.cue(0, 1, "d", 4))
 
+    def test_enter_exit_missed_cues_and_pause_on_exit_while_playing(self):
+        # HTML time marches on 4-16: enter/exit (at the track, with the cue) in time
+        # order, then cuechange; a cue normal playback went past whole is "missed" and
+        # enters and exits; a pause-on-exit cue pauses the element as it exits.
+        el, queue, _ = self.element()
+        track = el.add_text_track("metadata")
+        log = []
+        for kind in ("enter", "exit"):
+            track.add_event_listener(kind, lambda e: log.append(f"{e.type} {e.cue.text}"))
+        track.add_event_listener("cuechange", lambda e: log.append(
+            "cuechange " + ",".join(c.text for c in track.active_cues)))
+        el.add_event_listener("pause", lambda e: log.append("pause"))
+        cues = [("A", F(1, 5), F(2, 5)), ("B", F(3, 10), F(1, 2)), ("short", F(3, 5), F(601, 1000)),
+                ("C", F(4, 5), F(1))]
+        for key, (text, start, end) in enumerate(cues, 1):
+            track.add_cue(VTTCue("", start, end, text, key=key, pause_on_exit=text == "C"))
+        el._show_poster, el.paused = False, False   # (playing)
+
+        def at(t):
+            el.set_playback_position(F(t))
+            queue.run_until_idle()
+            out = log[:]
+            log.clear()
+            return out
+        assert at("0.25") == ["enter A", "cuechange A"]
+        assert at("0.35") == ["enter B", "cuechange A,B"]
+        assert at("0.7") == ["exit A", "exit B", "enter short", "exit short", "cuechange "]
+        assert at("0.9") == ["enter C", "cuechange C"]
+        assert at("1.05") == ["pause", "exit C", "cuechange "] and el.paused
+        # A seek is not normal playback: the cues it jumps over are not missed.
+        el.ready_state = 1  # (HAVE_METADATA: a seek runs)
+        el.current_time = 0.1
+        queue.run_until_idle()
+        log.clear()
+        el.current_time = 0.7
+        queue.run_until_idle()
+        assert [x for x in log if not x.startswith("pause")] == []
+
     def test_listed_before_the_media_tracks_and_kept_by_load(self):
         from msepy.tracks import TextTrack
         el, _, _ = self.element()

@@ -37,10 +37,10 @@ from typing import Any, Callable
 from . import bridge_extras as extras
 from ._time import from_double
 from . import bytestream
-from .bridge_state import _TRACK_STATE, StateRecords
+from .bridge_state import _TRACK_STATE, StateRecords, cue_record
 from .element import HTMLMediaElement
 from .errors import DOMException, NotFoundError, exception_name
-from .events import Event, EventTarget, TaskQueue, TrackEvent
+from .events import CueEvent, Event, EventTarget, TaskQueue, TrackEvent
 from .feed import FeedBatch, FrameFeed
 from .managed import ManagedMediaSource
 from .mediasource import MediaSource
@@ -524,6 +524,8 @@ class Bridge(StateRecords):
         detail: dict[str, Any] = {}
         if isinstance(event, TrackEvent):
             detail["track"] = self.name_of(event.track)
+        if isinstance(event, CueEvent):
+            detail["cue"] = cue_record(event.cue)  # (the page fires it at its cue object)
         detail.update(extras.event_detail(event))
         if isinstance(target, HTMLMediaElement) and event.type != "durationchange":
             self._resize_step()   # Chromium's order: durationchange, resize, loadedmetadata
@@ -719,10 +721,11 @@ def _from_js(value: Any) -> Any:
 
 def page_cue(record: list[Any]) -> VTTCue:
     """A cue the page added to a track of its own, from its record ``[id, startTime,
-    endTime, text, key]`` (times exact from the doubles; ``key`` the page's handle)."""
-    cue_id, start, end, text, key = record
+    endTime, text, key, pauseOnExit]`` (times exact from the doubles; ``key`` the
+    page's handle)."""
+    cue_id, start, end, text, key, pause_on_exit = record
     return VTTCue(str(cue_id), from_double(float(start)), from_double(float(end)),
-                  str(text), "", int(key))
+                  str(text), "", int(key), bool(pause_on_exit))
 
 
 def handle_js(js_ops: Any, js_touched: Any = None) -> Any:

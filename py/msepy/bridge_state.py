@@ -31,7 +31,7 @@ from .timeranges import TimeRanges
 from .tracks import AudioTrack, TextTrack, VideoTrack, _Track, _TrackList
 from .webvtt import VTTCue, cue_list_of
 
-__all__ = ["StateRecords", "append_quota"]
+__all__ = ["StateRecords", "append_quota", "cue_record"]
 
 _TRACK_STATE = {AudioTrack: "enabled", VideoTrack: "selected", TextTrack: "mode"}
 
@@ -181,10 +181,15 @@ class StateRecords:
         if len(self._cue_records) > 64:
             self._cue_records.clear()
         # (A cue the page added has its handle there too: the page's own cue object.)
-        records = [[c.id, c.start_time, c.end_time, c.text, c.settings,
-                    *(() if c.key is None else (c.key,))] for c in cues]
+        records = [cue_record(c) for c in cues]
         self._cue_records[id(cues)] = (cues, records)
         return records
+
+
+def cue_record(c: VTTCue) -> list[Any]:
+    """A cue as the page gets it: ``[id, startTime, endTime, text, settings(, key)]``."""
+    return [c.id, c.start_time, c.end_time, c.text, c.settings,
+            *(() if c.key is None else (c.key,))]
 
 
 def append_quota(sb: SourceBuffer) -> float:

@@ -313,13 +313,16 @@ class HTMLMediaElement(EventTarget):
         t = from_double(t) if isinstance(t, float) else Fraction(t)
         if not math.isnan(float(self._duration)) and t > self._duration:
             t = self._duration  # type: ignore[assignment]
+        since = None
         if t != self._position:
             # Normalized as it grows (a few ranges), not per read of a long list.
             step = (min(self._position, t), max(self._position, t))
             self._played = TimeRanges(self._played.ranges + (step,))
+            if t > self._position and not self.paused and not self.seeking:
+                since = self._position  # normal playback: time marches on's missed cues
             self._position = t
             self._queue.fire(self, "timeupdate")
-        self._monitor()
+        self._monitor(since)
         if self._ended_playback() and not self.paused and not self.loop:
             # HTML "reaches the end": timeupdate was queued; pause then ended.
             self.paused = True
@@ -449,11 +452,12 @@ class HTMLMediaElement(EventTarget):
             if start > 0:
                 self._seek(start)
 
-    def _monitor(self) -> None:
-        """"SourceBuffer Monitoring": readyState from what is buffered at the position."""
+    def _monitor(self, since: Fraction | None = None) -> None:
+        """"SourceBuffer Monitoring": readyState from what is buffered at the position
+        (``since``: the position normal playback moved from, for time marches on)."""
         if self._ms is not None:
             self._ms._position_changed()
-        update_active_cues(self)  # HTML "time marches on" for text tracks
+        update_active_cues(self, since)  # HTML "time marches on" for text tracks
         if self.ready_state == HAVE_NOTHING or self._ms is None or self.seeking:
             return
         self._set_ready_state(self._buffered_ready_state(self.buffered))

@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Callable
 
-__all__ = ["Event", "TrackEvent", "EventTarget", "TaskQueue", "Promise", "default_queue",
-           "set_default_queue"]
+__all__ = ["Event", "TrackEvent", "CueEvent", "EventTarget", "TaskQueue", "Promise",
+           "default_queue", "set_default_queue"]
 
 
 class Event:
@@ -47,6 +47,18 @@ class TrackEvent(Event):
     def __init__(self, type: str, track: Any) -> None:
         super().__init__(type)
         self.track = track
+
+
+class CueEvent(Event):
+    """A text track cue's ``enter`` or ``exit`` (HTML "time marches on").  The DOM
+    fires it at the cue; msepy's cues are values, so it is fired at the cue's track,
+    with the cue as ``cue`` (the page side fires it at its cue object)."""
+
+    __slots__ = ("cue",)
+
+    def __init__(self, type: str, cue: Any) -> None:
+        super().__init__(type)
+        self.cue = cue
 
 
 class _HandlerAttribute:

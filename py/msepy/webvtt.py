@@ -29,15 +29,18 @@ Other text codecs (``tx3g``, ``stpp``, ...) give no cues.  A malformed payload g
 cue either (``decode_*`` raise ``ParseError``; the cue list skips that frame), as a
 WebVTT parser skips a cue it cannot read.
 
-``update_active_cues(element)`` is HTML's "time marches on" as far as text tracks go.
-The element calls it from SourceBuffer Monitoring (a position update, a finished seek,
-a removal, a track mode change) and after coded frames were processed (HTML: "newly
-introduced cues" run time marches on).  Each text track whose mode is ``showing`` or ``hidden`` gets
-the cues whose interval ``[start, end)`` holds the position as its active cues, and a
-``cuechange`` event is queued at it when that set changed.  A ``disabled`` track has no
-active cues and fires nothing; ``cues`` and ``active_cues`` are then ``None`` (HTML's
-null).  Cue ``enter``/``exit`` events and "missed cues" (cues that begin and end
-between two position updates) are not modelled.
+``update_active_cues(element, since)`` is HTML's "time marches on" as far as text
+tracks go.  The element calls it from SourceBuffer Monitoring (a position update - with
+``since``, the position normal playback moved from - a finished seek, a removal, a
+track mode change) and after coded frames were processed (HTML: "newly introduced
+cues" run time marches on).  Each text track whose mode is ``showing`` or ``hidden``
+gets the cues whose interval ``[start, end)`` holds the position as its active cues.
+Cues that became active fire ``enter``, cues no longer active fire ``exit``, and
+"missed cues" (normal playback went past the whole of them between two runs) fire
+both; in time order, then ``cuechange`` at each track they are in.  A cue with its
+pause-on-exit flag that exits during playback pauses the element.  A ``disabled``
+track has no active cues and fires nothing; ``cues`` and ``active_cues`` are then
+``None`` (HTML's null).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 from weakref import WeakKeyDictionary
 
 from .bytestream import ParseError
+from .events import CueEvent
 
 if TYPE_CHECKING:
     from .trackbuffer import TrackBuffer
@@ -83,6 +87,8 @@ class VTTCue:
     key: int | None = None
     """A cue the page added (``TextTrack.add_cue``): its handle there, so that two
     cues with the same times and text stay two cues; None for a cue of the media."""
+    pause_on_exit: bool = False
+    """HTML's text track cue pause-on-exit flag (a page's cue's ``pauseOnExit``)."""
 
     @property
     def start_time(self) -> float:
@@ -376,12 +382,15 @@ def cue_list_of(track: Any) -> tuple[VTTCue, ...]:
 
 # -- time marches on ------------------------------------------------------------------------
 
-def update_active_cues(element: Any) -> None:
-    """HTML "time marches on", for the text tracks of ``element``: set each showing or
-    hidden track's active cues to the cues holding the current playback position and
-    queue ``cuechange`` at the track when they changed; a disabled track has none."""
+def update_active_cues(element: Any, since: Fraction | None = None) -> None:
+    """HTML "time marches on", for the text tracks of ``element``.  ``since``: the
+    position before normal playback moved it to the current one (None: anything else
+    ran it - a seek, new cues, a mode change)."""
     position = element._position
-    for track in element.text_tracks:
+    events: list[tuple[Any, ...]] = []
+    affected: list[Any] = []
+    exit_pause = False
+    for index, track in enumerate(element.text_tracks):
         if track.mode == "disabled":
             track._active_cues = ()     # no active flags, no event (HTML: null lists)
             continue
@@ -392,17 +401,56 @@ def update_active_cues(element: Any) -> None:
             # MSE to follow.)
             if element._show_poster:
                 continue
-            active = tuple(c for c in track._own_cues if c.start <= position < c.end)
+            active = tuple(c for c in track._own_cues if c.start <= position < c.end)  # 1.
         else:
             tb = _track_buffer(track)
             active = cues_at(tb, position) if tb is not None else ()
-        # HTML compares the cues' active flags: the same cues, in any order (a page's
-        # cue whose times were set is the same cue).
-        old, track._active_cues = track._active_cues, active
-        changed = active != old and (len(active) != len(old) or {
-            _identity(c) for c in active} != {_identity(c) for c in old})
-        if changed:
-            element._queue.fire(track, "cuechange")
+        old, track._active_cues = track._active_cues, active   # 17. (the flags)
+        # 4. Missed cues: normal playback went past the whole of them.
+        missed = _missed(track, since, position) if since is not None and since < position else ()
+        if active == old and not missed:
+            continue
+        now = {_identity(c) for c in active}
+        was = {_identity(c) for c in old}
+        missed = tuple(c for c in missed if _identity(c) not in was)  # (exits once)
+        entering = [*missed, *(c for c in active if _identity(c) not in was)]   # 10., 12.
+        exiting = [*(c for c in old if _identity(c) not in now), *missed]       # 11.
+        if not entering and not exiting:
+            continue  # 7. the same cues (a page's cue whose times were set is one cue)
+        exit_pause = exit_pause or since is not None and any(c.pause_on_exit for c in exiting)
+        events += [(c.start, index, c.start, -c.end, 0, track, "enter", c) for c in entering]
+        events += [(max(c.end, c.start), index, c.start, -c.end, 1, track, "exit", c)
+                   for c in exiting]
+        affected.append(track)
+    if exit_pause:
+        element.internal_pause()  # 8. a pause-on-exit cue exited during playback
+    # 13-14: by time, then text track cue order (track, start, end latest first), enter
+    # before exit.  The DOM fires enter/exit at the cue; msepy's cues are values, so at
+    # its track, with the cue (``CueEvent.cue``); the page fires them at its cue objects.
+    events.sort(key=lambda e: e[:5])
+    for *_, track, kind, cue in events:
+        element._queue.fire(track, CueEvent(kind, cue))
+    for track in affected:  # 15-16. (in list order already)
+        element._queue.fire(track, "cuechange")
+
+
+def _missed(track: Any, since: Fraction, position: Fraction) -> tuple[VTTCue, ...]:
+    """HTML time marches on 4: the cues starting at or after ``since`` and ending at or
+    before ``position``."""
+    if track._own_cues is not None:
+        return tuple(c for c in track._own_cues if since <= c.start and c.end <= position)
+    tb = _track_buffer(track)
+    if tb is None:
+        return ()
+    ts = tb.timescale
+    lo = since.numerator * ts // since.denominator
+    hi = position.numerator * ts // position.denominator + 1
+    found: dict[VTTCue, None] = {}
+    for i in tb.frames_in(lo, hi):   # (a cue starts where one of its frames does)
+        for c in cues_at(tb, Fraction(tb.frames[i].pts, ts)):
+            if since <= c.start and c.end <= position:
+                found[c] = None
+    return tuple(found)
 
 
 def _identity(cue: VTTCue) -> Any:

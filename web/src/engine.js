@@ -252,7 +252,9 @@ export class Engine {
         mirror?._internal?.(step[2], step[3], mseq);
       } else if (kind === "event") {
         const [, id, type, detail] = step;
-        const target = this.mirror(id);
+        // A cue's enter/exit comes at its track: fired at the page's cue object, whose
+        // listeners the page cannot ask about (a task each).
+        const target = detail?.cue ? this.mirror(id)?._cueOf?.(detail.cue) : this.mirror(id);
         if (!target || target._suppress?.(type, mseq)) continue;
         // No listener (msepy-* steps are not events: they always run): no task.
         if (target._heard && !target._heard(type) && !type.startsWith("msepy-")) continue;

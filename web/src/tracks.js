@@ -102,24 +102,26 @@ const cueKeys = new WeakMap();
 let lastCueKey = 0;
 const isCue = (x) => (typeof TextTrackCue === "function" && x instanceof TextTrackCue) || x instanceof PlainCue;
 const cueRecord = (cue, key) => [String(cue.id ?? ""), Number(cue.startTime), Number(cue.endTime),
-  typeof cue.text === "string" ? cue.text : "", key];
+  typeof cue.text === "string" ? cue.text : "", key, Boolean(cue.pauseOnExit)];
 
 // HTML: setting a cue's startTime or endTime while it is in a track's list of cues keeps
 // the list in text track cue order and runs "time marches on" (hls.js bounds its ID3
-// cues' end times so as new ones come).  A page's cue gets accessors of its own that
-// set the time as before, then tell its track.
+// cues' end times so as new ones come); its pauseOnExit is the engine's to act on.  A
+// page's cue gets accessors of its own that set the value as before, then tell its track.
 const timed = new WeakSet();
 function watchCueTimes(cue) {
   if (timed.has(cue)) return;
   timed.add(cue);
-  for (const name of ["startTime", "endTime"]) {
+  for (const name of ["startTime", "endTime", "pauseOnExit"]) {
     let owner = cue, desc;
     while (owner && !(desc = Object.getOwnPropertyDescriptor(owner, name))) owner = Object.getPrototypeOf(owner);
     if (!desc) continue;
     let value = desc.value;  // (a PlainCue's data property)
     const get = desc.get ?? (() => value);
     // (startTime is a double, endTime an unrestricted double: +Infinity is an end.)
-    const set = desc.set ?? ((v) => { value = name === "endTime" ? +v : toDouble(v, name); });
+    const set = desc.set ?? ((v) => {
+      value = name === "pauseOnExit" ? Boolean(v) : name === "endTime" ? +v : toDouble(v, name);
+    });
     Object.defineProperty(cue, name, {
       configurable: true, enumerable: true,
       get() { return get.call(this); },
@@ -212,6 +214,13 @@ export class TextTrack extends ListenedTarget {
     // Text track cue order: start time, then end time latest first; a stable sort
     // keeps the order they were added in ties.
     this._cueList._set(cues.sort((a, b) => a.startTime - b.startTime || b.endTime - a.endTime));
+  }
+
+  // HTML time marches on's enter and exit fire at the cue: the engine names it by its
+  // record (a page's cue by its key).
+  _cueOf(record) {
+    if (this._own) return this._keys.get(record[5]) ?? null;
+    return this._cueObjects.get(JSON.stringify(record)) ?? null;
   }
 
   _apply(state) {
