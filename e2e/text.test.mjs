@@ -80,12 +80,22 @@ describe("timed text", () => {
   }
 
   for (const fx of FIXTURES.slice(0, 2)) {
-    test(`${fx.name}: during playback the overlay follows the clock; cuechange in order`, async () => {
+    test(`${fx.name}: during playback the overlay follows the clock; enter, exit and cuechange in order`, async () => {
       const r = await page.evaluate(async (fx) => {
         const p = await loadText(fx);
         const samples = [], changes = [];
         await new Promise((r) => setTimeout(r, 200));   // the mode change's own cuechange
-        p.track.addEventListener("cuechange", () => changes.push([p.video.currentTime, [...p.track.activeCues].map((c) => c.id)]));
+        p.track.addEventListener("cuechange", () => {
+          changes.push([p.video.currentTime, [...p.track.activeCues].map((c) => c.id)]);
+          order.push("cuechange");
+        });
+        // The cues' own enter and exit (fired at the page's cue objects), before their
+        // track's cuechange.
+        const order = [];
+        for (const cue of p.track.cues) {
+          cue.onenter = () => order.push(`enter ${cue.id}`);
+          cue.onexit = () => order.push(`exit ${cue.id}`);
+        }
         await p.video.play();
         while (p.video.currentTime < 2.0 && !p.video.ended) {
           await frames(1);
@@ -93,8 +103,10 @@ describe("timed text", () => {
         }
         p.video.pause();
         p.video.remove();
-        return { samples, changes };
+        return { samples, changes, order };
       }, fx);
+      assert.deepEqual(r.order, ["enter ", "cuechange", "exit intro", "cuechange", "exit ", "cuechange",
+        "enter last", "cuechange", "exit last", "cuechange"]);
       assert.ok(r.samples.length > 40, `${r.samples.length} samples`);
       for (const [t, shown] of r.samples) assert.deepEqual(shown, at(t), `overlay at ${t}`);
       // Every boundary, once, in order; each soon after its time (the renderer reports
