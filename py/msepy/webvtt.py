@@ -412,12 +412,13 @@ def update_active_cues(element: Any, since: Fraction | None = None) -> None:
             continue
         now = {_identity(c) for c in active}
         was = {_identity(c) for c in old}
-        missed = tuple(c for c in missed if _identity(c) not in was)  # (exits once)
+        # (A cue active at the last run is no missed cue: it exits, once.)
+        missed = tuple(c for c in missed if _identity(c) not in was)
         entering = [*missed, *(c for c in active if _identity(c) not in was)]   # 10., 12.
         exiting = [*(c for c in old if _identity(c) not in now), *missed]       # 11.
         if not entering and not exiting:
             continue  # 7. the same cues (a page's cue whose times were set is one cue)
-        exit_pause = exit_pause or since is not None and any(c.pause_on_exit for c in exiting)
+        exit_pause = exit_pause or (since is not None and any(c.pause_on_exit for c in exiting))
         events += [(c.start, index, c.start, -c.end, 0, track, "enter", c) for c in entering]
         events += [(max(c.end, c.start), index, c.start, -c.end, 1, track, "exit", c)
                    for c in exiting]
