@@ -74,6 +74,67 @@ describe("frame accuracy", () => {
   });
 });
 
+// HTMLVideoElement.requestVideoFrameCallback() (WICG video-rvfc), as a native <video>:
+// no callback while paused with no new frame; after a seek, once, with the frame's
+// metadata; while playing, one frame a call, the frame the canvas shows.
+describe("requestVideoFrameCallback()", () => {
+  test("mediaTime is the frame on the canvas; the calls and their errors as native", async () => {
+    const fx = FIXTURES[0];
+    const times = videoTimes(fx.file, fx.essence);
+    const out = await page.evaluate(async ({ url, type }) => {
+      const res = {};
+      for (const impl of ["native", "msepy"]) {
+        const r = res[impl] = {};
+        const p = await h.load(impl, url, type);
+        const video = p.video;
+        await new Promise((done) => setTimeout(done, 300));
+        const next = () => new Promise((done) => {
+          video.requestVideoFrameCallback((now, m) => done({ ...m, now }));
+          setTimeout(() => done(null), 700);
+        });
+        r.paused = await next();  // the frame already shown is not new
+        video.currentTime = 1.0;
+        const m = await next();
+        r.afterSeek = m && [m.mediaTime, m.width, m.height];
+        if (impl === "msepy") r.codeAfterSeek = await h.readCode(video);
+        r.keys = m && Object.keys(m).sort();
+        const error = (f) => { try { f(); return "ok"; } catch (e) { return `${e.name}: ${e.message}`; } };
+        r.errors = [error(() => video.requestVideoFrameCallback()), error(() => video.requestVideoFrameCallback(5)),
+          error(() => video.cancelVideoFrameCallback()).split(":")[0], error(() => video.cancelVideoFrameCallback("x"))];
+        let cancelled = 0;
+        video.cancelVideoFrameCallback(video.requestVideoFrameCallback(() => { cancelled += 1; }));
+        const seen = [];
+        await video.play();
+        await new Promise((done) => {
+          const f = async (now, meta) => {
+            seen.push([meta.mediaTime, meta.presentedFrames, impl === "msepy" ? await h.readCode(video) : null]);
+            if (seen.length < 20) video.requestVideoFrameCallback(f); else done();
+          };
+          video.requestVideoFrameCallback(f);
+        });
+        video.pause();
+        r.cancelled = cancelled;
+        r.playing = seen;
+        video.remove();
+      }
+      return res;
+    }, fx);
+    for (const key of ["paused", "afterSeek", "keys", "errors", "cancelled"]) assert.deepEqual(out.msepy[key], out.native[key], key);
+    assert.equal(out.msepy.paused, null);
+    for (const impl of ["native", "msepy"]) {
+      const seen = out[impl].playing;
+      for (let i = 1; i < seen.length; i++) {
+        assert.ok(seen[i][0] > seen[i - 1][0] && seen[i][1] > seen[i - 1][1], `${impl}: ${JSON.stringify(seen.slice(i - 1, i + 1))}`);
+      }
+    }
+    // The frame the metadata names is the one on the canvas (paused, exactly; playing,
+    // the canvas is read a few ms after the callback: a frame later at most, rarely).
+    assert.equal(out.msepy.codeAfterSeek, expectedIndex(times, out.msepy.afterSeek[0]));
+    const off = out.msepy.playing.map(([t, , code]) => code - expectedIndex(times, t));
+    assert.ok(off.every((d) => d === 0 || d === 1) && off.filter((d) => d).length <= 2, `canvas - metadata: ${off}`);
+  });
+});
+
 describe("audio", () => {
   for (const fx of FIXTURES) {
     test(`the worklet plays 440 Hz at 440 Hz: ${path.basename(fx.url)}`, async () => {

@@ -51,15 +51,9 @@ try {
       // First frame: from the first appendBuffer (with play() requested) to a frame shown.
       let firstFrameMs = null;
       const tAppend = performance.now();
+      // (requestVideoFrameCallback(): the rendering update after the frame is shown.)
       const firstFrame = new Promise((resolve) => {
-        const poll = () => {
-          const shown = impl === "native" ? video.getVideoPlaybackQuality().totalVideoFrames - video.getVideoPlaybackQuality().droppedVideoFrames > 0 && video.currentTime > 0
-            : video._renderer.presented !== null;
-          if (shown) { firstFrameMs = performance.now() - tAppend; resolve(); } else requestAnimationFrame(poll);
-        };
-        if (impl === "native" && video.requestVideoFrameCallback) {
-          video.requestVideoFrameCallback(() => { firstFrameMs = performance.now() - tAppend; resolve(); });
-        } else poll();
+        video.requestVideoFrameCallback(() => { firstFrameMs = performance.now() - tAppend; resolve(); });
       });
       let playing = quiet ? null : video.play().catch(() => {});
       const chunk = 512 * 1024, latencies = [];

@@ -94,6 +94,9 @@ export function defineElement(engine, registry, { mediaSources }) {
       this._playPromises = [];
       this._defaultPlaybackRate = 1;
       this._log = [];          // internal messages seen (for the demo and tests)
+      // requestVideoFrameCallback(): the last handle given, the callbacks waiting, the
+      // presented frame count they wait to pass, the animation frame asked for.
+      this._frameCallbacks = { last: 0, callbacks: new Map(), seen: 0, raf: 0 };
       engine.register(this._oid, this);
       this._audioTracks = new AudioTrackList(engine, `${this._oid}.audioTracks`);
       this._videoTracks = new VideoTrackList(engine, `${this._oid}.videoTracks`);
@@ -433,6 +436,42 @@ export function defineElement(engine, registry, { mediaSources }) {
       requireArgs(arguments, 1, "canPlayType", "HTMLMediaElement");
       type = toDOMString(type);
       return this._engine.support && MsePyVideoElement._mediaSource._isTypeSupported(engine, type) ? "maybe" : "";
+    }
+
+    // HTMLVideoElement.requestVideoFrameCallback() (WICG video-rvfc): the callbacks run
+    // once, in the first rendering update (after requestAnimationFrame's) after a new
+    // frame reached the canvas - one drawn since they were requested - with its
+    // metadata; a callback that wants the next frame asks again.
+    requestVideoFrameCallback(callback) {
+      requireArgs(arguments, 1, "requestVideoFrameCallback", "HTMLVideoElement");
+      if (typeof callback !== "function") {
+        throw new TypeError("Failed to execute 'requestVideoFrameCallback' on 'HTMLVideoElement': parameter 1 is not of type 'Function'.");
+      }
+      const fc = this._frameCallbacks;
+      if (!fc.callbacks.size) fc.seen = this._renderer.presentedFrames;
+      fc.callbacks.set(++fc.last, callback);
+      if (!fc.raf) fc.raf = requestAnimationFrame((now) => this.#runFrameCallbacks(now));
+      return fc.last;
+    }
+    cancelVideoFrameCallback(handle) {
+      requireArgs(arguments, 1, "cancelVideoFrameCallback", "HTMLVideoElement");
+      this._frameCallbacks.callbacks.delete(Number(handle) >>> 0);  // (unsigned long)
+    }
+    #runFrameCallbacks(now) {
+      const fc = this._frameCallbacks, meta = this._renderer.presentedMeta;
+      fc.raf = 0;
+      if (!fc.callbacks.size) return;
+      if (meta && meta.presentedFrames !== fc.seen) {
+        fc.seen = meta.presentedFrames;
+        const callbacks = [...fc.callbacks.values()];
+        fc.callbacks.clear();
+        // (The next vsync: a 60 Hz display's, as requestAnimationFrame's cadence.)
+        const metadata = { ...meta, expectedDisplayTime: now + 1000 / 60 };
+        for (const callback of callbacks) {
+          try { callback.call(this, now, { ...metadata }); } catch (e) { reportError(e); }
+        }
+      }
+      if (fc.callbacks.size) fc.raf = requestAnimationFrame((t) => this.#runFrameCallbacks(t));
     }
 
     getVideoPlaybackQuality() {

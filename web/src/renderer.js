@@ -41,6 +41,9 @@ export class Renderer {
     this.lastReportAt = -Infinity;
     this.seekTarget = 0;
     this.presented = null;      // {timestamp, duration} of the frame on the canvas
+    this.presentedFrames = 0;   // frames put on the canvas, ever (requestVideoFrameCallback)
+    this.presentedMeta = null;  // the last one's VideoFrameCallbackMetadata
+    this.processing = new WeakMap();  // decoded frame -> s from its decode() call
     this.quality = { total: 0, dropped: 0, corrupted: 0, decoded: 0 };
     this.avOffsets = [];        // (frame time - clock) at presentation, seconds
     this.drops = [];            // [frame time, clock] of the last dropped frames
@@ -271,7 +274,7 @@ export class Renderer {
 
   // -- pipelines ---------------------------------------------------------------------------
   #newTrack(key, kind) {
-    return { key, kind, decoder: null, config: null, wcConfig: null, nextTs: null, configured: false, pulling: false, trims: [],
+    return { key, kind, decoder: null, config: null, wcConfig: null, nextTs: null, configured: false, pulling: false, trims: [], submitted: new Map(),
       exhausted: false, repullAt: 0, frames: [], chunks: [], generation: 0, lastPts: -Infinity };
   }
 
@@ -293,6 +296,7 @@ export class Renderer {
   #flushTrack(t) {
     t.generation += 1;
     t.trims = [];
+    t.submitted.clear();
     for (const f of t.frames) f.close();
     t.frames = [];
     t.chunks = [];
@@ -326,7 +330,11 @@ export class Renderer {
 
   #decodeVideo(t) {
     try {
-      while (t.chunks.length && this.#wanted(t)) t.decoder.decode(t.chunks.shift());
+      while (t.chunks.length && this.#wanted(t)) {
+        const chunk = t.chunks.shift();
+        t.submitted.set(chunk.timestamp, performance.now());  // (processingDuration)
+        t.decoder.decode(chunk);
+      }
     } catch (e) {
       t.chunks = [];
       this.element._decodeError(`${t.kind} decode: ${e.message}`);
@@ -462,6 +470,9 @@ export class Renderer {
   #videoOut(t, frame) {
     this.quality.decoded += 1;
     this.#kick();
+    const submitted = t.submitted.get(frame.timestamp);
+    t.submitted.delete(frame.timestamp);
+    if (submitted !== undefined) this.processing.set(frame, (performance.now() - submitted) / 1000);
     const time = frame.timestamp / 1e6;
     const end = time + (frame.duration || 0) / 1e6;
     if (end <= this.seekTarget && end > 0 && time < this.seekTarget - 1e-6 && frame.duration) {
@@ -549,6 +560,12 @@ export class Renderer {
     }
     this.canvasSize = [cw, ch];
     this.presented = { timestamp: frame.timestamp, duration: frame.duration };
+    // What requestVideoFrameCallback() reports: every frame put on the canvas, counted.
+    this.presentedFrames += 1;
+    this.presentedMeta = { presentationTime: performance.now(), width: w, height: h,
+      mediaTime: frame.timestamp / 1e6, presentedFrames: this.presentedFrames };
+    const processing = this.processing.get(frame);  // (s from decode() to the frame)
+    if (processing !== undefined) this.presentedMeta.processingDuration = processing;
     this.element._framePresented(frame.timestamp / 1e6);
     this.painter.draw(frame, cw, ch);
   }
