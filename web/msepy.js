@@ -26,6 +26,8 @@ import {
 import { requireArgs, TimeRanges as MirrorRanges, toDOMString } from "./src/dom.js";
 import { trackFactory, AudioTrack, VideoTrack, TextTrack, AudioTrackList, VideoTrackList, TextTrackList } from "./src/tracks.js";
 import { defineElement, ELEMENT_TAG as TAG, MediaError } from "./src/element.js";
+import { record as startRecording } from "./src/recorder.js";
+export { runScript } from "./src/replay.js";
 
 const inWindow = typeof document !== "undefined";
 const config = new URL(import.meta.url).searchParams;
@@ -124,6 +126,15 @@ if (inWindow) {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") engine.op({ op: "memoryPressure" });
   });
+}
+
+/**
+ * Records the page's calls on a MediaSource (`target`, else the next one it calls) as
+ * an MSE replay script, for `python -m msepy replay` (web/src/recorder.js):
+ * `rec = record(); ...; rec.stop(); rec.download("session")`.
+ */
+export function record(target) {
+  return startRecording({ MediaSource: MirrorSource, SourceBuffer: MirrorBuffer, Element: MsePyVideoElement }, target);
 }
 
 /** The user agent's memory pressure, now (what a hidden page gets). */
