@@ -4,7 +4,10 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { execFileSync } from "node:child_process";
 import { repo, setup } from "./lib.mjs";
 
 let env;
@@ -37,4 +40,22 @@ test("the demo plays the bundled sample beside native, with stats, timeline and 
   assert.ok(r.logMine > 10 && r.logNative > 10 && r.internal > 0);
   const logs = page.logs.filter((l) => /pageerror|warn/.test(l));
   assert.deepEqual(logs, []);
+
+  // "Save as replay script": the session so far as a script and its data, which
+  // python -m msepy replay runs.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msepy-demo-"));
+  const downloads = [];
+  page.on("download", (d) => downloads.push(d));
+  await page.click("#save-script");
+  for (let i = 0; i < 50 && downloads.length < 2; i++) await page.waitForTimeout(100);
+  assert.deepEqual(downloads.map((d) => d.suggestedFilename()).sort(), ["msepy-session.bin", "msepy-session.json"]);
+  for (const d of downloads) await d.saveAs(path.join(dir, d.suggestedFilename()));
+  const script = JSON.parse(fs.readFileSync(path.join(dir, "msepy-session.json"), "utf8"));
+  assert.deepEqual(script.ops.slice(0, 2).map((o) => o.op), ["add", "append"]);
+  const lines = execFileSync(fs.existsSync(path.join(repo, ".venv/bin/python")) ? path.join(repo, ".venv/bin/python") : "python3",
+    ["-m", "msepy", "replay", path.join(dir, "msepy-session.json")],
+    { cwd: repo, env: { ...process.env, PYTHONPATH: path.join(repo, "py") }, encoding: "utf8" }).trim().split("\n");
+  fs.rmSync(dir, { recursive: true, force: true });
+  assert.equal(lines.length, script.ops.length);
+  assert.ok(lines.every((l) => JSON.parse(l).exc === null), lines.find((l) => JSON.parse(l).exc !== null));
 });

@@ -130,6 +130,7 @@ function sniff(bytes) {
 }
 
 let last = null;
+let recording = null;     // msepy.record() of the msepy player's session
 async function play(bytes, name) {
   const my = ++session;
   last = { bytes, name };
@@ -143,6 +144,11 @@ async function play(bytes, name) {
   for (let i = 0; i < bytes.length; i += CHUNK) chunks.push(bytes.subarray(i, i + CHUNK));
   players.mine = workerMode() ? makeWorkerPlayer(mine, managedMode())
     : makePlayer("mine", managedMode() ? msepy.ManagedMediaSource : msepy.MediaSource, mine);
+  // The session, recorded as a replay script (the worker modes' MediaSource is the
+  // worker's: not recorded here).
+  recording?.stop();
+  recording = workerMode() ? null : msepy.record(players.mine.ms);
+  $("save-script").disabled = !recording;
   const withNative = $("native-on").checked;
   players.native = withNative ? makePlayer("native", window.MediaSource, native) : null;
   await players.mine.opened;
@@ -180,6 +186,7 @@ async function playURL(url) {
   play(new Uint8Array(await r.arrayBuffer()), url.split("/").pop());
 }
 
+$("save-script").onclick = () => recording?.download("msepy-session");
 $("sample").onclick = () => playURL("media/sample.mp4");
 $("mode").onchange = () => { if (last) play(last.bytes, last.name); };
 $("pressure").onclick = () => { log("mine", "memory pressure (as when the page is hidden)", "internal"); msepy.memoryPressure(); };
