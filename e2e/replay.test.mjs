@@ -88,9 +88,9 @@ describe("msepy.record()", () => {
     const r = await own.evaluate(async () => {
       const { default: Hls } = await import("/node_modules/hls.js/dist/hls.mjs");
       msepy.install(window, { force: true });
-      const rec = msepy.record();
       const video = document.createElement(msepy.ELEMENT_TAG);
       document.body.append(video);
+      const rec = msepy.record(video);  // (the MediaSource hls.js attaches to it)
       const errors = [];
       const hls = new Hls({ preferManagedMediaSource: false });
       hls.on(Hls.Events.ERROR, (e, d) => errors.push(`${d.details}${d.fatal ? " (fatal)" : ""}`));

@@ -129,8 +129,9 @@ if (inWindow) {
 }
 
 /**
- * Records the page's calls on a MediaSource (`target`, else the next one it calls) as
- * an MSE replay script, for `python -m msepy replay` (web/src/recorder.js):
+ * Records the page's calls on a MediaSource (`target`: a MediaSource, or an
+ * <msepy-video> whose MediaSource to record; else the next one the page calls) as an
+ * MSE replay script, for `python -m msepy replay` (web/src/recorder.js):
  * `rec = record(); ...; rec.stop(); rec.download("session")`.
  */
 export function record(target) {

@@ -7,9 +7,9 @@
 //   rec.download("session");             // session.json + session.bin
 //   $ python -m msepy replay session.json
 //
-// Every call the format has a op for is noted as it is made, in call order, on one
-// MediaSource (the one given, else the first msepy MediaSource the page calls after
-// record()): addSourceBuffer (its SourceBuffers are named sb0, sb1, ...), appendBuffer
+// Every call the format has an op for is noted as it is made, in call order, on one
+// MediaSource (the one given; or the first one attached to the <msepy-video> given that
+// the page calls; else the first msepy MediaSource the page calls after record()): addSourceBuffer (its SourceBuffers are named sb0, sb1, ...), appendBuffer
 // (its bytes, copied at the call, go to one data file: the op names its range),
 // remove, the SourceBuffer setters and `duration`, abort, changeType,
 // removeSourceBuffer, endOfStream, and `currentTime` set on the element it is attached
@@ -30,7 +30,11 @@ const numberValue = (v) => {
 
 export class Recording {
   constructor(target) {
-    this.mediaSource = target ?? null;  // (null: the first one called)
+    // The MediaSource recorded: the one given, the first one attached to the element
+    // given that the page calls, or the first one it calls.
+    const element = target && "currentTime" in target ? target : null;
+    this.mediaSource = element ? null : target ?? null;
+    this._element = element;
     this.ops = [];
     this.skipped = [];
     this.recording = true;
@@ -77,7 +81,7 @@ export class Recording {
   // -- noting calls (the patched methods call these) --------------------------------------
   _ours(ms) {
     if (!this.recording) return false;
-    this.mediaSource ??= ms;
+    if (!this.mediaSource && (!this._element || this._element._source === ms)) this.mediaSource = ms;
     return ms === this.mediaSource;
   }
   _sb(sb) { return this.recording ? this._names.get(sb) ?? null : null; }
