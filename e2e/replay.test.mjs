@@ -38,7 +38,9 @@ function runInPage(name, impl) {
       return new Uint8Array(await response.arrayBuffer());
     };
     const out = [];
-    for await (const record of runScript(script, { MediaSource: MS, element: video, load })) out.push(record);
+    // (msepy's events have all come once its engine is idle; native's take a while.)
+    const settle = impl === "native" ? null : () => msepy.engine.whenIdle();
+    for await (const record of runScript(script, { MediaSource: MS, element: video, load, settle })) out.push(record);
     video.remove();
     return out;
   }, { name, impl });

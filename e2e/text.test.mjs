@@ -332,10 +332,13 @@ describe("addTextTrack(): the page's own text tracks, as a native <video>", () =
       }
       return res;
     });
-    t.diagnostic(`native: ${out.native.log.join(" | ")}`);
+    t.diagnostic(`native: ${out.native.log.join(" | ")}; msepy: ${out.msepy.log.join(" | ")}`);
     assert.deepEqual(out.native.log.slice(0, 4), ["enter A", "cuechange A", "enter B", "cuechange A,B"]);
     assert.ok(out.native.log.includes("exit short") && out.native.pausedAt);
-    assert.deepEqual(out.msepy, out.native);
+    // The 0.5 ms cue is missed (entered and exited in one run) unless a position report
+    // happens to fall inside it - then it is active for a moment: either is HTML's.
+    const alike = (r) => ({ ...r, log: r.log.join(" | ").replace("enter short | cuechange short | exit short", "enter short | exit short") });
+    assert.deepEqual(alike(out.msepy), alike(out.native));
   });
 
   // hls.js bounds an ID3 cue's endTime (Infinity) once the next one comes, on cues

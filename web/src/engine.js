@@ -137,6 +137,14 @@ export class Engine {
     return this.appendsInFlight > 0 || performance.now() - this.appendDoneAt < APPEND_GRACE_MS;
   }
 
+  // Resolves once nothing is in flight: no batch being built or awaiting its reply, no
+  // event waiting for its task (a replay script's runner settles an op by it).
+  async whenIdle() {
+    while (this.batch || this.calls.size || this.items.length || this.pumping) {
+      await new Promise((done) => setTimeout(done, 2));
+    }
+  }
+
   // The sequence number state changed now will be confirmed by.
   get seq() { return this.mseq; }
 

@@ -9,8 +9,9 @@
 // MediaSource by an object URL and waits for sourceopen, as the format says before op
 // 0).  `load(path)`: the bytes of a data file, `path` being the script's `base` and the
 // op's `file` joined (the caller resolves it against the script's URL).  After each op
-// the runner waits until no SourceBuffer is updating, then `settleMs` more for the
-// events the op queued (a native element's come from its media pipeline, later).
+// the runner waits until no SourceBuffer is updating, then for the events the op
+// queued: `settle()` (msepy's: `() => msepy.engine.whenIdle()`), else `settleMs` (a
+// native element's come from its media pipeline, a while later).
 
 export const NO_SOURCE_BUFFER = "NoSourceBuffer";
 
@@ -47,7 +48,7 @@ function bytesOf(op, load, base) {
   });
 }
 
-export async function* runScript(script, { MediaSource, element, load, settleMs = 40 }) {
+export async function* runScript(script, { MediaSource, element, load, settleMs = 40, settle = null }) {
   const base = script.base ?? "";
   const files = new Map();  // (each data file loaded once)
   const loadOnce = (path) => files.get(path) ?? files.set(path, load(path)).get(path);
@@ -64,8 +65,9 @@ export async function* runScript(script, { MediaSource, element, load, settleMs 
   listen(element, "el", ELEMENT_EVENTS);
   const opened = new Promise((done) => ms.addEventListener("sourceopen", done, { once: true }));
   element.src = URL.createObjectURL(ms);
+  settle ??= () => sleep(settleMs);
   await opened;
-  await sleep(settleMs);
+  await settle();
   events = [];  // the attach is not an op
 
   const sbs = new Map();   // script name -> SourceBuffer (kept after removeSourceBuffer)
@@ -108,7 +110,7 @@ export async function* runScript(script, { MediaSource, element, load, settleMs 
     for (let i = 0; i < 500 && [...sbs.values()].some((s) => { try { return s.updating; } catch { return false; } }); i++) {
       await sleep(5);
     }
-    await sleep(settleMs);
+    await settle();
     const buffered = {};
     for (const [name, s] of sbs) {
       try { buffered[name] = ranges(s.buffered); } catch (e) { buffered[name] = e.name; }
