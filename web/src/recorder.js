@@ -1,17 +1,18 @@
 // Recording a page's MSE session as a replay script ("MSE replay scripts": the format
 // python -m msepy replay runs headless in CPython, and web/src/replay.js in a browser).
 //
-//   const rec = msepy.record();          // or record(mediaSource)
+//   const rec = msepy.record(video);     // or record(mediaSource), or record()
 //   ... the page, or its player, works ...
 //   rec.stop();
 //   rec.download("session");             // session.json + session.bin
 //   $ python -m msepy replay session.json
 //
-// Every call the format has an op for is noted as it is made, in call order, on one
-// MediaSource (the one given; or the first one attached to the <msepy-video> given that
-// the page calls; else the first msepy MediaSource the page calls after record()): addSourceBuffer (its SourceBuffers are named sb0, sb1, ...), appendBuffer
-// (its bytes, copied at the call, go to one data file: the op names its range),
-// remove, the SourceBuffer setters and `duration`, abort, changeType,
+// The recording is of one MediaSource: the one given; or the first one attached to the
+// <msepy-video> given that the page calls; else the first msepy MediaSource the page
+// calls after record().  Every call on it the format has an op for is noted as it is
+// made, in call order: addSourceBuffer (its SourceBuffers are named sb0, sb1, ...),
+// appendBuffer (its bytes, copied at the call, go to one data file: the op names their
+// range), remove, the SourceBuffer setters and `duration`, abort, changeType,
 // removeSourceBuffer, endOfStream, and `currentTime` set on the element it is attached
 // to ("seek").  A call that threw is noted too: the replay throws it again.
 //
