@@ -474,6 +474,13 @@ export function defineElement(engine, registry, { mediaSources }) {
       if (fc.callbacks.size) fc.raf = requestAnimationFrame((t) => this.#runFrameCallbacks(t));
     }
 
+    // Chromium's prefixed counters (players read them where getVideoPlaybackQuality()
+    // is missing): frames decoded and dropped, bytes given to the decoders.
+    get webkitDecodedFrameCount() { return this._renderer.quality.decoded; }
+    get webkitDroppedFrameCount() { return this._renderer.quality.dropped; }
+    get webkitVideoDecodedByteCount() { return this._renderer.quality.videoBytes; }
+    get webkitAudioDecodedByteCount() { return this._renderer.quality.audioBytes; }
+
     getVideoPlaybackQuality() {
       const q = this._renderer.quality;
       return new VideoPlaybackQuality(performance.now(), q.total + q.dropped, q.dropped, q.corrupted);

@@ -44,7 +44,7 @@ export class Renderer {
     this.presentedFrames = 0;   // frames put on the canvas, ever (requestVideoFrameCallback)
     this.presentedMeta = null;  // the last one's VideoFrameCallbackMetadata
     this.processing = new WeakMap();  // decoded frame -> s from its decode() call
-    this.quality = { total: 0, dropped: 0, corrupted: 0, decoded: 0 };
+    this.quality = { total: 0, dropped: 0, corrupted: 0, decoded: 0, videoBytes: 0, audioBytes: 0 };
     this.avOffsets = [];        // (frame time - clock) at presentation, seconds
     this.drops = [];            // [frame time, clock] of the last dropped frames
     this.running = false;
@@ -333,6 +333,7 @@ export class Renderer {
       while (t.chunks.length && this.#wanted(t)) {
         const chunk = t.chunks.shift();
         t.submitted.set(chunk.timestamp, performance.now());  // (processingDuration)
+        this.quality.videoBytes += chunk.byteLength;
         t.decoder.decode(chunk);
       }
     } catch (e) {
@@ -401,6 +402,7 @@ export class Renderer {
     // Synchronous unless it has to wait for the drain: no promise per audio frame.
     const decodeAudio = (c) => {
       t.nextTs = c.timestamp + (c.duration || 0);
+      this.quality.audioBytes += c.byteLength;
       t.decoder.decode(c);
       return true;
     };
