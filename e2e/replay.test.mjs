@@ -117,11 +117,16 @@ describe("msepy.record()", () => {
       const data = rec.data;
       let binary = "";
       for (let i = 0; i < data.length; i += 0x8000) binary += String.fromCharCode(...data.subarray(i, i + 0x8000));
-      return { script: rec.script("session"), data: btoa(binary), state, errors, skipped: rec.skipped };
+      // (Recording leaves the IDL's function names and lengths as they were.)
+      const proto = msepy.SourceBuffer.prototype;
+      const idl = [proto.appendBuffer.name, proto.appendBuffer.length, proto.remove.length,
+        Object.getOwnPropertyDescriptor(proto, "timestampOffset").set.name];
+      return { script: rec.script("session"), data: btoa(binary), state, errors, skipped: rec.skipped, idl };
     });
     await own.close();
     assert.deepEqual(r.errors, []);
     assert.deepEqual(r.skipped, []);
+    assert.deepEqual(r.idl, ["appendBuffer", 1, 2, "set timestampOffset"]);
     const ops = r.script.ops.map((o) => o.op);
     for (const op of ["add", "append", "set", "seek", "eos"]) assert.ok(ops.includes(op), `${op} in ${ops.join(",")}`);
     const counts = {};

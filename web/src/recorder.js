@@ -114,22 +114,25 @@ export function record(classes, target) {
 function patch({ MediaSource, SourceBuffer, Element }) {
   const method = (cls, name, note) => {
     const original = cls.prototype[name];
-    cls.prototype[name] = function (...args) {
+    const wrapped = function (...args) {
       const after = active ? note(active, this, args) : null;
       const result = original.apply(this, args);
       after?.(result);
       return result;
     };
+    // (The IDL's name and length stay: `appendBuffer.length` is 1.)
+    Object.defineProperty(wrapped, "name", { value: original.name });
+    Object.defineProperty(wrapped, "length", { value: original.length });
+    cls.prototype[name] = wrapped;
   };
   const setter = (cls, name, note) => {
     const d = Object.getOwnPropertyDescriptor(cls.prototype, name);
-    Object.defineProperty(cls.prototype, name, {
-      ...d,
-      set(value) {
-        if (active) note(active, this, value);
-        d.set.call(this, value);
-      },
-    });
+    const set = function (value) {
+      if (active) note(active, this, value);
+      d.set.call(this, value);
+    };
+    Object.defineProperty(set, "name", { value: d.set.name });
+    Object.defineProperty(cls.prototype, name, { ...d, set });
   };
   const sbOp = (op, fields = () => ({})) => (rec, sb, args) => {
     const name = rec._sb(sb);
