@@ -63,6 +63,32 @@ function mseState(r) {
 }
 
 describe("replay scripts in the browser", () => {
+  test("a malformed script is a TypeError naming the op, before any op runs", async () => {
+    const out = await page.evaluate(async () => {
+      const { runScript } = await import("/web/src/replay.js");
+      const { video } = h.make("msepy");
+      const made = [];
+      class Counting extends msepy.MediaSource { constructor() { super(); made.push(this); } }
+      const tryRun = async (script) => {
+        try {
+          for await (const r of runScript(script, { MediaSource: Counting, element: video, load: null })) void r;
+          return "ran";
+        } catch (e) { return `${e.name}: ${e.message}`; }
+      };
+      const out = [await tryRun({ ops: [{ op: "add", sb: "v", type: "audio/aac" }, { op: "jump" }] }),
+        await tryRun({ ops: [{ op: "append", sb: "v", hex: "00", bytes: [0] }] }),
+        await tryRun({ ops: [{ op: "set", attr: "mode", value: "sequence" }] }),
+        await tryRun({ ops: [{ op: "remove", sb: "v", start: 0 }] }),
+        await tryRun({ opz: [] })];
+      video.remove();
+      return { out, made: made.length };
+    });
+    assert.equal(out.made, 0);
+    assert.deepEqual(out.out.map((m) => m.split(":")[0]), Array(5).fill("TypeError"));
+    assert.match(out.out[0], /op 1 \(jump\): unknown op/);
+    assert.match(out.out[3], /op 0 \(remove\): missing field end/);
+  });
+
   for (const name of SCRIPTS) {
     test(`${name}: on msepy, CPython's records; on native MediaSource, the same MSE state`, async () => {
       const records = await runInPage(name, "msepy");

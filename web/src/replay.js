@@ -5,6 +5,9 @@
 //
 //   for await (const record of runScript(script, { MediaSource, element, load })) ...
 //
+// A malformed script (an unknown op or field, a field missing) is a TypeError naming
+// the op, before any op runs (`checkScript`).
+//
 // `element`: a media element in the document, not yet attached (the runner attaches the
 // MediaSource by an object URL and waits for sourceopen, as the format says before op
 // 0).  `load(path)`: the bytes of a data file, `path` being the script's `base` and the
@@ -20,6 +23,34 @@ const ELEMENT_EVENTS = ["loadstart", "progress", "suspend", "abort", "error", "e
   "ended", "durationchange", "timeupdate", "play", "pause", "ratechange", "resize", "volumechange"];
 const SB_EVENTS = ["updatestart", "update", "updateend", "error", "abort"];
 const NON_FINITE = { NaN: NaN, Infinity: Infinity, "-Infinity": -Infinity };
+
+// op -> [required fields, optional fields] (msepy/replay.py's FIELDS).
+const FIELDS = {
+  add: [["sb", "type"], []], append: [["sb"], ["file", "range", "hex", "bytes"]],
+  remove: [["sb", "start", "end"], []], set: [["attr", "value"], ["sb"]], get: [["attr"], ["sb"]],
+  abort: [["sb"], []], changeType: [["sb", "type"], []], removeSourceBuffer: [["sb"], []],
+  seek: [["time"], []], eos: [[], ["error"]],
+};
+const ATTRS = { sb: ["mode", "timestampOffset", "appendWindowStart", "appendWindowEnd"], ms: ["duration"] };
+
+/** Checks a whole script, as the CPython tool does before it runs one: a TypeError
+ * naming the first op that is malformed. */
+export function checkScript(script) {
+  const fail = (message) => { throw new TypeError(`replay script: ${message}`); };
+  if (!script || typeof script !== "object" || !Array.isArray(script.ops)) fail('a script is an object with "ops" (a list)');
+  for (const key of Object.keys(script)) if (key !== "base" && key !== "ops") fail(`unknown top-level field ${key}`);
+  script.ops.forEach((op, i) => {
+    const where = `op ${i} (${op?.op})`;
+    const fields = FIELDS[op?.op];
+    if (!fields) fail(`${where}: unknown op; known ops: ${Object.keys(FIELDS).join(", ")}`);
+    const [required, optional] = fields;
+    for (const f of required) if (!(f in op)) fail(`${where}: missing field ${f}`);
+    for (const f of Object.keys(op)) if (f !== "op" && !required.includes(f) && !optional.includes(f)) fail(`${where}: unknown field ${f}`);
+    if (["ms", "el", "sbl", "asbl"].includes(op.sb)) fail(`${where}: sb name ${op.sb} is reserved for an event target`);
+    if (op.op === "append" && ["file", "hex", "bytes"].filter((f) => f in op).length !== 1) fail(`${where}: needs exactly one of file, hex, bytes`);
+    if ((op.op === "set" || op.op === "get") && !ATTRS[op.sb === undefined ? "ms" : "sb"].includes(op.attr)) fail(`${where}: attr ${op.attr}`);
+  });
+}
 
 /** A time as the format writes it: whole microseconds (Python's round: half to even). */
 export function number(x) {
@@ -49,6 +80,7 @@ function bytesOf(op, load, base) {
 }
 
 export async function* runScript(script, { MediaSource, element, load, settleMs = 40, settle = null }) {
+  checkScript(script);
   const base = script.base ?? "";
   const files = new Map();  // (each data file loaded once)
   const loadOnce = (path) => files.get(path) ?? files.set(path, load(path)).get(path);
