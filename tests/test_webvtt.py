@@ -579,6 +579,22 @@ class TestAddTextTrack:
         queue.run_until_idle()
         assert [x for x in log if not x.startswith("pause")] == []
 
+    def test_play_clears_the_poster_flag_and_runs_time_marches_on(self):
+        # HTML internal play steps 3.2: before the play event is queued.
+        el, queue, _ = self.element()
+        track = el.add_text_track("metadata")
+        log = []
+        track.add_event_listener("enter", lambda e: log.append(f"enter {e.cue.text}"))
+        track.add_event_listener("cuechange", lambda e: log.append("cuechange"))
+        el.add_event_listener("play", lambda e: log.append("play"))
+        track.add_cue(self.cue(0, 1, "first", 1))
+        queue.run_until_idle()
+        assert log == []                                   # the show poster flag
+        el.network_state = 1                               # (a resource: no load())
+        el.play()
+        queue.run_until_idle()
+        assert log[:3] == ["enter first", "cuechange", "play"]
+
     def test_listed_before_the_media_tracks_and_kept_by_load(self):
         from msepy.tracks import TextTrack
         el, _, _ = self.element()

@@ -265,7 +265,9 @@ class HTMLMediaElement(EventTarget):
             self._seek(Fraction(0))
         if self.paused:
             self.paused = False
-            self._show_poster = False  # (the position report runs time marches on)
+            if self._show_poster:  # HTML internal play steps 3.2
+                self._show_poster = False
+                update_active_cues(self)
             self._queue.fire(self, "play")
             if self.ready_state <= HAVE_CURRENT_DATA:
                 self._queue.fire(self, "waiting")
