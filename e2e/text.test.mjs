@@ -341,6 +341,36 @@ describe("addTextTrack(): the page's own text tracks, as a native <video>", () =
     assert.deepEqual(alike(out.msepy), alike(out.native));
   });
 
+  // HTML internal play steps 3.2: play() clears the show poster flag and runs time
+  // marches on, before it queues play.
+  test("play(): a cue at 0 enters before play and playing, as native", async () => {
+    const out = await page.evaluate(async () => {
+      const res = {};
+      for (const impl of ["native", "msepy"]) {
+        const p = await h.load(impl, "/tests/fixtures/mp4/h264_aac.mp4", 'video/mp4; codecs="avc1.64000b,mp4a.40.2"');
+        p.video.muted = true;
+        const t = p.video.addTextTrack("metadata");
+        const log = [];
+        const cue = new VTTCue(0, 1, "first");
+        cue.onenter = () => log.push("enter");
+        t.addCue(cue);
+        t.oncuechange = () => log.push("cuechange");
+        p.video.onplay = () => log.push("play");
+        p.video.onplaying = () => log.push("playing");
+        await new Promise((done) => setTimeout(done, 300));
+        log.push("play()");
+        await p.video.play();
+        await new Promise((done) => setTimeout(done, 300));
+        p.video.pause();
+        res[impl] = log.join(" ");
+        p.video.remove();
+      }
+      return res;
+    });
+    assert.equal(out.native, "play() enter cuechange play playing");
+    assert.equal(out.msepy, out.native);
+  });
+
   // hls.js bounds an ID3 cue's endTime (Infinity) once the next one comes, on cues
   // already in the track.  HTML: each setter keeps the list in cue order and runs "time
   // marches on" with the new time.  This Chromium instead takes the cue out of its
