@@ -68,6 +68,7 @@ export class Recording {
 
   /** Saves `${name}.json` and `${name}.bin` (the browser's downloads). */
   download(name = "session") {
+    if (typeof document === "undefined") throw new DOMException("download() needs a Window: post script() and data to one", "NotSupportedError");
     const save = (blob, file) => {
       const a = document.createElement("a");
       a.href = URL.createObjectURL(blob);
@@ -186,6 +187,7 @@ function patch({ MediaSource, SourceBuffer, Element }) {
       if (name) rec._note({ op: "set", sb: name, attr, value: attr === "mode" ? String(value) : numberValue(value) });
     });
   }
+  if (!Element) return;  // (a worker's msepy.js: no element there)
   setter(Element, "currentTime", (rec, el, value) => {
     if (rec.recording && rec.mediaSource && el._source === rec.mediaSource) {
       rec._note({ op: "seek", time: numberValue(value) });
