@@ -107,9 +107,9 @@ describe("replay scripts in the browser", () => {
 });
 
 // A player's session (hls.js on msepy's MediaSource, playing the HLS fixture at 4x with
-// a seek), recorded by msepy.record() in the page and replayed by python -m msepy
-// replay: the replay ends where the page did - each SourceBuffer's buffered ranges,
-// the element's, the duration and readyState.
+// a seek), recorded by msepy.record() in the page (with the playback positions) and
+// replayed by python -m msepy replay: the replay ends where the page did - each
+// SourceBuffer's buffered ranges, the element's, the duration and readyState.
 describe("msepy.record()", () => {
   test("hls.js's session, recorded in the page, replays in CPython to the state the page saw", async (t) => {
     const own = await env.page();  // (install({force}) below: a page of its own)
@@ -118,7 +118,9 @@ describe("msepy.record()", () => {
       msepy.install(window, { force: true });
       const video = document.createElement(msepy.ELEMENT_TAG);
       document.body.append(video);
-      const rec = msepy.record(video);  // (the MediaSource hls.js attaches to it)
+      // (The MediaSource hls.js attaches to it; with the playback position before each
+      // append, as a seek.)
+      const rec = msepy.record(video, { positions: true });
       const errors = [];
       const hls = new Hls({ preferManagedMediaSource: false });
       hls.on(Hls.Events.ERROR, (e, d) => errors.push(`${d.details}${d.fatal ? " (fatal)" : ""}`));
@@ -155,6 +157,7 @@ describe("msepy.record()", () => {
     assert.deepEqual(r.idl, ["appendBuffer", 1, 2, "set timestampOffset"]);
     const ops = r.script.ops.map((o) => o.op);
     for (const op of ["add", "append", "set", "seek", "eos"]) assert.ok(ops.includes(op), `${op} in ${ops.join(",")}`);
+    assert.ok(ops.filter((op) => op === "seek").length >= 2, "the positions as seeks, besides the page's own");
     const counts = {};
     for (const op of ops) counts[op] = (counts[op] || 0) + 1;
     t.diagnostic(`${ops.length} ops ${JSON.stringify(counts)}, ${Buffer.from(r.data, "base64").length} bytes; the page ended at ${JSON.stringify(r.state)}`);

@@ -131,11 +131,12 @@ if (inWindow) {
 /**
  * Records the page's calls on a MediaSource (`target`: a MediaSource, or an
  * <msepy-video> whose MediaSource to record; else the next one the page calls) as an
- * MSE replay script, for `python -m msepy replay` (web/src/recorder.js):
+ * MSE replay script, for `python -m msepy replay` (web/src/recorder.js; `options.positions`:
+ * the playback position before each append too, as a seek):
  * `rec = record(); ...; rec.stop(); rec.download("session")`.
  */
-export function record(target) {
-  return startRecording({ MediaSource: MirrorSource, SourceBuffer: MirrorBuffer, Element: MsePyVideoElement }, target);
+export function record(target, options) {
+  return startRecording({ MediaSource: MirrorSource, SourceBuffer: MirrorBuffer, Element: MsePyVideoElement }, target, options);
 }
 
 /** The user agent's memory pressure, now (what a hidden page gets). */

@@ -16,6 +16,11 @@
 // removeSourceBuffer, endOfStream, and `currentTime` set on the element it is attached
 // to ("seek").  A call that threw is noted too: the replay throws it again.
 //
+// The replay's element does not play: record(target, {positions: true}) also notes the
+// page's playback position before each append, if it moved, as a seek - so that coded
+// frame eviction, which frees what is behind the playhead, runs in the replay where it
+// ran in the page (at the cost of seek events the page did not see).
+//
 // What the format cannot say is left out and listed in `skipped`: appendEncodedChunks,
 // a SourceBufferConfig for addSourceBuffer()/changeType(), setLiveSeekableRange().  The
 // replay runs each op once the one before it is done (an append, at its updateend), so
@@ -30,7 +35,7 @@ const numberValue = (v) => {
 };
 
 export class Recording {
-  constructor(target) {
+  constructor(target, { positions = false } = {}) {
     // The MediaSource recorded: the one given, the first one attached to the element
     // given that the page calls, or the first one it calls.
     const element = target && "currentTime" in target ? target : null;
@@ -38,6 +43,8 @@ export class Recording {
     this._element = element;
     this.ops = [];
     this.skipped = [];
+    this.positions = positions;
+    this._position = 0;                // (positions: the last one noted)
     this.recording = true;
     this.sourceBuffers = new Map();    // name in the script -> SourceBuffer
     this._names = new WeakMap();       // SourceBuffer -> its name in the script
@@ -89,6 +96,14 @@ export class Recording {
   _sb(sb) { return this.recording ? this._names.get(sb) ?? null : null; }
   _note(op) { this.ops.push(op); }
   _append(name, data) {
+    // With `positions`: the playback position, if it moved, as a seek before the append
+    // (coded frame eviction frees what is behind the playhead: the replay's element does
+    // not play, so it learns where the page's was).
+    const element = this.mediaSource?._element;
+    if (this.positions && element && element.currentTime !== this._position) {
+      this._position = element.currentTime;
+      this._note({ op: "seek", time: this._position });
+    }
     let bytes;
     try {
       bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice()
@@ -103,10 +118,10 @@ export class Recording {
 }
 
 /** Starts recording (see above); `target`: the MediaSource to record, if not the next. */
-export function record(classes, target) {
+export function record(classes, target, options) {
   if (active) throw new DOMException("a recording is already running: stop() it first", "InvalidStateError");
   if (!patched) { patch(classes); patched = true; }
-  active = new Recording(target);
+  active = new Recording(target, options);
   return active;
 }
 
@@ -191,6 +206,7 @@ function patch({ MediaSource, SourceBuffer, Element }) {
   setter(Element, "currentTime", (rec, el, value) => {
     if (rec.recording && rec.mediaSource && el._source === rec.mediaSource) {
       rec._note({ op: "seek", time: numberValue(value) });
+      rec._position = Number(value);
     }
   });
 }
